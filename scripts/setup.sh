@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(kcat python3-confluent-kafka python3-kafka wabt binaryen rustc libstd-rust-dev-wasm32)
+# python3-lz4/-snappy/-zstandard: kafka-python decompresses those codecs only with them installed.
+DEBIAN_PACKAGES=(kcat python3-confluent-kafka python3-kafka python3-lz4 python3-snappy python3-zstandard wabt binaryen rustc libstd-rust-dev-wasm32)
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
