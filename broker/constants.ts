@@ -6,9 +6,103 @@
 // ---- network / protocol ----
 /** Largest request frame accepted; matches Kafka's socket.request.max.bytes default. */
 export const REQUEST_MAX_BYTES = 100 * 1024 * 1024;
+/** Largest records section a compressed batch may inflate to when we must look inside; stops zip bombs. */
+export const RECORD_BATCH_DECOMPRESSED_MAX_BYTES = 64 * 1024 * 1024;
+
+// ---- server (broker/server, broker/broker.ts, broker/config.ts) ----
+/** Listen on loopback unless told otherwise: an embedded broker should not be reachable by accident. */
+export const BROKER_DEFAULT_HOST = '127.0.0.1';
+/** The port Kafka clients try first. */
+export const BROKER_DEFAULT_PORT = 9092;
+/** A single-node cluster; ids only need to be stable across restarts. */
+export const BROKER_DEFAULT_NODE_ID = 1;
+/** Open client connections; each costs buffers and file descriptors. */
+export const CONNECTIONS_MAX_COUNT = 1024;
+/** Requests decoded but not yet answered on one connection; beyond it the socket is paused. */
+export const CONNECTION_IN_FLIGHT_MAX_COUNT = 64;
+/** Smallest valid frame: api key, api version, correlation id and a null client id. */
+export const REQUEST_HEADER_MIN_BYTES = 10;
+/** Upper bound for a fetch long poll, whatever the client asks: keeps shutdown and tests bounded. */
+export const FETCH_MAX_WAIT_MS = 30_000;
+/** How long shutdown waits for in-flight requests before closing sockets anyway. */
+export const SHUTDOWN_DRAIN_TIMEOUT_MS = 10_000;
 
 // ---- storage ----
+/** Name start of in-flight temporary files in the local store; keys may not use it, list never shows it. */
+export const LOCAL_STORE_TEMP_PREFIX = '.sluice-tmp-';
+/** Longest object key: S3's limit, so a key that works locally also works on S3. */
+export const OBJECT_KEY_MAX_BYTES = 1024;
+/** SDK attempts for idempotent S3 calls (get, put, list, delete); putIfAbsent gets exactly one so a lost reply surfaces. */
+export const S3_MAX_ATTEMPTS = 3;
+/** Keys per ListObjectsV2 page: the S3 maximum, fewest round trips. */
+export const S3_LIST_PAGE_MAX_KEYS = 1000;
+/** Per-request S3 timeout; a hung request must become a retriable error, not a stuck flush. */
+export const S3_REQUEST_TIMEOUT_MS = 30_000;
+/** Concurrent sockets to S3; segment PUTs and ranged GETs run in parallel. */
+export const S3_MAX_SOCKETS = 64;
+/** Default byte budget of the read cache of immutable objects. */
+export const READ_CACHE_DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 
 // ---- log ----
+/** Flush the append buffer at this size: amortizes one PUT over many batches, still ms on a local disk. */
+export const LOG_FLUSH_MAX_BYTES = 4 * 1024 * 1024;
+/** Flush at most this long after the first pending append: the latency a local-disk produce pays for batching. */
+export const LOG_FLUSH_INTERVAL_MS = 5;
+/** S3 profile: PUTs cost money and ~20-50 ms each, so fewer, larger segments. */
+export const LOG_S3_FLUSH_MAX_BYTES = 8 * 1024 * 1024;
+/** S3 profile: a quarter second of batching keeps PUTs per GiB low at modest rates. */
+export const LOG_S3_FLUSH_INTERVAL_MS = 250;
+/** Bytes buffered (not counting the flush in flight) before appends wait: bounds memory under a slow store. */
+export const LOG_BUFFER_MAX_BYTES = 64 * 1024 * 1024;
+/** Appends buffered before new ones wait: bounds promises and index entries per flush. */
+export const LOG_PENDING_APPENDS_MAX_COUNT = 50_000;
+/** Metadata operations (commits, topic changes) per manifest entry: keeps an entry far below its byte bound. */
+export const LOG_FLUSH_MAX_OPS_COUNT = 4096;
+/** Largest segment object; a flush never exceeds it (flush bound + one max-size batch stays below). */
+export const LOG_SEGMENT_MAX_BYTES = 64 * 1024 * 1024;
+/** Largest manifest entry; recovery reads every entry after the checkpoint, so they must stay small. */
+export const LOG_MANIFEST_ENTRY_MAX_BYTES = 4 * 1024 * 1024;
+/** Bytes of recently flushed segments kept in memory so tailing consumers never GET. */
+export const LOG_TAIL_CACHE_MAX_BYTES = 64 * 1024 * 1024;
+/** Attempts per store call before the flush fails with a retriable error to the producers. */
+export const LOG_STORE_RETRY_MAX_COUNT = 5;
+/** First backoff between store attempts; doubles each time. */
+export const LOG_STORE_RETRY_BASE_MS = 5;
+/** Longest single backoff between store attempts: keeps a failing flush well under client timeouts. */
+export const LOG_STORE_RETRY_MAX_MS = 200;
+/** Write a checkpoint every this many manifest entries so recovery replays at most this many. */
+export const LOG_CHECKPOINT_INTERVAL_ENTRIES = 128;
+/** Interval of the retention, compaction and garbage collection pass. */
+export const LOG_MAINTENANCE_INTERVAL_MS = 30_000;
+/** Compact a partition once it has at least this many small chunks in a row. */
+export const LOG_COMPACT_MIN_CHUNKS_COUNT = 8;
+/** A chunk smaller than this is worth merging with its neighbours. */
+export const LOG_COMPACT_SMALL_CHUNK_BYTES = 1024 * 1024;
+/** Size of one compacted per-partition object: few GETs for a cold read, bounded memory while merging. */
+export const LOG_COMPACT_TARGET_BYTES = 16 * 1024 * 1024;
+/** Batches per (producer, partition) remembered for duplicate detection: Kafka's max.in.flight for idempotence. */
+export const LOG_PRODUCER_DEDUP_BATCHES_COUNT = 5;
+/** Longest topic name: Kafka's limit (file names of partition directories). */
+export const TOPIC_NAME_MAX_LENGTH = 249;
+/** Partitions per topic: every partition costs index memory and manifest bytes. */
+export const TOPIC_PARTITIONS_MAX_COUNT = 1024;
+/** Default largest record batch: Kafka's message.max.bytes default. */
+export const TOPIC_MAX_MESSAGE_BYTES_DEFAULT = 1024 * 1024 + 12;
+/** Default time retention: Kafka's log.retention.hours of 7 days. */
+export const TOPIC_RETENTION_MS_DEFAULT = 7 * 24 * 3600 * 1000;
+/** Default byte retention: unbounded, as in Kafka. */
+export const TOPIC_RETENTION_BYTES_DEFAULT = -1;
 
 // ---- groups / producers ----
+/** Members per consumer group; Kafka's group.max.size is unbounded, we are not. */
+export const GROUP_MEMBERS_MAX_COUNT = 1000;
+/** Non-empty groups held in memory; an empty group's state lives only in its committed offsets. */
+export const GROUPS_MAX_COUNT = 10_000;
+/** Shortest session timeout a member may ask for; Kafka's group.min.session.timeout.ms is 6 s, lower helps tests. */
+export const GROUP_MIN_SESSION_TIMEOUT_MS = 1_000;
+/** Longest session timeout a member may ask for: Kafka's group.max.session.timeout.ms. */
+export const GROUP_MAX_SESSION_TIMEOUT_MS = 1_800_000;
+/** Wait after the first member joins an empty group, so members starting together share one rebalance. */
+export const GROUP_INITIAL_REBALANCE_DELAY_MS = 100;
+/** Size of a group protocol metadata or assignment blob; real assignors send a few KiB. */
+export const GROUP_MEMBER_METADATA_MAX_BYTES = 1024 * 1024;
