@@ -1,0 +1,94 @@
+/** Kafka API keys (the int16 at the start of every request header). */
+export const ApiKey = {
+  Produce: 0,
+  Fetch: 1,
+  ListOffsets: 2,
+  Metadata: 3,
+  OffsetCommit: 8,
+  OffsetFetch: 9,
+  FindCoordinator: 10,
+  JoinGroup: 11,
+  Heartbeat: 12,
+  LeaveGroup: 13,
+  SyncGroup: 14,
+  DescribeGroups: 15,
+  ListGroups: 16,
+  ApiVersions: 18,
+  CreateTopics: 19,
+  DeleteTopics: 20,
+  InitProducerId: 22,
+  DescribeConfigs: 32,
+} as const;
+
+export type ApiKey = (typeof ApiKey)[keyof typeof ApiKey];
+
+export interface VersionRange {
+  readonly apiKey: ApiKey;
+  readonly min: number;
+  readonly max: number;
+}
+
+/**
+ * The ONE table of what sluice implements and ApiVersions advertises. The ranges are what
+ * kafkajs 2.2, librdkafka 2.0 and kafka-python 2.0 accept; all but ApiVersions v3 are
+ * non-flexible, so no compact encodings leak into the other APIs.
+ */
+export const SUPPORTED_VERSIONS: readonly VersionRange[] = [
+  { apiKey: ApiKey.Produce, min: 3, max: 7 },
+  { apiKey: ApiKey.Fetch, min: 4, max: 11 },
+  { apiKey: ApiKey.Metadata, min: 0, max: 8 },
+  { apiKey: ApiKey.ApiVersions, min: 0, max: 3 },
+  // Added as their codecs land (ranges to use): ListOffsets 1-5, OffsetCommit 2-7, OffsetFetch 1-5,
+  // FindCoordinator 0-2, JoinGroup 2-5, Heartbeat 1-3, LeaveGroup 1-3, SyncGroup 1-3,
+  // DescribeGroups 0-4, ListGroups 0-2, CreateTopics 0-4, DeleteTopics 0-3, InitProducerId 0-1,
+  // DescribeConfigs 0-2.
+];
+
+/**
+ * First flexible (compact + tagged fields) version of each API, from Kafka's message schemas.
+ * Used to pick header versions; only ApiVersions reaches its flexible version in our ranges.
+ */
+const FIRST_FLEXIBLE_VERSION: Readonly<Record<ApiKey, number>> = {
+  [ApiKey.Produce]: 9,
+  [ApiKey.Fetch]: 12,
+  [ApiKey.ListOffsets]: 6,
+  [ApiKey.Metadata]: 9,
+  [ApiKey.OffsetCommit]: 8,
+  [ApiKey.OffsetFetch]: 6,
+  [ApiKey.FindCoordinator]: 3,
+  [ApiKey.JoinGroup]: 6,
+  [ApiKey.Heartbeat]: 4,
+  [ApiKey.LeaveGroup]: 4,
+  [ApiKey.SyncGroup]: 4,
+  [ApiKey.DescribeGroups]: 5,
+  [ApiKey.ListGroups]: 3,
+  [ApiKey.ApiVersions]: 3,
+  [ApiKey.CreateTopics]: 5,
+  [ApiKey.DeleteTopics]: 4,
+  [ApiKey.InitProducerId]: 2,
+  [ApiKey.DescribeConfigs]: 4,
+};
+
+const NAMES: ReadonlyMap<number, string> = new Map(Object.entries(ApiKey).map(([name, key]) => [key, name]));
+
+export function isKnownApiKey(apiKey: number): apiKey is ApiKey {
+  return NAMES.has(apiKey);
+}
+
+export function apiName(apiKey: number): string {
+  return NAMES.get(apiKey) ?? `Unknown(${apiKey})`;
+}
+
+export function isFlexible(apiKey: number, version: number): boolean {
+  if (!isKnownApiKey(apiKey)) return false;
+  return version >= FIRST_FLEXIBLE_VERSION[apiKey];
+}
+
+export function supportedRange(apiKey: number): VersionRange | undefined {
+  return SUPPORTED_VERSIONS.find((v) => v.apiKey === apiKey);
+}
+
+export function isSupportedVersion(apiKey: number, version: number): boolean {
+  const range = supportedRange(apiKey);
+  return range !== undefined && version >= range.min && version <= range.max;
+}

@@ -1,0 +1,124 @@
+import { ApiKey, supportedRange } from '../api-keys.js';
+import { ProtocolError } from '../errors.js';
+import { decodeResponseHeader, encodeRequestHeader, encodeResponseHeader, type RequestHeader } from '../header.js';
+import { Reader } from '../reader.js';
+import { Writer } from '../writer.js';
+import * as apiVersions from './api-versions.js';
+import * as fetch from './fetch.js';
+import * as metadata from './metadata.js';
+import * as produce from './produce.js';
+
+/** Request and response types of every API sluice implements, by key. */
+export interface ApiMessages {
+  [ApiKey.ApiVersions]: { request: apiVersions.ApiVersionsRequest; response: apiVersions.ApiVersionsResponse };
+  [ApiKey.Metadata]: { request: metadata.MetadataRequest; response: metadata.MetadataResponse };
+  [ApiKey.Produce]: { request: produce.ProduceRequest; response: produce.ProduceResponse };
+  [ApiKey.Fetch]: { request: fetch.FetchRequest; response: fetch.FetchResponse };
+}
+
+export type ImplementedApiKey = keyof ApiMessages;
+export type RequestOf<K extends ImplementedApiKey> = ApiMessages[K]['request'];
+export type ResponseOf<K extends ImplementedApiKey> = ApiMessages[K]['response'];
+
+export interface ApiCodec<Req, Res> {
+  apiKey: number;
+  min: number;
+  max: number;
+  decodeRequest(r: Reader, version: number): Req;
+  encodeRequest(w: Writer, version: number, req: Req): void;
+  decodeResponse(r: Reader, version: number): Res;
+  encodeResponse(w: Writer, version: number, res: Res): void;
+}
+
+function codec<K extends ImplementedApiKey>(
+  apiKey: K,
+  fns: Omit<ApiCodec<RequestOf<K>, ResponseOf<K>>, 'apiKey' | 'min' | 'max'>,
+): ApiCodec<RequestOf<K>, ResponseOf<K>> {
+  const range = supportedRange(apiKey);
+  if (range === undefined) throw new Error(`api key ${apiKey} has a codec but no entry in SUPPORTED_VERSIONS`);
+  return { apiKey, min: range.min, max: range.max, ...fns };
+}
+
+/** The dispatch table: ApiKey -> codec with the version range of SUPPORTED_VERSIONS. */
+export const CODECS: { readonly [K in ImplementedApiKey]: ApiCodec<RequestOf<K>, ResponseOf<K>> } = {
+  [ApiKey.ApiVersions]: codec(ApiKey.ApiVersions, {
+    decodeRequest: apiVersions.decodeApiVersionsRequest,
+    encodeRequest: apiVersions.encodeApiVersionsRequest,
+    decodeResponse: apiVersions.decodeApiVersionsResponse,
+    encodeResponse: apiVersions.encodeApiVersionsResponse,
+  }),
+  [ApiKey.Metadata]: codec(ApiKey.Metadata, {
+    decodeRequest: metadata.decodeMetadataRequest,
+    encodeRequest: metadata.encodeMetadataRequest,
+    decodeResponse: metadata.decodeMetadataResponse,
+    encodeResponse: metadata.encodeMetadataResponse,
+  }),
+  [ApiKey.Produce]: codec(ApiKey.Produce, {
+    decodeRequest: produce.decodeProduceRequest,
+    encodeRequest: produce.encodeProduceRequest,
+    decodeResponse: produce.decodeProduceResponse,
+    encodeResponse: produce.encodeProduceResponse,
+  }),
+  [ApiKey.Fetch]: codec(ApiKey.Fetch, {
+    decodeRequest: fetch.decodeFetchRequest,
+    encodeRequest: fetch.encodeFetchRequest,
+    decodeResponse: fetch.decodeFetchResponse,
+    encodeResponse: fetch.encodeFetchResponse,
+  }),
+};
+
+export function isImplementedApiKey(apiKey: number): apiKey is ImplementedApiKey {
+  return Object.prototype.hasOwnProperty.call(CODECS, apiKey);
+}
+
+/** The codec for a key read off the wire, untyped for generic dispatch. */
+export function codecFor(apiKey: number): ApiCodec<unknown, unknown> | undefined {
+  return isImplementedApiKey(apiKey) ? (CODECS[apiKey] as unknown as ApiCodec<unknown, unknown>) : undefined;
+}
+
+/** A whole request frame: int32 size, request header, body. */
+export function encodeRequestFrame<K extends ImplementedApiKey>(
+  apiKey: K,
+  apiVersion: number,
+  correlationId: number,
+  clientId: string | null,
+  req: RequestOf<K>,
+): Uint8Array {
+  const w = new Writer();
+  w.int32(0);
+  const header: RequestHeader = { apiKey, apiVersion, correlationId, clientId };
+  encodeRequestHeader(w, header);
+  CODECS[apiKey].encodeRequest(w, apiVersion, req);
+  w.setInt32At(0, w.length - 4);
+  return w.toUint8Array();
+}
+
+/** A whole response frame: int32 size, response header, body. */
+export function encodeResponseFrame<K extends ImplementedApiKey>(
+  apiKey: K,
+  apiVersion: number,
+  correlationId: number,
+  res: ResponseOf<K>,
+): Uint8Array {
+  const w = new Writer();
+  w.int32(0);
+  encodeResponseHeader(w, apiKey, apiVersion, correlationId);
+  CODECS[apiKey].encodeResponse(w, apiVersion, res);
+  w.setInt32At(0, w.length - 4);
+  return w.toUint8Array();
+}
+
+/** Decode a whole response frame (with its size prefix); the size must match the bytes exactly. */
+export function decodeResponseFrame<K extends ImplementedApiKey>(
+  apiKey: K,
+  apiVersion: number,
+  frame: Uint8Array,
+): { correlationId: number; response: ResponseOf<K> } {
+  const r = new Reader(frame);
+  const size = r.int32();
+  if (size !== r.remaining) throw new ProtocolError(`response frame size ${size} does not match its ${r.remaining} bytes`);
+  const { correlationId } = decodeResponseHeader(r, apiKey, apiVersion);
+  const response = CODECS[apiKey].decodeResponse(r, apiVersion);
+  if (r.remaining !== 0) throw new ProtocolError(`${r.remaining} trailing bytes after response`);
+  return { correlationId, response };
+}

@@ -1,0 +1,32 @@
+/** The Kafka wire protocol: the only code that reads or writes Kafka bytes. */
+export { Reader } from './reader.js';
+export { Writer } from './writer.js';
+export { ProtocolError, KafkaError } from './errors.js';
+export { ErrorCode, isRetriable, errorName } from './error-codes.js';
+export {
+  ApiKey,
+  SUPPORTED_VERSIONS,
+  apiName,
+  isFlexible,
+  isKnownApiKey,
+  isSupportedVersion,
+  supportedRange,
+  type VersionRange,
+} from './api-keys.js';
+export {
+  decodeRequestHeader,
+  decodeRequestHeaderPrefix,
+  decodeRequestHeaderRest,
+  decodeResponseHeader,
+  encodeRequestHeader,
+  encodeResponseHeader,
+  responseHeaderVersion,
+  type RequestHeader,
+  type RequestHeaderPrefix,
+} from './header.js';
+export * from './record-batch.js';
+export * from './apis/index.js';
+export * from './apis/api-versions.js';
+export * from './apis/metadata.js';
+export * from './apis/produce.js';
+export * from './apis/fetch.js';
