@@ -1,0 +1,149 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { LOCAL_STORE_TEMP_PREFIX } from '../../../broker/constants.js';
+import { LocalStore } from '../../../broker/storage/local-store.js';
+import { ObjectStoreError } from '../../../broker/storage/object-store.js';
+import { describeStoreContract } from './store-contract.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(here, '../../..');
+const tempDirs: string[] = [];
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'sluice-local-store-'));
+  tempDirs.push(dir);
+  return dir;
+}
+afterAll(async () => {
+  for (const dir of tempDirs) await rm(dir, { recursive: true, force: true });
+});
+
+describeStoreContract('LocalStore', async () => new LocalStore(await tempDir()));
+
+/** Every file under `dir`, recursively, as paths relative to it. */
+async function allFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name)));
+}
+
+describe('LocalStore on disk', () => {
+  it('maps keys with / to subdirectories and leaves no temporary files behind', async () => {
+    const root = await tempDir();
+    const store = new LocalStore(root);
+    await store.put('topics/orders/segments/0001', Uint8Array.of(1, 2, 3));
+    expect(await store.putIfAbsent('manifest/0001', Uint8Array.of(4))).toBe(true);
+    expect(await store.putIfAbsent('manifest/0001', Uint8Array.of(5))).toBe(false);
+    expect((await allFiles(root)).sort()).toEqual(['manifest/0001', 'topics/orders/segments/0001']);
+  });
+
+  it('never lists temporary files of writes in progress', async () => {
+    const root = await tempDir();
+    const store = new LocalStore(root);
+    await store.put('dir/real', Uint8Array.of(1));
+    // What a crashed writer leaves behind.
+    await writeFile(path.join(root, 'dir', `${LOCAL_STORE_TEMP_PREFIX}123-1-abcd`), 'partial');
+    await writeFile(path.join(root, `${LOCAL_STORE_TEMP_PREFIX}9-9-ffff`), 'partial');
+    expect((await store.list('')).map((o) => o.key)).toEqual(['dir/real']);
+    expect((await store.list('dir/')).map((o) => o.key)).toEqual(['dir/real']);
+  });
+
+  it('a key that is also a directory of other keys is not found, not a crash', async () => {
+    const store = new LocalStore(await tempDir());
+    await store.put('a/b/c', Uint8Array.of(1));
+    await expect(store.get('a/b')).rejects.toMatchObject({ name: 'ObjectNotFoundError' });
+    await expect(store.put('a/b', Uint8Array.of(1))).rejects.toBeInstanceOf(ObjectStoreError);
+    expect((await store.list('')).map((o) => o.key)).toEqual(['a/b/c']);
+  });
+
+  it('a new store on the same directory sees everything written before (recovery from the bucket alone)', async () => {
+    const root = await tempDir();
+    const first = new LocalStore(root);
+    await first.put('x/1', Uint8Array.of(7));
+    await first.close();
+    const second = new LocalStore(root);
+    expect(await second.get('x/1')).toEqual(Uint8Array.of(7));
+    expect(await second.putIfAbsent('x/1', Uint8Array.of(8))).toBe(false);
+  });
+
+  it('concurrent putIfAbsent of one key from many async calls: exactly one wins, the object is whole', async () => {
+    const store = new LocalStore(await tempDir());
+    for (let round = 0; round < 5; round++) {
+      const key = `race/${round}`;
+      const writers = 32;
+      const payloads = Array.from({ length: writers }, (_, i) => new Uint8Array(64 * 1024).fill(i + 1));
+      const results = await Promise.all(payloads.map((p) => store.putIfAbsent(key, p)));
+      const winners = results.flatMap((won, i) => (won ? [i] : []));
+      expect(winners).toHaveLength(1);
+      expect(await store.get(key)).toEqual(payloads[winners[0]!]);
+    }
+  });
+
+  it('concurrent putIfAbsent from two processes: exactly one wins per key, each object whole', async () => {
+    const modulePath = path.join(repoRoot, 'dist/broker/storage/local-store.js');
+    expect(existsSync(modulePath), `${modulePath} missing: run npm run build first`).toBe(true);
+    const root = await tempDir();
+    const keyCount = 200;
+    const payloadBytes = 32 * 1024;
+    const startAt = Date.now() + 700;
+    const child = (id: number) =>
+      new Promise<{ id: number; won: number[] }>((resolve, reject) => {
+        const proc = spawn(
+          process.execPath,
+          [path.join(here, 'fixtures/put-if-absent-race.mjs'), modulePath, root, String(id), String(keyCount), String(payloadBytes), String(startAt)],
+          { stdio: ['ignore', 'pipe', 'pipe'] },
+        );
+        let out = '';
+        let err = '';
+        proc.stdout.on('data', (d: Buffer) => (out += d));
+        proc.stderr.on('data', (d: Buffer) => (err += d));
+        const timer = setTimeout(() => proc.kill('SIGKILL'), 30_000);
+        proc.on('exit', (code) => {
+          clearTimeout(timer);
+          if (code === 0) resolve(JSON.parse(out) as { id: number; won: number[] });
+          else reject(new Error(`child ${id} exited ${code}: ${err}`));
+        });
+      });
+    const [a, b] = await Promise.all([child(1), child(2)]);
+    const owner = new Map<number, number>();
+    for (const r of [a, b]) for (const k of r.won) {
+      expect(owner.has(k), `key ${k} won twice`).toBe(false);
+      owner.set(k, r.id);
+    }
+    expect(owner.size).toBe(keyCount);
+    const store = new LocalStore(root);
+    for (let k = 0; k < keyCount; k++) {
+      const got = await store.get(`race/${String(k).padStart(4, '0')}`);
+      expect(got.byteLength).toBe(payloadBytes);
+      expect(got.every((v) => v === owner.get(k))).toBe(true);
+    }
+    expect(await store.list('race/')).toHaveLength(keyCount);
+  });
+
+  it('put is atomic: concurrent readers see the old or the new object, never a part', async () => {
+    const store = new LocalStore(await tempDir());
+    const size = 1024 * 1024;
+    const versions = [1, 2, 3, 4, 5, 6].map((v) => Buffer.alloc(size, v));
+    await store.put('big', versions[0]!);
+    let writing = true;
+    let reads = 0;
+    const readers = Array.from({ length: 3 }, async () => {
+      while (writing) {
+        const got = Buffer.from(await store.get('big'));
+        reads++;
+        const first = got[0]!;
+        expect(first >= 1 && first <= 6).toBe(true);
+        // A torn read would be shorter or mix two fill values.
+        expect(got.equals(versions[first - 1]!)).toBe(true);
+      }
+    });
+    for (const v of versions.slice(1)) await store.put('big', v);
+    writing = false;
+    await Promise.all(readers);
+    expect(reads).toBeGreaterThan(0);
+    expect(Buffer.from(await store.get('big')).equals(versions[5]!)).toBe(true);
+  });
+});
