@@ -1,0 +1,101 @@
+import { Kafka, logLevel, type IHeaders, type KafkaConfig } from 'kafkajs';
+import type { WireRecord } from './wire-record.js';
+
+export { Partitioners } from 'kafkajs';
+
+// kafkajs prints a partitioner notice on every producer otherwise.
+process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
+
+/** A kafkajs client for a test broker: quiet unless something fails, short timeouts on 127.0.0.1. */
+export function kafkaClient(address: string, clientId: string, overrides: Partial<KafkaConfig> = {}): Kafka {
+  return new Kafka({
+    clientId,
+    brokers: [address],
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 3_000,
+    requestTimeout: 30_000,
+    retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2_000 },
+    ...overrides,
+  });
+}
+
+/** kafkajs decodes headers into an object (insertion order kept); turn them back into a list. */
+export function headersToList(headers: IHeaders | undefined): Array<[string, Buffer]> {
+  const out: Array<[string, Buffer]> = [];
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    const values = Array.isArray(value) ? value : [value];
+    for (const v of values) {
+      if (v === undefined) continue;
+      out.push([name, Buffer.isBuffer(v) ? v : Buffer.from(v)]);
+    }
+  }
+  return out;
+}
+
+/**
+ * Reads every record up to each partition's current high watermark with a kafkajs consumer group
+ * (kafkajs has no group-less consumer), then leaves the group.
+ */
+export async function kafkajsConsumeAll(address: string, topic: string, timeoutMs = 120_000): Promise<WireRecord[]> {
+  const kafka = kafkaClient(address, 'e2e-kafkajs-consumer');
+  const admin = kafka.admin();
+  await admin.connect();
+  const offsets = await admin.fetchTopicOffsets(topic);
+  await admin.disconnect();
+  const high = new Map<number, bigint>(offsets.map((o) => [o.partition, BigInt(o.high)]));
+  const next = new Map<number, bigint>(offsets.map((o) => [o.partition, BigInt(o.low)]));
+  const records: WireRecord[] = [];
+  const done = (): boolean => [...high].every(([p, h]) => (next.get(p) ?? 0n) >= h);
+
+  const consumer = kafka.consumer({
+    groupId: `e2e-${topic}-${process.pid}-${Date.now()}`,
+    maxBytes: 64 * 1024 * 1024,
+    maxBytesPerPartition: 16 * 1024 * 1024,
+    maxWaitTimeInMs: 200,
+  });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const progress = [...high].map(([p, h]) => `p${p}: ${next.get(p)}/${h}`).join(', ');
+        reject(new Error(`kafkajs consumer timed out after ${timeoutMs} ms (${progress})`));
+      }, timeoutMs);
+      if (done()) {
+        clearTimeout(timer);
+        resolve();
+        return;
+      }
+      consumer
+        .run({
+          autoCommit: false,
+          eachBatch: async ({ batch }) => {
+            for (const m of batch.messages) {
+              const offset = BigInt(m.offset);
+              if (offset < (next.get(batch.partition) ?? 0n)) continue;
+              records.push({
+                partition: batch.partition,
+                offset,
+                timestamp: BigInt(m.timestamp),
+                key: m.key ?? null,
+                value: m.value ?? null,
+                headers: headersToList(m.headers),
+              });
+              next.set(batch.partition, offset + 1n);
+            }
+            if (done()) {
+              clearTimeout(timer);
+              resolve();
+            }
+          },
+        })
+        .catch((err: unknown) => {
+          clearTimeout(timer);
+          reject(err instanceof Error ? err : new Error(String(err)));
+        });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return records.filter((r) => r.offset < (high.get(r.partition) ?? 0n));
+}
