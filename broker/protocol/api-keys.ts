@@ -36,12 +36,22 @@ export interface VersionRange {
 export const SUPPORTED_VERSIONS: readonly VersionRange[] = [
   { apiKey: ApiKey.Produce, min: 3, max: 7 },
   { apiKey: ApiKey.Fetch, min: 4, max: 11 },
+  { apiKey: ApiKey.ListOffsets, min: 1, max: 5 },
   { apiKey: ApiKey.Metadata, min: 0, max: 8 },
+  { apiKey: ApiKey.OffsetCommit, min: 2, max: 7 },
+  { apiKey: ApiKey.OffsetFetch, min: 1, max: 5 },
+  { apiKey: ApiKey.FindCoordinator, min: 0, max: 2 },
+  { apiKey: ApiKey.JoinGroup, min: 2, max: 5 },
+  { apiKey: ApiKey.Heartbeat, min: 1, max: 3 },
+  { apiKey: ApiKey.LeaveGroup, min: 1, max: 3 },
+  { apiKey: ApiKey.SyncGroup, min: 1, max: 3 },
+  { apiKey: ApiKey.DescribeGroups, min: 0, max: 4 },
+  { apiKey: ApiKey.ListGroups, min: 0, max: 2 },
   { apiKey: ApiKey.ApiVersions, min: 0, max: 3 },
-  // Added as their codecs land (ranges to use): ListOffsets 1-5, OffsetCommit 2-7, OffsetFetch 1-5,
-  // FindCoordinator 0-2, JoinGroup 2-5, Heartbeat 1-3, LeaveGroup 1-3, SyncGroup 1-3,
-  // DescribeGroups 0-4, ListGroups 0-2, CreateTopics 0-4, DeleteTopics 0-3, InitProducerId 0-1,
-  // DescribeConfigs 0-2.
+  { apiKey: ApiKey.CreateTopics, min: 0, max: 4 },
+  { apiKey: ApiKey.DeleteTopics, min: 0, max: 3 },
+  { apiKey: ApiKey.InitProducerId, min: 0, max: 1 },
+  { apiKey: ApiKey.DescribeConfigs, min: 0, max: 2 },
 ];
 
 /**

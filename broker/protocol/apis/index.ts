@@ -4,9 +4,23 @@ import { decodeResponseHeader, encodeRequestHeader, encodeResponseHeader, type R
 import { Reader } from '../reader.js';
 import { Writer } from '../writer.js';
 import * as apiVersions from './api-versions.js';
+import * as createTopics from './create-topics.js';
+import * as deleteTopics from './delete-topics.js';
+import * as describeConfigs from './describe-configs.js';
+import * as describeGroups from './describe-groups.js';
 import * as fetch from './fetch.js';
+import * as findCoordinator from './find-coordinator.js';
+import * as heartbeat from './heartbeat.js';
+import * as initProducerId from './init-producer-id.js';
+import * as joinGroup from './join-group.js';
+import * as leaveGroup from './leave-group.js';
+import * as listGroups from './list-groups.js';
+import * as listOffsets from './list-offsets.js';
 import * as metadata from './metadata.js';
+import * as offsetCommit from './offset-commit.js';
+import * as offsetFetch from './offset-fetch.js';
 import * as produce from './produce.js';
+import * as syncGroup from './sync-group.js';
 
 /** Request and response types of every API sluice implements, by key. */
 export interface ApiMessages {
@@ -14,6 +28,20 @@ export interface ApiMessages {
   [ApiKey.Metadata]: { request: metadata.MetadataRequest; response: metadata.MetadataResponse };
   [ApiKey.Produce]: { request: produce.ProduceRequest; response: produce.ProduceResponse };
   [ApiKey.Fetch]: { request: fetch.FetchRequest; response: fetch.FetchResponse };
+  [ApiKey.ListOffsets]: { request: listOffsets.ListOffsetsRequest; response: listOffsets.ListOffsetsResponse };
+  [ApiKey.OffsetCommit]: { request: offsetCommit.OffsetCommitRequest; response: offsetCommit.OffsetCommitResponse };
+  [ApiKey.OffsetFetch]: { request: offsetFetch.OffsetFetchRequest; response: offsetFetch.OffsetFetchResponse };
+  [ApiKey.FindCoordinator]: { request: findCoordinator.FindCoordinatorRequest; response: findCoordinator.FindCoordinatorResponse };
+  [ApiKey.JoinGroup]: { request: joinGroup.JoinGroupRequest; response: joinGroup.JoinGroupResponse };
+  [ApiKey.Heartbeat]: { request: heartbeat.HeartbeatRequest; response: heartbeat.HeartbeatResponse };
+  [ApiKey.LeaveGroup]: { request: leaveGroup.LeaveGroupRequest; response: leaveGroup.LeaveGroupResponse };
+  [ApiKey.SyncGroup]: { request: syncGroup.SyncGroupRequest; response: syncGroup.SyncGroupResponse };
+  [ApiKey.DescribeGroups]: { request: describeGroups.DescribeGroupsRequest; response: describeGroups.DescribeGroupsResponse };
+  [ApiKey.ListGroups]: { request: listGroups.ListGroupsRequest; response: listGroups.ListGroupsResponse };
+  [ApiKey.CreateTopics]: { request: createTopics.CreateTopicsRequest; response: createTopics.CreateTopicsResponse };
+  [ApiKey.DeleteTopics]: { request: deleteTopics.DeleteTopicsRequest; response: deleteTopics.DeleteTopicsResponse };
+  [ApiKey.InitProducerId]: { request: initProducerId.InitProducerIdRequest; response: initProducerId.InitProducerIdResponse };
+  [ApiKey.DescribeConfigs]: { request: describeConfigs.DescribeConfigsRequest; response: describeConfigs.DescribeConfigsResponse };
 }
 
 export type ImplementedApiKey = keyof ApiMessages;
@@ -64,6 +92,90 @@ export const CODECS: { readonly [K in ImplementedApiKey]: ApiCodec<RequestOf<K>,
     encodeRequest: fetch.encodeFetchRequest,
     decodeResponse: fetch.decodeFetchResponse,
     encodeResponse: fetch.encodeFetchResponse,
+  }),
+  [ApiKey.ListOffsets]: codec(ApiKey.ListOffsets, {
+    decodeRequest: listOffsets.decodeListOffsetsRequest,
+    encodeRequest: listOffsets.encodeListOffsetsRequest,
+    decodeResponse: listOffsets.decodeListOffsetsResponse,
+    encodeResponse: listOffsets.encodeListOffsetsResponse,
+  }),
+  [ApiKey.OffsetCommit]: codec(ApiKey.OffsetCommit, {
+    decodeRequest: offsetCommit.decodeOffsetCommitRequest,
+    encodeRequest: offsetCommit.encodeOffsetCommitRequest,
+    decodeResponse: offsetCommit.decodeOffsetCommitResponse,
+    encodeResponse: offsetCommit.encodeOffsetCommitResponse,
+  }),
+  [ApiKey.OffsetFetch]: codec(ApiKey.OffsetFetch, {
+    decodeRequest: offsetFetch.decodeOffsetFetchRequest,
+    encodeRequest: offsetFetch.encodeOffsetFetchRequest,
+    decodeResponse: offsetFetch.decodeOffsetFetchResponse,
+    encodeResponse: offsetFetch.encodeOffsetFetchResponse,
+  }),
+  [ApiKey.FindCoordinator]: codec(ApiKey.FindCoordinator, {
+    decodeRequest: findCoordinator.decodeFindCoordinatorRequest,
+    encodeRequest: findCoordinator.encodeFindCoordinatorRequest,
+    decodeResponse: findCoordinator.decodeFindCoordinatorResponse,
+    encodeResponse: findCoordinator.encodeFindCoordinatorResponse,
+  }),
+  [ApiKey.JoinGroup]: codec(ApiKey.JoinGroup, {
+    decodeRequest: joinGroup.decodeJoinGroupRequest,
+    encodeRequest: joinGroup.encodeJoinGroupRequest,
+    decodeResponse: joinGroup.decodeJoinGroupResponse,
+    encodeResponse: joinGroup.encodeJoinGroupResponse,
+  }),
+  [ApiKey.Heartbeat]: codec(ApiKey.Heartbeat, {
+    decodeRequest: heartbeat.decodeHeartbeatRequest,
+    encodeRequest: heartbeat.encodeHeartbeatRequest,
+    decodeResponse: heartbeat.decodeHeartbeatResponse,
+    encodeResponse: heartbeat.encodeHeartbeatResponse,
+  }),
+  [ApiKey.LeaveGroup]: codec(ApiKey.LeaveGroup, {
+    decodeRequest: leaveGroup.decodeLeaveGroupRequest,
+    encodeRequest: leaveGroup.encodeLeaveGroupRequest,
+    decodeResponse: leaveGroup.decodeLeaveGroupResponse,
+    encodeResponse: leaveGroup.encodeLeaveGroupResponse,
+  }),
+  [ApiKey.SyncGroup]: codec(ApiKey.SyncGroup, {
+    decodeRequest: syncGroup.decodeSyncGroupRequest,
+    encodeRequest: syncGroup.encodeSyncGroupRequest,
+    decodeResponse: syncGroup.decodeSyncGroupResponse,
+    encodeResponse: syncGroup.encodeSyncGroupResponse,
+  }),
+  [ApiKey.DescribeGroups]: codec(ApiKey.DescribeGroups, {
+    decodeRequest: describeGroups.decodeDescribeGroupsRequest,
+    encodeRequest: describeGroups.encodeDescribeGroupsRequest,
+    decodeResponse: describeGroups.decodeDescribeGroupsResponse,
+    encodeResponse: describeGroups.encodeDescribeGroupsResponse,
+  }),
+  [ApiKey.ListGroups]: codec(ApiKey.ListGroups, {
+    decodeRequest: listGroups.decodeListGroupsRequest,
+    encodeRequest: listGroups.encodeListGroupsRequest,
+    decodeResponse: listGroups.decodeListGroupsResponse,
+    encodeResponse: listGroups.encodeListGroupsResponse,
+  }),
+  [ApiKey.CreateTopics]: codec(ApiKey.CreateTopics, {
+    decodeRequest: createTopics.decodeCreateTopicsRequest,
+    encodeRequest: createTopics.encodeCreateTopicsRequest,
+    decodeResponse: createTopics.decodeCreateTopicsResponse,
+    encodeResponse: createTopics.encodeCreateTopicsResponse,
+  }),
+  [ApiKey.DeleteTopics]: codec(ApiKey.DeleteTopics, {
+    decodeRequest: deleteTopics.decodeDeleteTopicsRequest,
+    encodeRequest: deleteTopics.encodeDeleteTopicsRequest,
+    decodeResponse: deleteTopics.decodeDeleteTopicsResponse,
+    encodeResponse: deleteTopics.encodeDeleteTopicsResponse,
+  }),
+  [ApiKey.InitProducerId]: codec(ApiKey.InitProducerId, {
+    decodeRequest: initProducerId.decodeInitProducerIdRequest,
+    encodeRequest: initProducerId.encodeInitProducerIdRequest,
+    decodeResponse: initProducerId.decodeInitProducerIdResponse,
+    encodeResponse: initProducerId.encodeInitProducerIdResponse,
+  }),
+  [ApiKey.DescribeConfigs]: codec(ApiKey.DescribeConfigs, {
+    decodeRequest: describeConfigs.decodeDescribeConfigsRequest,
+    encodeRequest: describeConfigs.encodeDescribeConfigsRequest,
+    decodeResponse: describeConfigs.decodeDescribeConfigsResponse,
+    encodeResponse: describeConfigs.encodeDescribeConfigsResponse,
   }),
 };
 
