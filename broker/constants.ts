@@ -26,6 +26,10 @@ export const REQUEST_HEADER_MIN_BYTES = 10;
 export const FETCH_MAX_WAIT_MS = 30_000;
 /** How long shutdown waits for in-flight requests before closing sockets anyway. */
 export const SHUTDOWN_DRAIN_TIMEOUT_MS = 10_000;
+/** After the last answers are sent, how long shutdown waits for clients to close their side. */
+export const SHUTDOWN_SOCKET_LINGER_MS = 500;
+/** How often the broker checks whether its log was fenced, to exit instead of refusing writes forever. */
+export const FENCED_POLL_INTERVAL_MS = 500;
 
 // ---- storage ----
 /** Name start of in-flight temporary files in the local store; keys may not use it, list never shows it. */
@@ -106,3 +110,5 @@ export const GROUP_MAX_SESSION_TIMEOUT_MS = 1_800_000;
 export const GROUP_INITIAL_REBALANCE_DELAY_MS = 100;
 /** Size of a group protocol metadata or assignment blob; real assignors send a few KiB. */
 export const GROUP_MEMBER_METADATA_MAX_BYTES = 1024 * 1024;
+/** Metadata string stored with a committed offset: Kafka's offset.metadata.max.bytes. */
+export const OFFSET_METADATA_MAX_BYTES = 4096;

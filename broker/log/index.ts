@@ -1,0 +1,20 @@
+/** The log on object storage: what the handlers, pipelines and CLI may use. */
+export { Log, type LogOptions, validateTopicName } from './log.js';
+export type { AppendResult, CommittedOffset, ReadResult, TopicConfig, TopicInfo } from './types.js';
+export {
+  LogError,
+  UnknownTopicError,
+  TopicExistsError,
+  InvalidTopicError,
+  InvalidPartitionsError,
+  UnknownPartitionError,
+  OffsetOutOfRangeError,
+  RecordTooLargeError,
+  CorruptRecordError,
+  OutOfOrderSequenceError,
+  InvalidProducerEpochError,
+  UnknownProducerIdError,
+  FencedError,
+  StorageError,
+  LogClosedError,
+} from './errors.js';

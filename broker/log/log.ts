@@ -1,0 +1,1072 @@
+/**
+ * The log: every partition of every topic, kept on object storage only.
+ *
+ * Appends from all partitions share one buffer. A flush writes the buffered batches as ONE
+ * segment object, then ONE manifest entry (putIfAbsent under the next sequence number) that
+ * names the segment's per-partition byte ranges and any metadata changes. Only after the
+ * entry is durable do high watermarks move and appends resolve. One flush is in flight at a
+ * time (entries are written in order) while the next buffer fills.
+ */
+import { randomUUID } from 'node:crypto';
+import { pino, type Logger } from 'pino';
+import {
+  LOG_BUFFER_MAX_BYTES,
+  LOG_CHECKPOINT_INTERVAL_ENTRIES,
+  LOG_COMPACT_MIN_CHUNKS_COUNT,
+  LOG_COMPACT_SMALL_CHUNK_BYTES,
+  LOG_COMPACT_TARGET_BYTES,
+  LOG_FLUSH_INTERVAL_MS,
+  LOG_FLUSH_MAX_BYTES,
+  LOG_FLUSH_MAX_OPS_COUNT,
+  LOG_MAINTENANCE_INTERVAL_MS,
+  LOG_PENDING_APPENDS_MAX_COUNT,
+  LOG_PRODUCER_DEDUP_BATCHES_COUNT,
+  LOG_SEGMENT_MAX_BYTES,
+  LOG_STORE_RETRY_BASE_MS,
+  LOG_STORE_RETRY_MAX_COUNT,
+  LOG_STORE_RETRY_MAX_MS,
+  LOG_TAIL_CACHE_MAX_BYTES,
+  TOPIC_MAX_MESSAGE_BYTES_DEFAULT,
+  TOPIC_NAME_MAX_LENGTH,
+  TOPIC_PARTITIONS_MAX_COUNT,
+  TOPIC_RETENTION_BYTES_DEFAULT,
+  TOPIC_RETENTION_MS_DEFAULT,
+} from '../constants.js';
+import { ObjectNotFoundError, type ObjectStore } from '../storage/object-store.js';
+import { parseRecordSet, setBaseOffset, type RecordBatchView } from '../protocol/record-batch.js';
+import {
+  CorruptRecordError,
+  FencedError,
+  InvalidPartitionsError,
+  InvalidProducerEpochError,
+  InvalidTopicError,
+  LogClosedError,
+  OffsetOutOfRangeError,
+  OutOfOrderSequenceError,
+  RecordTooLargeError,
+  StorageError,
+  TopicExistsError,
+  UnknownPartitionError,
+  UnknownProducerIdError,
+  UnknownTopicError,
+} from './errors.js';
+import {
+  CHECKPOINT_PREFIX,
+  MANIFEST_PREFIX,
+  MANIFEST_VERSION,
+  checkpointKey,
+  decodeEntry,
+  decodeSnapshot,
+  encodeEntry,
+  encodeSnapshot,
+  entryKey,
+  parseSeqKey,
+  type ManifestEntry,
+  type Op,
+} from './manifest.js';
+import { isRetriable, sleep, withRetry } from './retry.js';
+import { encodeSegment, parseSegmentKey, segmentKey, type Chunk, type ChunkInput } from './segment.js';
+import { LogState, producerKey, type PartitionState, type ProducerBatch } from './state.js';
+import { TailCache } from './tail-cache.js';
+import type { AppendResult, CommittedOffset, ReadResult, TopicConfig, TopicInfo } from './types.js';
+
+export interface LogOptions {
+  store: ObjectStore;
+  brokerId?: number;
+  flushMaxBytes?: number;
+  flushIntervalMs?: number;
+  logger?: Logger;
+  tailCacheMaxBytes?: number;
+  now?: () => number;
+  /** Interval of the background retention/compaction pass; 0 disables it (tests call runMaintenance). */
+  maintenanceIntervalMs?: number;
+}
+
+interface Waiter<T> {
+  resolve: (v: T) => void;
+  reject: (e: unknown) => void;
+}
+
+interface PendingAppend extends Waiter<AppendResult> {
+  topic: string;
+  topicId: string;
+  partition: number;
+  bytes: Uint8Array;
+  first: bigint;
+  last: bigint;
+  maxTimestamp: bigint;
+  producer?: { producerId: bigint; producerEpoch: number; batch: PendingProducerBatch; key: string };
+}
+
+interface PendingOps extends Waiter<void> {
+  ops: Op[];
+}
+
+interface Buffer {
+  appends: PendingAppend[];
+  metas: PendingOps[];
+  bytes: number;
+  opCount: number;
+}
+
+interface PendingProducerBatch extends ProducerBatch {
+  /** Set while the batch is not yet durable: a retry of it waits for the original. */
+  pending?: Promise<AppendResult>;
+}
+
+/** Producer state including appends not yet durable; dropped when those fail. */
+interface ProducerOverlay {
+  producerEpoch: number;
+  batches: PendingProducerBatch[];
+  pendingCount: number;
+}
+
+const INT32_MAX = 0x7fffffff;
+const TOPIC_NAME_RE = /^[a-zA-Z0-9._-]+$/;
+
+function emptyBuffer(): Buffer {
+  return { appends: [], metas: [], bytes: 0, opCount: 0 };
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false;
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function defer<T>(): { promise: Promise<T> } & Waiter<T> {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** The last sequence of a batch, wrapping past INT32_MAX to 0 as Kafka does. */
+function lastSequence(first: number, delta: number): number {
+  const s = first + delta;
+  return s > INT32_MAX ? s - INT32_MAX - 1 : s;
+}
+function nextSequence(last: number): number {
+  return last === INT32_MAX ? 0 : last + 1;
+}
+
+export function validateTopicName(name: string): void {
+  if (name.length === 0) throw new InvalidTopicError(name, 'empty');
+  if (name.length > TOPIC_NAME_MAX_LENGTH) throw new InvalidTopicError(name, `longer than ${TOPIC_NAME_MAX_LENGTH} characters`);
+  if (name === '.' || name === '..') throw new InvalidTopicError(name, 'reserved name');
+  if (!TOPIC_NAME_RE.test(name)) throw new InvalidTopicError(name, 'only ASCII letters, digits, ".", "_" and "-" are allowed');
+}
+
+/** An entry we could not confirm or deny after all retries: nothing may be written until we know. */
+class EntryInDoubtError extends Error {
+  constructor(readonly seq: number, options?: { cause?: unknown }) {
+    super(`manifest entry ${seq}: could not tell whether it was written`, options);
+  }
+}
+
+export class Log {
+  private readonly store: ObjectStore;
+  private readonly log: Logger;
+  private readonly now: () => number;
+  private readonly flushMaxBytes: number;
+  private readonly flushIntervalMs: number;
+  private readonly brokerId: number;
+  private readonly writer = randomUUID();
+  private readonly cache: TailCache;
+  private state = new LogState();
+  private epoch = 0;
+  private segmentCounter = 0;
+
+  private buffer = emptyBuffer();
+  private flushing: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private maintenanceTimer: NodeJS.Timeout | null = null;
+  private maintenanceRunning: Promise<void> | null = null;
+  private checkpointing: Promise<void> | null = null;
+  private lastCheckpointSeq = -1;
+  private prevCheckpointSeq = -1;
+  /** Waiters for buffer space (backpressure). */
+  private spaceWaiters: (() => void)[] = [];
+  private dataWaiters = new Set<{ check: () => boolean; done: () => void }>();
+
+  /** Next offset to assign, for partitions with appends not yet durable (`topicId:partition`). */
+  private readonly nextOffsets = new Map<string, bigint>();
+  private readonly producerOverlay = new Map<string, ProducerOverlay>();
+  private reservedProducerId = 0n;
+  private readonly pendingCreates = new Set<string>();
+  private readonly pendingDeletes = new Set<string>();
+  private inDoubt: { seq: number; bytes: Uint8Array; ops: Op[]; segment?: { key: string; bytes: Uint8Array } } | null = null;
+  private resolvingDoubt: Promise<void> | null = null;
+  private fencedBy = 0;
+  private closed = false;
+
+  private constructor(opts: LogOptions) {
+    this.store = opts.store;
+    this.log = opts.logger ?? pino({ enabled: false });
+    this.now = opts.now ?? Date.now;
+    this.flushMaxBytes = Math.min(opts.flushMaxBytes ?? LOG_FLUSH_MAX_BYTES, LOG_SEGMENT_MAX_BYTES / 2);
+    this.flushIntervalMs = opts.flushIntervalMs ?? LOG_FLUSH_INTERVAL_MS;
+    this.brokerId = opts.brokerId ?? 0;
+    this.cache = new TailCache(opts.tailCacheMaxBytes ?? LOG_TAIL_CACHE_MAX_BYTES);
+  }
+
+  /** Recovers the state from the bucket alone and claims the next epoch (fencing older brokers). */
+  static async open(opts: LogOptions): Promise<Log> {
+    const log = new Log(opts);
+    await log.recover();
+    await log.claimEpoch();
+    log.reservedProducerId = log.state.nextProducerId;
+    const interval = opts.maintenanceIntervalMs ?? LOG_MAINTENANCE_INTERVAL_MS;
+    if (interval > 0) {
+      log.maintenanceTimer = setInterval(() => void log.runMaintenance().catch((err) => log.log.warn({ err }, 'log maintenance failed')), interval);
+      log.maintenanceTimer.unref();
+    }
+    void log.collectOrphans().catch((err) => log.log.warn({ err }, 'orphan segment collection failed'));
+    return log;
+  }
+
+  get fenced(): boolean {
+    return this.fencedBy > 0;
+  }
+
+  /** This broker's epoch in the manifest. */
+  get brokerEpoch(): number {
+    return this.epoch;
+  }
+
+  // ---------------------------------------------------------------- recovery
+
+  private async recover(): Promise<void> {
+    const checkpoints = await withRetry(() => this.store.list(CHECKPOINT_PREFIX));
+    let after: string | undefined;
+    for (let i = checkpoints.length - 1; i >= 0; i--) {
+      const key = checkpoints[i]!.key;
+      const seq = parseSeqKey(key, CHECKPOINT_PREFIX);
+      if (seq === null) continue;
+      const snap = decodeSnapshot(key, await withRetry(() => this.store.get(key)));
+      if (snap.seq !== seq) throw new Error(`checkpoint ${key} holds seq ${snap.seq}`);
+      this.state = LogState.fromSnapshot(snap);
+      this.lastCheckpointSeq = seq;
+      after = entryKey(seq);
+      break;
+    }
+    await this.replayEntries(after);
+    this.log.info({ seq: this.state.seq, topics: this.state.topics.size }, 'log recovered');
+  }
+
+  /** Applies every manifest entry after `after` (a key) in order. */
+  private async replayEntries(after?: string): Promise<void> {
+    const entries = await withRetry(() => this.store.list(MANIFEST_PREFIX, after));
+    for (const { key } of entries) {
+      const seq = parseSeqKey(key, MANIFEST_PREFIX);
+      if (seq === null || seq <= this.state.seq) continue;
+      if (seq !== this.state.seq + 1) throw new Error(`manifest gap: entry ${seq} follows ${this.state.seq}`);
+      const entry = decodeEntry(key, await withRetry(() => this.store.get(key)));
+      this.applyEntry(entry);
+    }
+  }
+
+  private applyEntry(entry: ManifestEntry): void {
+    if (entry.seq !== this.state.seq + 1) throw new Error(`manifest invariant: applying entry ${entry.seq} after ${this.state.seq}`);
+    for (const op of entry.ops) this.state.apply(op);
+    this.state.seq = entry.seq;
+  }
+
+  private async claimEpoch(): Promise<void> {
+    for (let attempt = 0; attempt < 1000; attempt++) {
+      const epoch = this.state.maxEpoch + 1;
+      const entry: ManifestEntry = { v: MANIFEST_VERSION, seq: this.state.seq + 1, epoch, writer: this.writer, ops: [{ op: 'epoch', epoch, brokerId: this.brokerId }] };
+      const outcome = await this.writeEntry(entry.seq, encodeEntry(entry));
+      if (outcome === 'written') {
+        this.applyEntry(entry);
+        this.epoch = epoch;
+        this.log.info({ epoch, seq: entry.seq }, 'claimed broker epoch');
+        return;
+      }
+      // Another broker wrote that sequence number: catch up and try the next one.
+      await this.replayEntries(entryKey(this.state.seq));
+    }
+    throw new StorageError('could not claim a broker epoch: the manifest keeps moving');
+  }
+
+  // ---------------------------------------------------------------- topics
+
+  listTopics(): TopicInfo[] {
+    return [...this.state.topics.values()].map((t) => t.info);
+  }
+
+  getTopic(name: string): TopicInfo | undefined {
+    return this.state.topics.get(name)?.info;
+  }
+
+  async createTopic(name: string, partitions: number, config?: Partial<TopicConfig>): Promise<TopicInfo> {
+    validateTopicName(name);
+    if (!Number.isInteger(partitions) || partitions < 1) throw new InvalidPartitionsError(partitions, 'must be at least 1');
+    if (partitions > TOPIC_PARTITIONS_MAX_COUNT) throw new InvalidPartitionsError(partitions, `at most ${TOPIC_PARTITIONS_MAX_COUNT}`);
+    this.checkWritable();
+    if ((this.state.topics.has(name) && !this.pendingDeletes.has(name)) || this.pendingCreates.has(name)) throw new TopicExistsError(name);
+    const info: TopicInfo = {
+      name,
+      topicId: randomUUID(),
+      partitions,
+      config: {
+        retentionMs: config?.retentionMs ?? TOPIC_RETENTION_MS_DEFAULT,
+        retentionBytes: config?.retentionBytes ?? TOPIC_RETENTION_BYTES_DEFAULT,
+        maxMessageBytes: config?.maxMessageBytes ?? TOPIC_MAX_MESSAGE_BYTES_DEFAULT,
+      },
+      createdAtMs: this.now(),
+    };
+    this.pendingCreates.add(name);
+    try {
+      await this.enqueueOps([{ op: 'createTopic', topic: info }]);
+    } finally {
+      this.pendingCreates.delete(name);
+    }
+    return info;
+  }
+
+  async deleteTopic(name: string): Promise<void> {
+    const t = this.state.topics.get(name);
+    if (!t || this.pendingDeletes.has(name)) throw new UnknownTopicError(name);
+    this.checkWritable();
+    this.pendingDeletes.add(name);
+    try {
+      await this.enqueueOps([{ op: 'deleteTopic', name, topicId: t.info.topicId }]);
+    } finally {
+      this.pendingDeletes.delete(name);
+    }
+  }
+
+  private partitionOrThrow(topic: string, partition: number): PartitionState {
+    const t = this.state.topics.get(topic);
+    if (!t) throw new UnknownTopicError(topic);
+    const p = t.partitions[partition];
+    if (!p) throw new UnknownPartitionError(topic, partition);
+    return p;
+  }
+
+  highWatermark(topic: string, partition: number): bigint {
+    return this.partitionOrThrow(topic, partition).highWatermark;
+  }
+
+  logStartOffset(topic: string, partition: number): bigint {
+    return this.partitionOrThrow(topic, partition).logStart;
+  }
+
+  // ---------------------------------------------------------------- append
+
+  private checkWritable(): void {
+    if (this.fenced) throw new FencedError(this.epoch, this.fencedBy);
+    if (this.closed) throw new LogClosedError();
+    if (this.inDoubt) {
+      void this.resolveDoubt();
+      throw new StorageError(`manifest entry ${this.inDoubt.seq} is in doubt; retry shortly`);
+    }
+  }
+
+  async append(topic: string, partition: number, recordSet: Uint8Array): Promise<AppendResult> {
+    this.checkWritable();
+    // Backpressure: wait for the flush in flight while the next buffer is full.
+    while (this.buffer.bytes >= LOG_BUFFER_MAX_BYTES || this.buffer.appends.length >= LOG_PENDING_APPENDS_MAX_COUNT) {
+      await new Promise<void>((resolve) => this.spaceWaiters.push(resolve));
+      this.checkWritable();
+    }
+    const t = this.state.topics.get(topic);
+    if (!t || this.pendingDeletes.has(topic)) throw new UnknownTopicError(topic);
+    if (!Number.isInteger(partition) || partition < 0 || partition >= t.partitions.length) throw new UnknownPartitionError(topic, partition);
+    const batches = parseRecordSet(recordSet);
+    if (batches.length === 0) throw new CorruptRecordError('no record batch');
+    for (const b of batches) {
+      if (b.bytes.byteLength > t.info.config.maxMessageBytes) throw new RecordTooLargeError(b.bytes.byteLength, t.info.config.maxMessageBytes);
+      if (b.header.lastOffsetDelta < 0) throw new CorruptRecordError(`batch at byte ${b.position} has lastOffsetDelta ${b.header.lastOffsetDelta}`);
+    }
+    const headers = batches.map((b) => b.header);
+    if (recordSet.byteLength > LOG_SEGMENT_MAX_BYTES / 2) throw new RecordTooLargeError(recordSet.byteLength, LOG_SEGMENT_MAX_BYTES / 2);
+
+    const p = t.partitions[partition]!;
+    const offsetKey = `${t.info.topicId}:${partition}`;
+    const base = this.nextOffsets.get(offsetKey) ?? p.highWatermark;
+    const first = headers[0]!;
+    const count = headers.reduce((n, h) => n + BigInt(h.lastOffsetDelta) + 1n, 0n);
+    const last = base + count - 1n;
+
+    let producer: PendingAppend['producer'];
+    if (first.producerId >= 0n) {
+      const dup = this.checkProducer(topic, partition, headers, p);
+      if (dup) return dup;
+      const key = producerKey(first.producerId, topic, partition);
+      const lastH = headers[headers.length - 1]!;
+      const batch: PendingProducerBatch = {
+        firstSeq: first.baseSequence,
+        lastSeq: lastSequence(lastH.baseSequence, lastH.lastOffsetDelta),
+        baseOffset: base,
+        lastOffset: last,
+      };
+      producer = { producerId: first.producerId, producerEpoch: first.producerEpoch, batch, key };
+    }
+
+    // Copy: the caller's buffer belongs to the socket. Offsets are fixed now, in buffer order.
+    const bytes = recordSet.slice();
+    let offset = base;
+    let maxTimestamp = -1n;
+    for (const b of batches) {
+      setBaseOffset(bytes.subarray(b.position), offset);
+      offset += BigInt(b.header.lastOffsetDelta) + 1n;
+      if (b.header.maxTimestamp > maxTimestamp) maxTimestamp = b.header.maxTimestamp;
+    }
+    if (base < p.highWatermark) throw new Error(`log invariant: offset ${base} below high watermark ${p.highWatermark}`);
+    this.nextOffsets.set(offsetKey, last + 1n);
+
+    const d = defer<AppendResult>();
+    const pending: PendingAppend = { topic, topicId: t.info.topicId, partition, bytes, first: base, last, maxTimestamp, producer, resolve: d.resolve, reject: d.reject };
+    if (producer) {
+      producer.batch.pending = d.promise;
+      let o = this.producerOverlay.get(producer.key);
+      if (!o || o.producerEpoch !== producer.producerEpoch) {
+        const durable = this.state.producers.get(producer.key);
+        o = {
+          producerEpoch: producer.producerEpoch,
+          batches: durable && durable.producerEpoch === producer.producerEpoch ? [...durable.batches] : [],
+          pendingCount: 0,
+        };
+        this.producerOverlay.set(producer.key, o);
+      }
+      o.batches.push(producer.batch);
+      if (o.batches.length > LOG_PRODUCER_DEDUP_BATCHES_COUNT) o.batches.shift();
+      o.pendingCount++;
+      // The original caller handles rejection; this keeps a dangling copy from being "unhandled".
+      d.promise.catch(() => undefined);
+    }
+    this.buffer.appends.push(pending);
+    this.buffer.bytes += bytes.byteLength;
+    this.buffer.opCount += producer ? 2 : 1;
+    this.scheduleFlush();
+    return d.promise;
+  }
+
+  /** Idempotence: returns the original result for a duplicate, throws for a bad sequence, else undefined. */
+  private checkProducer(topic: string, partition: number, headers: RecordBatchView['header'][], p: PartitionState): Promise<AppendResult> | undefined {
+    const h = headers[0]!;
+    for (const x of headers) {
+      if (x.producerId !== h.producerId || x.producerEpoch !== h.producerEpoch) throw new CorruptRecordError('batches of one record set from different producers');
+    }
+    if (h.producerId >= this.state.nextProducerId) throw new UnknownProducerIdError(h.producerId);
+    const key = producerKey(h.producerId, topic, partition);
+    const cur = this.producerOverlay.get(key) ?? this.state.producers.get(key);
+    if (cur && h.producerEpoch < cur.producerEpoch) throw new InvalidProducerEpochError(h.producerId, h.producerEpoch, cur.producerEpoch);
+    const batches: PendingProducerBatch[] = cur && cur.producerEpoch === h.producerEpoch ? cur.batches : [];
+    const lastH = headers[headers.length - 1]!;
+    const lastSeq = lastSequence(lastH.baseSequence, lastH.lastOffsetDelta);
+    const dup = batches.find((b) => b.firstSeq === h.baseSequence && b.lastSeq === lastSeq);
+    if (dup) {
+      const original = dup.pending;
+      if (original) return original.then((r) => ({ ...r, duplicate: true }));
+      return Promise.resolve({ baseOffset: dup.baseOffset, logAppendTimeMs: -1n, logStartOffset: p.logStart, duplicate: true });
+    }
+    const expected = batches.length > 0 ? nextSequence(batches[batches.length - 1]!.lastSeq) : 0;
+    if (h.baseSequence !== expected) throw new OutOfOrderSequenceError(h.producerId, expected, h.baseSequence);
+    // Within the record set the batches must follow each other too.
+    let next = nextSequence(lastSequence(h.baseSequence, h.lastOffsetDelta));
+    for (const x of headers.slice(1)) {
+      if (x.baseSequence !== next) throw new OutOfOrderSequenceError(h.producerId, next, x.baseSequence);
+      next = nextSequence(lastSequence(x.baseSequence, x.lastOffsetDelta));
+    }
+    return undefined;
+  }
+
+  async allocateProducerId(): Promise<{ producerId: bigint; producerEpoch: number }> {
+    this.checkWritable();
+    if (this.reservedProducerId < this.state.nextProducerId) this.reservedProducerId = this.state.nextProducerId;
+    // Reserved ids are never handed out twice, even when their entry fails.
+    const producerId = this.reservedProducerId++;
+    await this.enqueueOps([{ op: 'producerIds', next: producerId + 1n }]);
+    return { producerId, producerEpoch: 0 };
+  }
+
+  async commitOffsets(groupId: string, offsets: CommittedOffset[]): Promise<void> {
+    if (offsets.length === 0) return;
+    this.checkWritable();
+    await this.enqueueOps(offsets.map((o) => ({ op: 'commit' as const, group: groupId, topic: o.topic, partition: o.partition, offset: o.offset, metadata: o.metadata })));
+  }
+
+  fetchOffsets(groupId: string, partitions?: { topic: string; partition: number }[]): CommittedOffset[] {
+    if (partitions) {
+      return partitions.map(({ topic, partition }) => {
+        const c = this.state.fetchCommitted(groupId, topic, partition);
+        return { topic, partition, offset: c?.offset ?? -1n, metadata: c?.metadata ?? null };
+      });
+    }
+    const g = this.state.commits.get(groupId);
+    return g ? [...g.values()].map((c) => ({ ...c })) : [];
+  }
+
+  private enqueueOps(ops: Op[]): Promise<void> {
+    const d = defer<void>();
+    this.buffer.metas.push({ ops, resolve: d.resolve, reject: d.reject });
+    this.buffer.opCount += ops.length;
+    this.scheduleFlush();
+    return d.promise;
+  }
+
+  // ---------------------------------------------------------------- flush
+
+  private scheduleFlush(): void {
+    if (this.flushing) return; // the drain loop picks the buffer up when the flush in flight ends
+    const b = this.buffer;
+    if (b.bytes >= this.flushMaxBytes || b.opCount >= LOG_FLUSH_MAX_OPS_COUNT || b.appends.length >= LOG_PENDING_APPENDS_MAX_COUNT) {
+      this.kick();
+    } else if (!this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.kick();
+      }, this.flushIntervalMs);
+    }
+  }
+
+  private kick(): void {
+    if (this.flushing) return;
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    this.flushing = this.drain().finally(() => {
+      this.flushing = null;
+      // Appends that arrived between the drain loop's last look and now.
+      if (!this.fenced && (this.buffer.appends.length > 0 || this.buffer.metas.length > 0)) this.scheduleFlush();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while ((this.buffer.appends.length > 0 || this.buffer.metas.length > 0) && !this.fenced) {
+      const batch = this.takeBatch();
+      for (const w of this.spaceWaiters.splice(0)) w();
+      await this.flushOne(batch);
+    }
+  }
+
+  /** Takes up to one flush worth (bytes and ops) from the buffer; the rest stays for the next flush. */
+  private takeBatch(): Buffer {
+    const b = this.buffer;
+    this.buffer = emptyBuffer();
+    if (b.bytes <= this.flushMaxBytes && b.opCount <= LOG_FLUSH_MAX_OPS_COUNT) return b;
+    const out = emptyBuffer();
+    const addAppend = (to: Buffer, a: PendingAppend): void => {
+      to.appends.push(a);
+      to.bytes += a.bytes.byteLength;
+      to.opCount += a.producer ? 2 : 1;
+    };
+    for (const a of b.appends) {
+      const fits = out.appends.length === 0 || (this.buffer.appends.length === 0 && out.bytes + a.bytes.byteLength <= this.flushMaxBytes && out.opCount < LOG_FLUSH_MAX_OPS_COUNT);
+      addAppend(fits ? out : this.buffer, a);
+    }
+    for (const m of b.metas) {
+      const to = this.buffer.appends.length === 0 && this.buffer.metas.length === 0 && (out.opCount === 0 || out.opCount + m.ops.length <= LOG_FLUSH_MAX_OPS_COUNT) ? out : this.buffer;
+      to.metas.push(m);
+      to.opCount += m.ops.length;
+    }
+    return out;
+  }
+
+  private async flushOne(batch: Buffer): Promise<void> {
+    const seq = this.state.seq + 1;
+    const ops: Op[] = [];
+    let segment: { key: string; bytes: Uint8Array } | undefined;
+    if (batch.appends.length > 0) {
+      // Group per partition (keeping offset order) so each partition is one contiguous range.
+      const groups = new Map<string, { topicId: string; input: ChunkInput }>();
+      for (const a of batch.appends) {
+        const k = `${a.topicId}:${a.partition}`;
+        let g = groups.get(k);
+        if (!g) {
+          g = { topicId: a.topicId, input: { topic: a.topic, partition: a.partition, first: a.first, last: a.last, maxTimestamp: a.maxTimestamp, batches: [] } };
+          groups.set(k, g);
+        }
+        if (a.first !== (g.input.batches.length === 0 ? g.input.first : g.input.last + 1n)) {
+          throw new Error(`log invariant: ${a.topic}-${a.partition} offsets not contiguous in flush (${a.first} after ${g.input.last})`);
+        }
+        g.input.batches.push(a.bytes);
+        g.input.last = a.last;
+        if (a.maxTimestamp > g.input.maxTimestamp) g.input.maxTimestamp = a.maxTimestamp;
+      }
+      const key = segmentKey(this.epoch, ++this.segmentCounter);
+      const encoded = encodeSegment(key, this.epoch, [...groups.values()].map((g) => g.input));
+      segment = { key, bytes: encoded.bytes };
+      const topicIds = [...groups.values()].map((g) => g.topicId);
+      encoded.chunks.forEach((chunk, i) => ops.push({ op: 'chunk', topicId: topicIds[i]!, chunk }));
+      for (const a of batch.appends) {
+        if (a.producer) {
+          const { firstSeq, lastSeq, baseOffset, lastOffset } = a.producer.batch;
+          ops.push({ op: 'producerBatch', producerId: a.producer.producerId, producerEpoch: a.producer.producerEpoch, topic: a.topic, partition: a.partition, batch: { firstSeq, lastSeq, baseOffset, lastOffset } });
+        }
+      }
+    }
+    for (const m of batch.metas) ops.push(...m.ops);
+    const entry: ManifestEntry = { v: MANIFEST_VERSION, seq, epoch: this.epoch, writer: this.writer, ops };
+    const entryBytes = encodeEntry(entry);
+
+    try {
+      if (segment) {
+        const s = segment;
+        await withRetry(() => this.store.put(s.key, s.bytes));
+      }
+      const outcome = await this.writeEntry(seq, entryBytes);
+      if (outcome !== 'written') {
+        const other = outcome.conflict;
+        if (other.epoch > this.epoch) {
+          this.fence(other.epoch);
+          throw new FencedError(this.epoch, other.epoch);
+        }
+        throw new Error(`manifest invariant: entry ${seq} was written by epoch ${other.epoch} (we are ${this.epoch})`);
+      }
+    } catch (err) {
+      if (err instanceof EntryInDoubtError) {
+        this.inDoubt = { seq, bytes: entryBytes, ops, segment };
+        this.failAll(batch, new StorageError(`manifest entry ${seq} may not have been written`, { cause: err.cause }));
+        this.log.warn({ seq, err: err.cause }, 'manifest entry in doubt');
+        return;
+      }
+      const failure = err instanceof FencedError ? err : new StorageError(`flush of manifest entry ${seq} failed`, { cause: err });
+      this.failAll(batch, failure);
+      if (segment && !(err instanceof FencedError)) {
+        const key = segment.key;
+        // No manifest entry names it, so nobody needs it.
+        void this.store.delete(key).catch(() => undefined);
+      }
+      this.log.warn({ seq, err }, 'flush failed; appends rejected');
+      return;
+    }
+    this.commitFlush(entry, segment, batch);
+  }
+
+  /** Makes a durable entry visible: state, caches, waiters. */
+  private commitFlush(entry: ManifestEntry, segment: { key: string; bytes: Uint8Array } | undefined, batch: Buffer): void {
+    const dropsRefs = entry.ops.some((op) => op.op === 'deleteTopic' || op.op === 'logStart' || op.op === 'compact');
+    const before = dropsRefs ? this.state.referencedSegments() : undefined;
+    this.applyEntry(entry);
+    if (segment) this.cache.add(segment.key, 0, segment.bytes);
+    for (const a of batch.appends) {
+      const p = this.state.partition(a.topic, a.partition);
+      const k = `${a.topicId}:${a.partition}`;
+      if (this.nextOffsets.get(k) === (p ? p.highWatermark : undefined) || !p) this.nextOffsets.delete(k);
+      if (a.producer) {
+        a.producer.batch.pending = undefined;
+        const o = this.producerOverlay.get(a.producer.key);
+        if (o && --o.pendingCount <= 0) this.producerOverlay.delete(a.producer.key);
+      }
+      if (p && p.highWatermark > (this.nextOffsets.get(k) ?? p.highWatermark)) throw new Error('log invariant: high watermark past next offset');
+      a.resolve({ baseOffset: a.first, logAppendTimeMs: -1n, logStartOffset: p?.logStart ?? 0n });
+    }
+    for (const m of batch.metas) m.resolve();
+    if (before) {
+      const after = this.state.referencedSegments();
+      for (const key of before) {
+        if (after.has(key)) continue;
+        this.cache.drop(key);
+        void withRetry(() => this.store.delete(key)).catch((err) => this.log.warn({ err, key }, 'segment delete failed; the next start collects it'));
+      }
+    }
+    this.notifyData();
+    if (entry.seq - Math.max(this.lastCheckpointSeq, 0) >= LOG_CHECKPOINT_INTERVAL_ENTRIES) void this.checkpoint();
+  }
+
+  /** Rejects a failed flush and everything buffered behind it, and forgets the offsets they took. */
+  private failAll(batch: Buffer, err: Error): void {
+    const rest = this.buffer;
+    this.buffer = emptyBuffer();
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    for (const b of [batch, rest]) {
+      for (const a of b.appends) a.reject(err);
+      for (const m of b.metas) m.reject(err);
+    }
+    // Every append that took an offset after the durable high watermark was just rejected.
+    this.nextOffsets.clear();
+    this.producerOverlay.clear();
+    for (const w of this.spaceWaiters.splice(0)) w();
+  }
+
+  private fence(newerEpoch: number): void {
+    if (this.fencedBy === 0) this.log.error({ epoch: this.epoch, newerEpoch }, 'fenced by a newer broker; refusing writes');
+    this.fencedBy = newerEpoch;
+    const err = new FencedError(this.epoch, newerEpoch);
+    this.failAll(emptyBuffer(), err);
+  }
+
+  /**
+   * putIfAbsent with bounded retries. A failed call may still have written (lost reply), so
+   * every doubt is settled by reading the key back: our exact bytes mean success.
+   */
+  private async writeEntry(seq: number, bytes: Uint8Array): Promise<'written' | { conflict: ManifestEntry }> {
+    const key = entryKey(seq);
+    let delay = LOG_STORE_RETRY_BASE_MS;
+    let lastErr: unknown;
+    let knownAbsent = false;
+    for (let attempt = 1; attempt <= LOG_STORE_RETRY_MAX_COUNT; attempt++) {
+      if (attempt > 1) {
+        await sleep(delay * (0.5 + Math.random()));
+        delay = Math.min(delay * 2, LOG_STORE_RETRY_MAX_MS);
+      }
+      let written: boolean | undefined;
+      try {
+        written = await this.store.putIfAbsent(key, bytes);
+      } catch (err) {
+        lastErr = err;
+        knownAbsent = false;
+        if (!isRetriable(err)) throw err;
+      }
+      if (written === true) return 'written';
+      let existing: Uint8Array | null;
+      try {
+        existing = await withRetry(async () => {
+          try {
+            return await this.store.get(key);
+          } catch (err) {
+            if (err instanceof ObjectNotFoundError) return null;
+            throw err;
+          }
+        });
+      } catch (err) {
+        lastErr = err;
+        continue;
+      }
+      if (existing === null) {
+        knownAbsent = true;
+        continue;
+      }
+      if (bytesEqual(existing, bytes)) return 'written';
+      return { conflict: decodeEntry(key, existing) };
+    }
+    if (knownAbsent) throw new StorageError(`manifest entry ${seq} not written`, { cause: lastErr });
+    throw new EntryInDoubtError(seq, { cause: lastErr });
+  }
+
+  /** Settles an entry in doubt by reading it: ours → it is durable after all; absent → forget it. */
+  private resolveDoubt(): Promise<void> {
+    if (this.resolvingDoubt) return this.resolvingDoubt;
+    this.resolvingDoubt = (async () => {
+      try {
+        let delay = LOG_STORE_RETRY_BASE_MS;
+        while (this.inDoubt && !this.closed) {
+          const d = this.inDoubt;
+          try {
+            const existing = await this.store.get(entryKey(d.seq)).catch((err: unknown) => {
+              if (err instanceof ObjectNotFoundError) return null;
+              throw err;
+            });
+            if (existing === null) {
+              this.inDoubt = null;
+              if (d.segment) void this.store.delete(d.segment.key).catch(() => undefined);
+            } else if (bytesEqual(existing, d.bytes)) {
+              this.inDoubt = null;
+              this.commitFlush({ v: MANIFEST_VERSION, seq: d.seq, epoch: this.epoch, writer: this.writer, ops: d.ops }, d.segment, emptyBuffer());
+            } else {
+              const other = decodeEntry(entryKey(d.seq), existing);
+              this.inDoubt = null;
+              this.fence(other.epoch);
+            }
+            return;
+          } catch {
+            await sleep(delay);
+            delay = Math.min(delay * 2, LOG_STORE_RETRY_MAX_MS * 5);
+          }
+        }
+      } finally {
+        this.resolvingDoubt = null;
+      }
+    })();
+    return this.resolvingDoubt;
+  }
+
+  /** Resolves once everything appended before the call is durable (or rejected). */
+  async flush(): Promise<void> {
+    for (;;) {
+      if (this.resolvingDoubt) await this.resolvingDoubt;
+      if (this.flushing) {
+        await this.flushing;
+        continue;
+      }
+      if (this.buffer.appends.length === 0 && this.buffer.metas.length === 0) return;
+      this.kick();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.maintenanceTimer) clearInterval(this.maintenanceTimer);
+    this.maintenanceTimer = null;
+    if (!this.fenced) await this.flush();
+    this.closed = true;
+    if (this.inDoubt) await this.resolveDoubt().catch(() => undefined);
+    this.failAll(emptyBuffer(), new LogClosedError());
+    for (const w of [...this.dataWaiters]) w.done();
+    await this.maintenanceRunning?.catch(() => undefined);
+    await this.checkpointing;
+  }
+
+  // ---------------------------------------------------------------- read
+
+  async read(topic: string, partition: number, fetchOffset: bigint, maxBytes: number): Promise<ReadResult> {
+    const p = this.partitionOrThrow(topic, partition);
+    const highWatermark = p.highWatermark;
+    const logStartOffset = p.logStart;
+    if (fetchOffset < logStartOffset || fetchOffset > highWatermark) {
+      throw new OffsetOutOfRangeError(topic, partition, fetchOffset, logStartOffset, highWatermark);
+    }
+    if (fetchOffset === highWatermark) return { records: [], highWatermark, logStartOffset };
+    const chunks = p.chunks;
+    const records: Uint8Array[] = [];
+    let total = 0;
+    for (let i = firstChunkEndingAtOrAfter(chunks, fetchOffset); i < chunks.length; i++) {
+      const c = chunks[i]!;
+      let bytes: Uint8Array;
+      try {
+        bytes = await this.chunkBytes(c);
+      } catch (err) {
+        // Retention may have deleted the object since we looked.
+        if (err instanceof ObjectNotFoundError && this.state.partition(topic, partition)?.logStart !== logStartOffset) {
+          const now = this.partitionOrThrow(topic, partition);
+          throw new OffsetOutOfRangeError(topic, partition, fetchOffset, now.logStart, now.highWatermark);
+        }
+        throw err instanceof ObjectNotFoundError || isRetriable(err) ? new StorageError(`reading ${c.segment}`, { cause: err }) : err;
+      }
+      for (const { header: h, bytes: batch } of parseRecordSet(bytes)) {
+        if (h.baseOffset + BigInt(h.lastOffsetDelta) < fetchOffset) continue;
+        if (records.length > 0 && total + batch.byteLength > maxBytes) return { records, highWatermark, logStartOffset };
+        records.push(batch);
+        total += batch.byteLength;
+      }
+      if (total >= maxBytes) break;
+    }
+    return { records, highWatermark, logStartOffset };
+  }
+
+  private async chunkBytes(c: Chunk): Promise<Uint8Array> {
+    const hit = this.cache.get(c.segment, c.start, c.end);
+    if (hit) return hit;
+    const bytes = await withRetry(() => this.store.get(c.segment, { start: c.start, end: c.end }));
+    if (bytes.byteLength !== c.end - c.start) throw new StorageError(`short read of ${c.segment}: ${bytes.byteLength} of ${c.end - c.start} bytes`);
+    this.cache.add(c.segment, c.start, bytes);
+    return bytes;
+  }
+
+  async offsetForTimestamp(topic: string, partition: number, timestampMs: bigint): Promise<{ offset: bigint; timestampMs: bigint } | null> {
+    const p = this.partitionOrThrow(topic, partition);
+    for (const c of p.chunks) {
+      if (c.maxTimestamp < timestampMs) continue;
+      const bytes = await this.chunkBytes(c);
+      for (const { header: h } of parseRecordSet(bytes)) {
+        if (h.maxTimestamp < timestampMs) continue;
+        if (h.baseOffset + BigInt(h.lastOffsetDelta) < p.logStart) continue;
+        const offset = h.baseOffset < p.logStart ? p.logStart : h.baseOffset;
+        return { offset, timestampMs: h.maxTimestamp };
+      }
+    }
+    return null;
+  }
+
+  async waitForData(positions: { topic: string; partition: number; offset: bigint }[], timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    const check = (): boolean =>
+      this.closed ||
+      positions.some(({ topic, partition, offset }) => {
+        const p = this.state.partition(topic, partition);
+        return !p || p.highWatermark > offset;
+      });
+    if (check() || timeoutMs <= 0 || signal?.aborted) return;
+    await new Promise<void>((resolve) => {
+      const waiter = {
+        check,
+        done: () => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', waiter.done);
+          this.dataWaiters.delete(waiter);
+          resolve();
+        },
+      };
+      const timer = setTimeout(waiter.done, timeoutMs);
+      signal?.addEventListener('abort', waiter.done);
+      this.dataWaiters.add(waiter);
+    });
+  }
+
+  private notifyData(): void {
+    for (const w of [...this.dataWaiters]) if (w.check()) w.done();
+  }
+
+  // ---------------------------------------------------------------- checkpoints
+
+  private checkpoint(): Promise<void> {
+    if (this.checkpointing) return this.checkpointing;
+    const snap = this.state.snapshot();
+    const bytes = encodeSnapshot(snap);
+    this.checkpointing = (async () => {
+      try {
+        await withRetry(() => this.store.put(checkpointKey(snap.seq), bytes));
+        const prev = this.lastCheckpointSeq;
+        this.prevCheckpointSeq = prev;
+        this.lastCheckpointSeq = snap.seq;
+        this.log.debug({ seq: snap.seq, bytes: bytes.byteLength }, 'checkpoint written');
+        // Keep the previous checkpoint and the entries after it: a broker that is recovering
+        // right now may have listed that checkpoint already.
+        if (prev >= 0) await this.deleteOldManifest(prev);
+      } catch (err) {
+        this.log.warn({ err }, 'checkpoint failed; recovery replays more entries');
+      } finally {
+        this.checkpointing = null;
+      }
+    })();
+    return this.checkpointing;
+  }
+
+  private async deleteOldManifest(keepFromSeq: number): Promise<void> {
+    for (const { key } of await withRetry(() => this.store.list(CHECKPOINT_PREFIX))) {
+      const seq = parseSeqKey(key, CHECKPOINT_PREFIX);
+      if (seq !== null && seq < keepFromSeq) await withRetry(() => this.store.delete(key));
+    }
+    for (const { key } of await withRetry(() => this.store.list(MANIFEST_PREFIX))) {
+      const seq = parseSeqKey(key, MANIFEST_PREFIX);
+      if (seq === null || seq > keepFromSeq) break;
+      await withRetry(() => this.store.delete(key));
+    }
+  }
+
+  /** Writes a checkpoint now (after compaction, and for tests). */
+  async writeCheckpoint(): Promise<void> {
+    await this.flush();
+    await this.checkpointing;
+    await this.checkpoint();
+  }
+
+  // ---------------------------------------------------------------- maintenance
+
+  /** Retention, then compaction. Runs on a timer; exposed for tests and the CLI. */
+  runMaintenance(): Promise<void> {
+    if (this.maintenanceRunning) return this.maintenanceRunning;
+    this.maintenanceRunning = (async () => {
+      try {
+        if (this.closed || this.fenced) return;
+        await this.applyRetention();
+        const compacted = await this.compact();
+        if (compacted > 0) await this.writeCheckpoint();
+      } finally {
+        this.maintenanceRunning = null;
+      }
+    })();
+    return this.maintenanceRunning;
+  }
+
+  /** Advances log start offsets by whole chunks past the topic's time and byte bounds. */
+  async applyRetention(): Promise<void> {
+    const now = BigInt(this.now());
+    const ops: Op[] = [];
+    for (const t of this.state.topics.values()) {
+      const { retentionMs, retentionBytes } = t.info.config;
+      if (retentionMs < 0 && retentionBytes < 0) continue;
+      t.partitions.forEach((p, partition) => {
+        let keepFrom = 0;
+        if (retentionMs >= 0) {
+          const cutoff = now - BigInt(retentionMs);
+          while (keepFrom < p.chunks.length && p.chunks[keepFrom]!.maxTimestamp < cutoff) keepFrom++;
+        }
+        if (retentionBytes >= 0) {
+          let bytes = 0;
+          for (let i = keepFrom; i < p.chunks.length; i++) bytes += p.chunks[i]!.end - p.chunks[i]!.start;
+          while (keepFrom < p.chunks.length && bytes > retentionBytes) {
+            bytes -= p.chunks[keepFrom]!.end - p.chunks[keepFrom]!.start;
+            keepFrom++;
+          }
+        }
+        if (keepFrom === 0) return;
+        const offset = keepFrom < p.chunks.length ? p.chunks[keepFrom]!.first : p.highWatermark;
+        if (offset > p.logStart) ops.push({ op: 'logStart', topic: t.info.name, topicId: t.info.topicId, partition, offset });
+      });
+    }
+    for (let i = 0; i < ops.length; i += LOG_FLUSH_MAX_OPS_COUNT) {
+      this.checkWritable();
+      await this.enqueueOps(ops.slice(i, i + LOG_FLUSH_MAX_OPS_COUNT));
+    }
+  }
+
+  /**
+   * Merges runs of small chunks of one partition into one per-partition segment, so a cold
+   * read needs fewer GETs. Returns the number of merges written.
+   */
+  async compact(): Promise<number> {
+    let merges = 0;
+    for (const t of [...this.state.topics.values()]) {
+      for (let partition = 0; partition < t.partitions.length; partition++) {
+        for (;;) {
+          const p = this.state.partition(t.info.name, partition);
+          if (!p || this.state.topics.get(t.info.name)?.info.topicId !== t.info.topicId) break;
+          const run = findSmallRun(p.chunks);
+          if (!run) break;
+          const parts: Uint8Array[] = [];
+          for (const c of run) parts.push(await this.chunkBytes(c));
+          const first = run[0]!.first;
+          const last = run[run.length - 1]!.last;
+          const maxTimestamp = run.reduce((m, c) => (c.maxTimestamp > m ? c.maxTimestamp : m), -1n);
+          this.checkWritable();
+          const key = segmentKey(this.epoch, ++this.segmentCounter);
+          const encoded = encodeSegment(key, this.epoch, [{ topic: t.info.name, partition, first, last, maxTimestamp, batches: parts }]);
+          await withRetry(() => this.store.put(key, encoded.bytes));
+          try {
+            await this.enqueueOps([{ op: 'compact', topicId: t.info.topicId, chunk: encoded.chunks[0]! }]);
+          } catch (err) {
+            void this.store.delete(key).catch(() => undefined);
+            throw err;
+          }
+          this.cache.add(key, 0, encoded.bytes);
+          merges++;
+        }
+      }
+    }
+    return merges;
+  }
+
+  /** Deletes segment objects no manifest state references, written by older epochs (their writers are fenced). */
+  private async collectOrphans(): Promise<void> {
+    const referenced = this.state.referencedSegments();
+    for (const { key } of await withRetry(() => this.store.list('segments/'))) {
+      const id = parseSegmentKey(key);
+      if (!id || id.epoch >= this.epoch || referenced.has(key)) continue;
+      if (this.closed) return;
+      await withRetry(() => this.store.delete(key));
+    }
+  }
+}
+
+/** Index of the first chunk whose last offset is >= offset (chunks sorted by offset). */
+function firstChunkEndingAtOrAfter(chunks: Chunk[], offset: bigint): number {
+  let lo = 0;
+  let hi = chunks.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (chunks[mid]!.last < offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The first run of at least LOG_COMPACT_MIN_CHUNKS_COUNT consecutive small chunks, capped at the target size. */
+function findSmallRun(chunks: Chunk[]): Chunk[] | undefined {
+  let run: Chunk[] = [];
+  let bytes = 0;
+  for (const c of chunks) {
+    const size = c.end - c.start;
+    const small = size < LOG_COMPACT_SMALL_CHUNK_BYTES;
+    if (small && bytes + size <= LOG_COMPACT_TARGET_BYTES) {
+      run.push(c);
+      bytes += size;
+      continue;
+    }
+    if (run.length >= LOG_COMPACT_MIN_CHUNKS_COUNT) return run;
+    run = small ? [c] : [];
+    bytes = small ? size : 0;
+  }
+  return run.length >= LOG_COMPACT_MIN_CHUNKS_COUNT ? run : undefined;
+}
+

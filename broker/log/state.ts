@@ -1,0 +1,191 @@
+/**
+ * The durable state of the log as the manifest describes it: topics, where each partition's
+ * offsets live, high watermarks, committed offsets and idempotent producer state. It changes
+ * only by applying manifest operations, the same way live and during recovery, so a broker
+ * restarted on the bucket ends up with exactly the state it had acknowledged.
+ */
+import { LOG_PRODUCER_DEDUP_BATCHES_COUNT } from '../constants.js';
+import type { Chunk } from './segment.js';
+import type { Op, ProducerStateSnapshot, StateSnapshot } from './manifest.js';
+import { MANIFEST_VERSION } from './manifest.js';
+import type { TopicInfo } from './types.js';
+
+export interface PartitionState {
+  /** Sorted by offset, non-overlapping, all at or above logStart's chunk. */
+  chunks: Chunk[];
+  /** One past the last durable offset. */
+  highWatermark: bigint;
+  logStart: bigint;
+}
+
+export interface TopicState {
+  info: TopicInfo;
+  partitions: PartitionState[];
+}
+
+export interface ProducerBatch {
+  firstSeq: number;
+  lastSeq: number;
+  baseOffset: bigint;
+  lastOffset: bigint;
+}
+
+export interface ProducerState {
+  producerId: bigint;
+  producerEpoch: number;
+  topic: string;
+  partition: number;
+  /** The last LOG_PRODUCER_DEDUP_BATCHES_COUNT batches, oldest first. */
+  batches: ProducerBatch[];
+}
+
+export function producerKey(producerId: bigint, topic: string, partition: number): string {
+  return `${producerId}\u0000${topic}\u0000${partition}`;
+}
+function commitKey(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`;
+}
+
+export class LogState {
+  seq = -1;
+  maxEpoch = 0;
+  nextProducerId = 0n;
+  readonly topics = new Map<string, TopicState>();
+  readonly producers = new Map<string, ProducerState>();
+  readonly commits = new Map<string, Map<string, { topic: string; partition: number; offset: bigint; metadata: string | null }>>();
+
+  partition(topic: string, partition: number): PartitionState | undefined {
+    return this.topics.get(topic)?.partitions[partition];
+  }
+
+  /** Applies one operation. Operations naming a topic id that no longer exists are no-ops. */
+  apply(op: Op): void {
+    switch (op.op) {
+      case 'epoch':
+        if (op.epoch <= this.maxEpoch) {
+          throw new Error(`manifest invariant: epoch ${op.epoch} claimed after epoch ${this.maxEpoch}`);
+        }
+        this.maxEpoch = op.epoch;
+        return;
+      case 'createTopic':
+        this.topics.set(op.topic.name, {
+          info: op.topic,
+          partitions: Array.from({ length: op.topic.partitions }, () => ({ chunks: [], highWatermark: 0n, logStart: 0n })),
+        });
+        return;
+      case 'deleteTopic': {
+        const t = this.topics.get(op.name);
+        if (!t || t.info.topicId !== op.topicId) return;
+        this.topics.delete(op.name);
+        for (const [k, p] of this.producers) if (p.topic === op.name) this.producers.delete(k);
+        for (const g of this.commits.values()) for (const [k, c] of g) if (c.topic === op.name) g.delete(k);
+        return;
+      }
+      case 'chunk': {
+        const p = this.livePartition(op.topicId, op.chunk.topic, op.chunk.partition);
+        if (!p) return;
+        const c = op.chunk;
+        if (c.first !== p.highWatermark || c.last < c.first) {
+          throw new Error(`manifest invariant: chunk ${c.first}..${c.last} of ${c.topic}-${c.partition} does not follow high watermark ${p.highWatermark}`);
+        }
+        p.chunks.push(c);
+        p.highWatermark = c.last + 1n;
+        return;
+      }
+      case 'producerBatch': {
+        const key = producerKey(op.producerId, op.topic, op.partition);
+        let s = this.producers.get(key);
+        if (!s || s.producerEpoch !== op.producerEpoch) {
+          s = { producerId: op.producerId, producerEpoch: op.producerEpoch, topic: op.topic, partition: op.partition, batches: [] };
+          this.producers.set(key, s);
+        }
+        s.batches.push(op.batch);
+        if (s.batches.length > LOG_PRODUCER_DEDUP_BATCHES_COUNT) s.batches.shift();
+        return;
+      }
+      case 'producerIds':
+        if (op.next > this.nextProducerId) this.nextProducerId = op.next;
+        return;
+      case 'commit': {
+        let g = this.commits.get(op.group);
+        if (!g) this.commits.set(op.group, (g = new Map()));
+        g.set(commitKey(op.topic, op.partition), { topic: op.topic, partition: op.partition, offset: op.offset, metadata: op.metadata });
+        return;
+      }
+      case 'logStart': {
+        const p = this.livePartition(op.topicId, op.topic, op.partition);
+        if (!p || op.offset <= p.logStart) return;
+        if (op.offset > p.highWatermark) throw new Error(`manifest invariant: log start ${op.offset} above high watermark ${p.highWatermark}`);
+        p.logStart = op.offset;
+        p.chunks = p.chunks.filter((c) => c.last >= op.offset);
+        return;
+      }
+      case 'compact': {
+        const c = op.chunk;
+        const p = this.livePartition(op.topicId, c.topic, c.partition);
+        if (!p) return;
+        const before = p.chunks.filter((x) => x.last < c.first);
+        const after = p.chunks.filter((x) => x.first > c.last);
+        const inside = p.chunks.length - before.length - after.length;
+        // Retention may have dropped the covered chunks meanwhile; then the merge is moot.
+        if (inside === 0 || c.last < p.logStart) return;
+        p.chunks = [...before, c, ...after];
+        return;
+      }
+    }
+  }
+
+  private livePartition(topicId: string, topic: string, partition: number): PartitionState | undefined {
+    const t = this.topics.get(topic);
+    if (!t || t.info.topicId !== topicId) return undefined;
+    return t.partitions[partition];
+  }
+
+  /** Every segment object some partition still needs. */
+  referencedSegments(): Set<string> {
+    const out = new Set<string>();
+    for (const t of this.topics.values()) for (const p of t.partitions) for (const c of p.chunks) out.add(c.segment);
+    return out;
+  }
+
+  fetchCommitted(group: string, topic: string, partition: number): { offset: bigint; metadata: string | null } | undefined {
+    return this.commits.get(group)?.get(commitKey(topic, partition));
+  }
+
+  snapshot(): StateSnapshot {
+    const producers: ProducerStateSnapshot[] = [];
+    for (const p of this.producers.values()) producers.push({ ...p, batches: [...p.batches] });
+    const commits: StateSnapshot['commits'] = [];
+    for (const [group, g] of this.commits) for (const c of g.values()) commits.push({ group, ...c });
+    return {
+      v: MANIFEST_VERSION,
+      seq: this.seq,
+      maxEpoch: this.maxEpoch,
+      nextProducerId: this.nextProducerId,
+      topics: [...this.topics.values()].map((t) => ({
+        info: t.info,
+        partitions: t.partitions.map((p) => ({ highWatermark: p.highWatermark, logStart: p.logStart, chunks: [...p.chunks] })),
+      })),
+      producers,
+      commits,
+    };
+  }
+
+  static fromSnapshot(s: StateSnapshot): LogState {
+    const st = new LogState();
+    st.seq = s.seq;
+    st.maxEpoch = s.maxEpoch;
+    st.nextProducerId = s.nextProducerId;
+    for (const t of s.topics) {
+      st.topics.set(t.info.name, {
+        info: t.info,
+        partitions: t.partitions.map((p) => ({ highWatermark: p.highWatermark, logStart: p.logStart, chunks: [...p.chunks] })),
+      });
+    }
+    for (const p of s.producers) st.producers.set(producerKey(p.producerId, p.topic, p.partition), { ...p, batches: [...p.batches] });
+    for (const c of s.commits) {
+      st.apply({ op: 'commit', group: c.group, topic: c.topic, partition: c.partition, offset: c.offset, metadata: c.metadata });
+    }
+    return st;
+  }
+}
