@@ -1,0 +1,307 @@
+import { afterEach, describe, expect, test } from 'vitest';
+import {
+  FencedError,
+  InvalidPartitionsError,
+  InvalidProducerEpochError,
+  InvalidTopicError,
+  Log,
+  OffsetOutOfRangeError,
+  OutOfOrderSequenceError,
+  RecordTooLargeError,
+  TopicExistsError,
+  UnknownPartitionError,
+  UnknownProducerIdError,
+  UnknownTopicError,
+} from '../../../broker/log/index.js';
+import { CountingStore } from '../../../broker/storage/counting-store.js';
+import { batchOf, recordsOf, tempStore } from './helpers.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function setup(opts: { flushMaxBytes?: number; flushIntervalMs?: number; tailCacheMaxBytes?: number } = {}) {
+  const t = tempStore('log');
+  const logs: Log[] = [];
+  const open = async (o: typeof opts = opts) => {
+    const log = await Log.open({ store: t.store, maintenanceIntervalMs: 0, ...o });
+    logs.push(log);
+    return log;
+  };
+  cleanups.push(async () => {
+    for (const l of logs) await l.close().catch(() => undefined);
+    t.cleanup();
+  });
+  return { store: t.store, open, log: await open() };
+}
+
+async function segmentCount(store: { list(p: string): Promise<unknown[]> }): Promise<number> {
+  return (await store.list('segments/')).length;
+}
+
+describe('topics', () => {
+  test('create, list, describe, delete, and errors', async () => {
+    const { log, open } = await setup();
+    const info = await log.createTopic('orders', 4, { retentionMs: 1000 });
+    expect(info).toMatchObject({ name: 'orders', partitions: 4, config: { retentionMs: 1000, retentionBytes: -1 } });
+    expect(info.topicId).toMatch(/^[0-9a-f-]{36}$/);
+    await expect(log.createTopic('orders', 1)).rejects.toBeInstanceOf(TopicExistsError);
+    await expect(log.createTopic('bad name', 1)).rejects.toBeInstanceOf(InvalidTopicError);
+    await expect(log.createTopic('x'.repeat(250), 1)).rejects.toBeInstanceOf(InvalidTopicError);
+    await expect(log.createTopic('..', 1)).rejects.toBeInstanceOf(InvalidTopicError);
+    await expect(log.createTopic('zero', 0)).rejects.toBeInstanceOf(InvalidPartitionsError);
+    await expect(log.createTopic('huge', 100_000)).rejects.toBeInstanceOf(InvalidPartitionsError);
+    await log.createTopic('other', 1);
+    expect(log.listTopics().map((t) => t.name).sort()).toEqual(['orders', 'other']);
+    await log.deleteTopic('other');
+    await expect(log.deleteTopic('other')).rejects.toBeInstanceOf(UnknownTopicError);
+    await log.close();
+    const again = await open();
+    expect(again.listTopics().map((t) => t.name)).toEqual(['orders']);
+    expect(again.getTopic('orders')).toEqual(info);
+  });
+
+  test('append and read errors', async () => {
+    const { log } = await setup();
+    await log.createTopic('t', 2, { maxMessageBytes: 200 });
+    await expect(log.append('nope', 0, batchOf(['a']))).rejects.toBeInstanceOf(UnknownTopicError);
+    await expect(log.append('t', 2, batchOf(['a']))).rejects.toBeInstanceOf(UnknownPartitionError);
+    await expect(log.append('t', 0, batchOf(['x'.repeat(300)]))).rejects.toBeInstanceOf(RecordTooLargeError);
+    await expect(log.read('t', 5, 0n, 100)).rejects.toBeInstanceOf(UnknownPartitionError);
+    await log.append('t', 0, batchOf(['a', 'b']));
+    await expect(log.read('t', 0, 3n, 100)).rejects.toBeInstanceOf(OffsetOutOfRangeError);
+    await expect(log.read('t', 0, -1n, 100)).rejects.toBeInstanceOf(OffsetOutOfRangeError);
+    expect((await log.read('t', 0, 2n, 100)).records).toEqual([]);
+  });
+
+  test('a deleted and recreated topic starts again at offset 0', async () => {
+    const { log } = await setup();
+    await log.createTopic('t', 1);
+    await log.append('t', 0, batchOf(['a', 'b']));
+    await log.deleteTopic('t');
+    await expect(log.append('t', 0, batchOf(['a']))).rejects.toBeInstanceOf(UnknownTopicError);
+    await log.createTopic('t', 1);
+    expect((await log.append('t', 0, batchOf(['c']))).baseOffset).toBe(0n);
+    expect(recordsOf((await log.read('t', 0, 0n, 1 << 20)).records).map((r) => r.value)).toEqual(['c']);
+  });
+});
+
+describe('append and read', () => {
+  test('many partitions round trip, concurrently, into few segments', async () => {
+    const { log, store, open } = await setup({ flushIntervalMs: 20 });
+    const partitions = 16;
+    await log.createTopic('t', partitions);
+    const before = await segmentCount(store);
+    const writes: Promise<unknown>[] = [];
+    for (let p = 0; p < partitions; p++) for (let i = 0; i < 5; i++) writes.push(log.append('t', p, batchOf([`p${p}-${i}a`, `p${p}-${i}b`])));
+    const results = (await Promise.all(writes)) as { baseOffset: bigint }[];
+    // Offsets per partition follow the order of the calls.
+    for (let p = 0; p < partitions; p++) expect(results.slice(p * 5, p * 5 + 5).map((r) => r.baseOffset)).toEqual([0n, 2n, 4n, 6n, 8n]);
+    // 80 appends, one 20 ms window: a handful of segment objects, not 80.
+    expect((await segmentCount(store)) - before).toBeLessThanOrEqual(3);
+    const check = async (l: Log) => {
+      for (let p = 0; p < partitions; p++) {
+        expect(l.highWatermark('t', p)).toBe(10n);
+        const got = recordsOf((await l.read('t', p, 0n, 1 << 20)).records);
+        expect(got.map((r) => r.offset)).toEqual([...Array(10).keys()].map(BigInt));
+        expect(got.map((r) => r.value)).toEqual([0, 1, 2, 3, 4].flatMap((i) => [`p${p}-${i}a`, `p${p}-${i}b`]));
+      }
+    };
+    await check(log);
+    await log.close();
+    // Cold: a new Log on the same bucket, no tail cache: every read is a ranged GET.
+    await check(await open({ tailCacheMaxBytes: 0 }));
+  });
+
+  test('flushes by size without waiting for the interval', async () => {
+    const { log: first, store, open } = await setup();
+    await first.createTopic('t', 1);
+    await first.close();
+    const log = await open({ flushMaxBytes: 1000, flushIntervalMs: 60_000 });
+    const before = await segmentCount(store);
+    const started = Date.now();
+    const big = 'x'.repeat(600);
+    const results = await Promise.all([log.append('t', 0, batchOf([big])), log.append('t', 0, batchOf([big])), log.append('t', 0, batchOf([big]))]);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(results.map((r) => r.baseOffset)).toEqual([0n, 1n, 2n]);
+    // Each 600-byte batch fills the 1000-byte bound: more than one segment.
+    expect((await segmentCount(store)) - before).toBeGreaterThanOrEqual(2);
+  });
+
+  test('flushes by time: one segment per interval, not per append', async () => {
+    const { log, store } = await setup({ flushIntervalMs: 50 });
+    await log.createTopic('t', 1);
+    const before = await segmentCount(store);
+    const started = Date.now();
+    const results = await Promise.all([...Array(20).keys()].map((i) => log.append('t', 0, batchOf([`v${i}`]))));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(45);
+    expect(results.map((r) => r.baseOffset)).toEqual([...Array(20).keys()].map(BigInt));
+    expect((await segmentCount(store)) - before).toBe(1);
+  });
+
+  test('reads span segments, respect maxBytes and never return only batches ending before the offset', async () => {
+    const { log, open } = await setup();
+    await log.createTopic('t', 1);
+    for (let i = 0; i < 10; i++) await log.append('t', 0, batchOf([`a${i}`, `b${i}`, `c${i}`])); // 10 segments, 3 records each
+    const all = recordsOf((await log.read('t', 0, 0n, 1 << 20)).records);
+    expect(all).toHaveLength(30);
+    for (const l of [log, await open({ tailCacheMaxBytes: 0 })]) {
+      // Offset 4 is inside the second batch: it comes first, whole.
+      const one = await l.read('t', 0, 4n, 1);
+      expect(one.records).toHaveLength(1);
+      expect(recordsOf(one.records).map((r) => r.offset)).toEqual([3n, 4n, 5n]);
+      const some = await l.read('t', 0, 13n, 250);
+      const offs = recordsOf(some.records).map((r) => r.offset);
+      expect(offs[0]).toBe(12n);
+      expect(offs.length).toBeLessThan(18);
+      const tail = await l.read('t', 0, 29n, 1 << 20);
+      expect(recordsOf(tail.records).map((r) => r.value)).toEqual(['a9', 'b9', 'c9']);
+      expect(tail.highWatermark).toBe(30n);
+      expect(tail.logStartOffset).toBe(0n);
+    }
+  });
+
+  test('multi-batch record sets get consecutive offsets', async () => {
+    const { log } = await setup();
+    await log.createTopic('t', 1);
+    const a = batchOf(['1', '2']);
+    const b = batchOf(['3']);
+    const set = new Uint8Array(a.byteLength + b.byteLength);
+    set.set(a);
+    set.set(b, a.byteLength);
+    expect((await log.append('t', 0, set)).baseOffset).toBe(0n);
+    expect((await log.append('t', 0, batchOf(['4']))).baseOffset).toBe(3n);
+    expect(recordsOf((await log.read('t', 0, 0n, 1 << 20)).records).map((r) => [r.offset, r.value])).toEqual([
+      [0n, '1'],
+      [1n, '2'],
+      [2n, '3'],
+      [3n, '4'],
+    ]);
+  });
+
+  test('offsetForTimestamp finds the first batch at or after the time', async () => {
+    const { log } = await setup();
+    await log.createTopic('t', 1);
+    await log.append('t', 0, batchOf(['a', 'b'], { timestampMs: 1000n }));
+    await log.append('t', 0, batchOf(['c'], { timestampMs: 2000n }));
+    await log.append('t', 0, batchOf(['d'], { timestampMs: 3000n }));
+    expect(await log.offsetForTimestamp('t', 0, 0n)).toEqual({ offset: 0n, timestampMs: 1000n });
+    expect(await log.offsetForTimestamp('t', 0, 1500n)).toEqual({ offset: 2n, timestampMs: 2000n });
+    expect(await log.offsetForTimestamp('t', 0, 3000n)).toEqual({ offset: 3n, timestampMs: 3000n });
+    expect(await log.offsetForTimestamp('t', 0, 3001n)).toBeNull();
+  });
+
+  test('waitForData resolves on new data, on timeout, and on abort', async () => {
+    const { log } = await setup();
+    await log.createTopic('t', 2);
+    let t0 = Date.now();
+    const waiting = log.waitForData([{ topic: 't', partition: 1, offset: 0n }], 5000);
+    setTimeout(() => void log.append('t', 1, batchOf(['x'])), 30);
+    await waiting;
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(log.highWatermark('t', 1)).toBe(1n);
+    t0 = Date.now();
+    await log.waitForData([{ topic: 't', partition: 0, offset: 0n }], 80);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(70);
+    const ac = new AbortController();
+    t0 = Date.now();
+    setTimeout(() => ac.abort(), 20);
+    await log.waitForData([{ topic: 't', partition: 0, offset: 0n }], 5000, ac.signal);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    // Already past: immediate.
+    await log.waitForData([{ topic: 't', partition: 1, offset: 0n }], 5000);
+  });
+});
+
+describe('idempotent producers', () => {
+  test('dedup, gaps, epochs and unknown ids, across a restart', async () => {
+    const { log, open } = await setup();
+    await log.createTopic('t', 1);
+    const { producerId, producerEpoch } = await log.allocateProducerId();
+    const second = await log.allocateProducerId();
+    expect(second.producerId).toBe(producerId + 1n);
+    const b0 = batchOf(['a', 'b', 'c'], { producerId, producerEpoch, baseSequence: 0 });
+    const b3 = batchOf(['d'], { producerId, producerEpoch, baseSequence: 3 });
+    expect(await log.append('t', 0, b0)).toMatchObject({ baseOffset: 0n });
+    expect((await log.append('t', 0, b0)).duplicate).toBe(true);
+    expect(await log.append('t', 0, b3)).toMatchObject({ baseOffset: 3n });
+    expect(await log.append('t', 0, b0)).toMatchObject({ baseOffset: 0n, duplicate: true });
+    await expect(log.append('t', 0, batchOf(['x'], { producerId, producerEpoch, baseSequence: 9 }))).rejects.toBeInstanceOf(OutOfOrderSequenceError);
+    await expect(log.append('t', 0, batchOf(['x'], { producerId: 999n, producerEpoch: 0, baseSequence: 0 }))).rejects.toBeInstanceOf(UnknownProducerIdError);
+    expect(log.highWatermark('t', 0)).toBe(4n);
+    // A retry of a batch still in the buffer gets the same offset once the original is durable.
+    const b4 = batchOf(['e'], { producerId, producerEpoch, baseSequence: 4 });
+    const [r1, r2] = await Promise.all([log.append('t', 0, b4), log.append('t', 0, b4)]);
+    expect(r1).toMatchObject({ baseOffset: 4n });
+    expect(r2).toMatchObject({ baseOffset: 4n, duplicate: true });
+    await log.close();
+
+    const again = await open();
+    expect(await again.append('t', 0, b3)).toMatchObject({ baseOffset: 3n, duplicate: true });
+    expect(await again.append('t', 0, batchOf(['f'], { producerId, producerEpoch, baseSequence: 5 }))).toMatchObject({ baseOffset: 5n });
+    // A bumped epoch starts again at sequence 0; the old epoch is then refused.
+    expect(await again.append('t', 0, batchOf(['g'], { producerId, producerEpoch: 1, baseSequence: 0 }))).toMatchObject({ baseOffset: 6n });
+    await expect(again.append('t', 0, batchOf(['h'], { producerId, producerEpoch: 0, baseSequence: 6 }))).rejects.toBeInstanceOf(InvalidProducerEpochError);
+    // Ids are never handed out twice across restarts.
+    expect((await again.allocateProducerId()).producerId).toBe(producerId + 2n);
+    expect(recordsOf((await again.read('t', 0, 0n, 1 << 20)).records).map((r) => r.value)).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g']);
+  });
+});
+
+describe('committed offsets', () => {
+  test('are durable and fetched per group', async () => {
+    const { log, open } = await setup();
+    await log.createTopic('t', 2);
+    await log.commitOffsets('g1', [
+      { topic: 't', partition: 0, offset: 5n, metadata: 'm' },
+      { topic: 't', partition: 1, offset: 7n, metadata: null },
+    ]);
+    await log.commitOffsets('g1', [{ topic: 't', partition: 0, offset: 6n, metadata: null }]);
+    await log.close();
+    const again = await open();
+    expect(again.fetchOffsets('g1', [{ topic: 't', partition: 0 }, { topic: 't', partition: 1 }, { topic: 'u', partition: 0 }])).toEqual([
+      { topic: 't', partition: 0, offset: 6n, metadata: null },
+      { topic: 't', partition: 1, offset: 7n, metadata: null },
+      { topic: 'u', partition: 0, offset: -1n, metadata: null },
+    ]);
+    expect(again.fetchOffsets('g1')).toHaveLength(2);
+    expect(again.fetchOffsets('g2')).toEqual([]);
+  });
+});
+
+describe('fencing', () => {
+  test('a newer Log fences the older one; nothing the older one acknowledged is lost', async () => {
+    const { log: older, open } = await setup({ flushIntervalMs: 100 });
+    await older.createTopic('t', 1);
+    expect((await older.append('t', 0, batchOf(['acked']))).baseOffset).toBe(0n);
+    const pending = older.append('t', 0, batchOf(['pending']));
+    const newer = await open({ flushIntervalMs: 5 });
+    await expect(pending).rejects.toBeInstanceOf(FencedError);
+    expect(older.fenced).toBe(true);
+    await expect(older.append('t', 0, batchOf(['late']))).rejects.toBeInstanceOf(FencedError);
+    await expect(older.createTopic('u', 1)).rejects.toBeInstanceOf(FencedError);
+    expect(newer.fenced).toBe(false);
+    expect(newer.brokerEpoch).toBeGreaterThan(older.brokerEpoch);
+    expect(recordsOf((await newer.read('t', 0, 0n, 1 << 20)).records).map((r) => r.value)).toEqual(['acked']);
+    expect((await newer.append('t', 0, batchOf(['next']))).baseOffset).toBe(1n);
+  });
+});
+
+describe('object requests', () => {
+  test('one segment PUT and one manifest putIfAbsent per flush', async () => {
+    const t = tempStore('log-count');
+    const store = new CountingStore(t.store);
+    const log = await Log.open({ store, flushIntervalMs: 20, maintenanceIntervalMs: 0 });
+    cleanups.push(async () => {
+      await log.close();
+      t.cleanup();
+    });
+    await log.createTopic('t', 8);
+    const before = store.snapshot();
+    await Promise.all([...Array(8).keys()].flatMap((p) => [log.append('t', p, batchOf(['a'])), log.append('t', p, batchOf(['b']))]));
+    const after = store.snapshot();
+    expect(after.put.requests - before.put.requests).toBe(1);
+    expect(after.putIfAbsent.requests - before.putIfAbsent.requests).toBe(1);
+  });
+});
