@@ -36,7 +36,9 @@ export function compareKeys(a: string, b: string): number {
     if (x === y) continue;
     // Below the surrogate range UTF-16 code-unit order equals UTF-8 byte order.
     if (x < 0xd800 && y < 0xd800) return x - y;
-    return Buffer.compare(Buffer.from(a.slice(i)), Buffer.from(b.slice(i)));
+    // Compare the rest as UTF-8, starting at the high half when i splits a surrogate pair.
+    const from = i > 0 && x >= 0xdc00 && x <= 0xdfff && y >= 0xdc00 && y <= 0xdfff ? i - 1 : i;
+    return Buffer.compare(Buffer.from(a.slice(from)), Buffer.from(b.slice(from)));
   }
   return a.length - b.length;
 }

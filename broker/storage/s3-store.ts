@@ -13,7 +13,7 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { S3_LIST_PAGE_MAX_KEYS, S3_MAX_ATTEMPTS, S3_MAX_SOCKETS, S3_REQUEST_TIMEOUT_MS } from '../constants.js';
-import { assertRange, validateKey } from './keys.js';
+import { assertRange, compareKeys, validateKey } from './keys.js';
 import { type ByteRange, type ObjectInfo, type ObjectStore, ObjectNotFoundError, ObjectStoreError } from './object-store.js';
 
 export interface S3StoreOptions {
@@ -25,6 +25,8 @@ export interface S3StoreOptions {
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   /** Path-style URLs (`endpoint/bucket/key`), needed by s3rver, MinIO and most local S3s. */
   forcePathStyle?: boolean;
+  /** Keys per list page (S3 caps it at 1000); smaller only to exercise paging in tests. */
+  listPageMaxKeys?: number;
 }
 
 interface S3ErrorShape {
@@ -74,6 +76,7 @@ function mapError(op: string, key: string, err: unknown): Error {
 export class S3Store implements ObjectStore {
   readonly bucket: string;
   readonly prefix: string;
+  private readonly listPageMaxKeys: number;
   private readonly client: S3Client;
   /**
    * putIfAbsent never lets the SDK retry: a retry after a lost reply would meet
@@ -85,6 +88,7 @@ export class S3Store implements ObjectStore {
   constructor(options: S3StoreOptions) {
     if (!options.bucket) throw new Error('S3Store needs a bucket');
     this.bucket = options.bucket;
+    this.listPageMaxKeys = options.listPageMaxKeys ?? S3_LIST_PAGE_MAX_KEYS;
     const prefix = options.prefix ?? '';
     this.prefix = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
     // The SDK warns about Node releases it will drop in future versions; sluice pins the SDK, so it is noise on stderr.
@@ -129,7 +133,9 @@ export class S3Store implements ObjectStore {
         }),
       );
       if (out.Body === undefined) return new Uint8Array(0);
-      return await out.Body.transformToByteArray();
+      const body = await out.Body.transformToByteArray();
+      // Some S3-compatibles (s3rver) answer "bytes=0-0" with the whole object; never return more than asked.
+      return range !== undefined && body.byteLength > range.end - range.start ? body.subarray(0, range.end - range.start) : body;
     } catch (err) {
       if (isNotFound(err)) throw new ObjectNotFoundError(key, { cause: err });
       // A range starting at or past the end: the same empty answer the local store gives.
@@ -181,19 +187,22 @@ export class S3Store implements ObjectStore {
             Prefix: this.prefix + prefix,
             StartAfter: token === undefined && after !== undefined ? this.prefix + after : undefined,
             ContinuationToken: token,
-            MaxKeys: S3_LIST_PAGE_MAX_KEYS,
+            MaxKeys: this.listPageMaxKeys,
           }),
         );
         for (const item of page.Contents ?? []) {
           if (item.Key === undefined || !item.Key.startsWith(this.prefix)) continue;
-          out.push({ key: item.Key.slice(this.prefix.length), size: item.Size ?? 0 });
+          const key = item.Key.slice(this.prefix.length);
+          if (after !== undefined && compareKeys(key, after) <= 0) continue;
+          out.push({ key, size: item.Size ?? 0 });
         }
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (token !== undefined);
     } catch (err) {
       throw mapError('list', prefix, err);
     }
-    return out;
+    // S3 lists in UTF-8 byte order already; S3-compatibles (s3rver) do not always, and the contract promises it.
+    return out.sort((a, b) => compareKeys(a.key, b.key));
   }
 
   async delete(key: string): Promise<void> {

@@ -1,26 +1,15 @@
 /**
- * A real S3-compatible server (s3rver) on 127.0.0.1 with an ephemeral port and a
- * temporary directory, for tests of anything that runs on the S3 store.
+ * A real S3-compatible server (s3rver) in a child process on 127.0.0.1 with an
+ * ephemeral port and a temporary directory, for tests of anything on the S3 store.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-interface S3rverInstance {
-  run(): Promise<AddressInfo>;
-  close(): Promise<void>;
-}
-type S3rverConstructor = new (options: {
-  address: string;
-  port: number;
-  directory: string;
-  silent: boolean;
-  configureBuckets: { name: string }[];
-}) => S3rverInstance;
-
-const S3rver = createRequire(import.meta.url)('s3rver') as S3rverConstructor;
+const serverScript = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures/s3rver-server.cjs');
+const START_TIMEOUT_MS = 15_000;
 
 export interface S3rverHandle {
   /** http://127.0.0.1:<port> */
@@ -28,25 +17,50 @@ export interface S3rverHandle {
   buckets: string[];
   /** s3rver's fixed credentials. */
   credentials: { accessKeyId: string; secretAccessKey: string };
+  /** The s3rver process, for tests that need to stop or kill it. */
+  process: ChildProcess;
   stop(): Promise<void>;
 }
 
 export async function startS3rver(buckets: string[] = ['sluice-test']): Promise<S3rverHandle> {
   const directory = await mkdtemp(path.join(os.tmpdir(), 's3rver-'));
-  const server = new S3rver({
-    address: '127.0.0.1',
-    port: 0,
-    directory,
-    silent: true,
-    configureBuckets: buckets.map((name) => ({ name })),
+  const child = spawn(process.execPath, ['--openssl-legacy-provider', serverScript, directory, ...buckets], {
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
-  const address = await server.run();
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d));
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`s3rver did not start within ${START_TIMEOUT_MS} ms: ${stderr}`));
+    }, START_TIMEOUT_MS);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d;
+      const line = out.split('\n')[0];
+      if (out.includes('\n') && line !== undefined) {
+        clearTimeout(timer);
+        resolve((JSON.parse(line) as { port: number }).port);
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`s3rver exited with ${code}: ${stderr}`));
+    });
+  });
   return {
-    endpoint: `http://127.0.0.1:${address.port}`,
+    endpoint: `http://127.0.0.1:${port}`,
     buckets,
     credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    process: child,
     async stop() {
-      await server.close();
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        await exited;
+        clearTimeout(timer);
+      }
       await rm(directory, { recursive: true, force: true });
     },
   };
