@@ -16,19 +16,17 @@ export interface CommittedOffset {
   topic: string;
   partition: number;
   offset: bigint;
-  /** Leader epoch of the committed record; -1 when unknown. */
-  leaderEpoch: number;
   metadata: string | null;
 }
 
 /** What the coordinator needs from the log: durable group offsets. */
 export interface GroupOffsetStore {
   commitOffsets(groupId: string, offsets: CommittedOffset[]): Promise<void>;
-  /** All committed offsets of the group when `partitions` is null. */
+  /** All committed offsets of the group when `partitions` is undefined; -1 for partitions without one. */
   fetchOffsets(
     groupId: string,
-    partitions: { topic: string; partition: number }[] | null,
-  ): Promise<CommittedOffset[]>;
+    partitions?: { topic: string; partition: number }[],
+  ): CommittedOffset[] | Promise<CommittedOffset[]>;
 }
 
 export interface CoordinatorOptions {
@@ -131,11 +129,11 @@ export class GroupCoordinator {
     return ErrorCode.NONE;
   }
 
-  fetchOffsets(
+  async fetchOffsets(
     groupId: string,
     partitions: { topic: string; partition: number }[] | null,
   ): Promise<CommittedOffset[]> {
-    return this.offsets.fetchOffsets(groupId, partitions);
+    return this.offsets.fetchOffsets(groupId, partitions ?? undefined);
   }
 
   describe(groupId: string): GroupDescription {

@@ -1,6 +1,93 @@
 import type { Command } from 'commander';
+import { CliError } from '../cli-error.js';
+import { registerClientCommands } from './client-commands.js';
 
-/** `sluice broker start`, `topic ...`, `produce`, `consume`: owned by the broker work. */
+interface BrokerStartFlags {
+  host?: string;
+  port?: string;
+  data?: string;
+  bucket?: string;
+  s3Endpoint?: string;
+  s3Region?: string;
+  config?: string;
+  metricsPort?: string;
+  flushMaxBytes?: string;
+  flushIntervalMs?: string;
+  registerExamples?: boolean;
+  autoCreateTopics?: boolean;
+  nodeId?: string;
+  logLevel?: string;
+}
+
+/** Exit code when a newer broker took over the bucket. */
+const EXIT_FENCED = 3;
+
+async function brokerStart(flags: BrokerStartFlags): Promise<void> {
+  // Imported here so `sluice topic list` and friends never load the broker.
+  const { ConfigError, loadBrokerConfig } = await import('../../broker/config.js');
+  let config;
+  try {
+    const { config: file, ...rest } = flags;
+    config = loadBrokerConfig({ file, env: process.env, flags: { ...rest } });
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CliError(err.message, 2, { cause: err });
+    throw err;
+  }
+  if (config.data === undefined && config.bucket === undefined) {
+    throw new CliError('config: data: give --data <dir> or --bucket s3://bucket/prefix', 2);
+  }
+  const { startBroker } = await import('../../broker/broker.js');
+  const broker = await startBroker(config);
+  if (config.registerExamples) await registerExamples(broker.logger);
+  process.stdout.write(`sluice broker listening on ${broker.host}:${broker.port} (bucket: ${broker.bucket})\n`);
+
+  let exitCode = 0;
+  const shutdown = (signal: string): void => {
+    broker.logger.info({ signal }, 'shutting down');
+    broker.close().then(
+      () => process.exit(exitCode),
+      (err: unknown) => {
+        broker.logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  void broker.fenced.then(() => {
+    broker.logger.fatal('fenced: a newer broker owns this bucket; exiting');
+    exitCode = EXIT_FENCED;
+    shutdown('fenced');
+  });
+}
+
+async function registerExamples(logger: { warn(obj: object, msg: string): void }): Promise<void> {
+  // TODO(register-examples): call the runtime's registry once runtime/registry.ts exports it.
+  logger.warn({}, '--register-examples: the module registry is not available in this build; skipped');
+}
+
+/** `sluice broker start`, and the client commands `topic ...`, `produce`, `consume`. */
 export function registerBrokerCommands(program: Command): void {
-  void program;
+  const broker = program.command('broker').description('run a sluice broker');
+  broker
+    .command('start')
+    .description('start a broker; prints one line when it accepts connections')
+    .option('--host <host>', 'listen address (default 127.0.0.1)')
+    .option('--port <port>', 'listen port, 0 for any free one (default 9092)')
+    .option('--data <dir>', 'local directory bucket')
+    .option('--bucket <url>', 'S3 bucket: s3://bucket/prefix')
+    .option('--s3-endpoint <url>', 'S3 endpoint URL (S3-compatible servers)')
+    .option('--s3-region <region>', 'S3 region')
+    .option('--config <file>', 'YAML config file (flags and SLUICE_* variables override it)')
+    .option('--metrics-port <port>', 'serve Prometheus metrics on this port')
+    .option('--flush-max-bytes <n>', 'flush the log buffer at this many bytes')
+    .option('--flush-interval-ms <n>', 'flush the log buffer this long after the first append')
+    .option('--auto-create-topics', 'create unknown topics when a client asks for them')
+    .option('--node-id <n>', 'broker id reported to clients')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
+    .option('--register-examples', 'register the example SmartModules in the bucket')
+    .action(async (flags: BrokerStartFlags) => {
+      await brokerStart(flags);
+    });
+  registerClientCommands(program);
 }

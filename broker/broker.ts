@@ -1,0 +1,137 @@
+/**
+ * The broker, composed: config → object store → Log → group coordinator → Kafka server →
+ * (optional) metrics server. Heavy modules (AWS SDK, the metrics HTTP server) are imported only
+ * when the config asks for them, so a local broker accepts connections fast.
+ */
+import pino, { type Logger } from 'pino';
+import type { BrokerConfig } from './config.js';
+import { FENCED_POLL_INTERVAL_MS } from './constants.js';
+import { GroupCoordinator } from './groups/index.js';
+import { createHandlers, type BrokerIdentity } from './handlers/index.js';
+import { Log } from './log/index.js';
+import { KafkaServer } from './server/index.js';
+import type { ObjectStore } from './storage/object-store.js';
+
+export interface RunningBroker {
+  host: string;
+  port: number;
+  /** Where the bucket is, for the startup line: a directory or s3://bucket/prefix. */
+  bucket: string;
+  metricsPort?: number;
+  log: Log;
+  logger: Logger;
+  /** Resolves when the log was fenced by a newer broker (the process should exit non-zero). */
+  fenced: Promise<void>;
+  /** Stop accepting, answer in-flight requests, flush the log, close. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface StartBrokerOptions {
+  logger?: Logger;
+  /** Use this store instead of building one from the config (tests: fault injection). */
+  store?: ObjectStore;
+}
+
+/** Loopback and wildcard listen addresses are not addresses a client can be sent to. */
+function advertisedHost(config: BrokerConfig): string {
+  if (config.advertisedHost !== undefined) return config.advertisedHost;
+  if (config.host === '0.0.0.0' || config.host === '::') return '127.0.0.1';
+  return config.host;
+}
+
+async function openStore(config: BrokerConfig): Promise<ObjectStore> {
+  if (config.bucket !== undefined) {
+    const { createStore } = await import('./storage/store-from-config.js');
+    return createStore({ bucket: config.bucket, s3Endpoint: config.s3Endpoint, region: config.s3Region });
+  }
+  if (config.data !== undefined) {
+    const { LocalStore } = await import('./storage/local-store.js');
+    return new LocalStore(config.data);
+  }
+  throw new Error('config: data: give data (a local directory) or bucket (s3://bucket/prefix)');
+}
+
+/** The metrics module (prom-client and its HTTP server) loads only when a metrics port is set. */
+async function startMetrics(host: string, port: number): Promise<{ port: number; close(): Promise<void> }> {
+  // TODO(metrics): import './metrics.js' statically typed once broker/metrics.ts has landed.
+  const path = './metrics.js';
+  const mod = (await import(path)) as {
+    startMetricsServer(o: { host: string; port: number }): Promise<{ port: number; close(): Promise<void> }>;
+  };
+  return mod.startMetricsServer({ host, port });
+}
+
+export async function startBroker(config: BrokerConfig, options: StartBrokerOptions = {}): Promise<RunningBroker> {
+  const logger =
+    options.logger ?? pino({ level: config.logLevel, base: { node: config.nodeId } }, pino.destination(2));
+  const store = options.store ?? (await openStore(config));
+  const log = await Log.open({
+    store,
+    logger,
+    brokerId: config.nodeId,
+    ...(config.flushMaxBytes !== undefined ? { flushMaxBytes: config.flushMaxBytes } : {}),
+    ...(config.flushIntervalMs !== undefined ? { flushIntervalMs: config.flushIntervalMs } : {}),
+  });
+  const groups = new GroupCoordinator(log);
+
+  let identity: BrokerIdentity = { nodeId: config.nodeId, host: advertisedHost(config), port: config.port, clusterId: 'sluice' };
+  const handlers = createHandlers({
+    log,
+    groups,
+    logger,
+    identity: () => identity,
+    autoCreateTopics: config.autoCreateTopics,
+    defaultPartitions: config.defaultPartitions,
+  });
+
+  let metrics: { port: number; close(): Promise<void> } | undefined;
+  let server: KafkaServer;
+  try {
+    server = new KafkaServer({ host: config.host, port: config.port, handlers, logger });
+    const addr = await server.listen();
+    identity = { ...identity, port: addr.port };
+    if (config.metricsPort !== undefined) {
+      metrics = await startMetrics(config.host, config.metricsPort);
+    }
+  } catch (err) {
+    await log.close().catch(() => undefined);
+    await store.close?.().catch(() => undefined);
+    throw err;
+  }
+
+  // The log refuses writes once fenced; the process notices here and exits.
+  let fencedTimer: NodeJS.Timeout | undefined;
+  const fenced = new Promise<void>((resolve) => {
+    fencedTimer = setInterval(() => {
+      if (log.fenced) {
+        clearInterval(fencedTimer);
+        resolve();
+      }
+    }, FENCED_POLL_INTERVAL_MS);
+    fencedTimer.unref();
+  });
+
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      clearInterval(fencedTimer);
+      await server.close();
+      groups.close();
+      await log.close();
+      await metrics?.close();
+      await store.close?.();
+    })();
+    return closing;
+  };
+
+  return {
+    host: identity.host,
+    port: identity.port,
+    bucket: config.bucket ?? config.data ?? '(custom store)',
+    metricsPort: metrics?.port,
+    log,
+    logger,
+    fenced,
+    close,
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * What every handler may use: the log, the group coordinator, and who this broker says it is.
+ * The log is typed by the subset the handlers call, so handler tests can run on the real Log
+ * and nothing here reaches into its internals.
+ */
+import type { Logger } from 'pino';
+import type { GroupCoordinator } from '../groups/index.js';
+import type { Log } from '../log/index.js';
+
+export type HandlerLog = Pick<
+  Log,
+  | 'listTopics'
+  | 'getTopic'
+  | 'createTopic'
+  | 'deleteTopic'
+  | 'append'
+  | 'read'
+  | 'highWatermark'
+  | 'logStartOffset'
+  | 'offsetForTimestamp'
+  | 'waitForData'
+  | 'allocateProducerId'
+  | 'commitOffsets'
+  | 'fetchOffsets'
+>;
+
+export interface BrokerIdentity {
+  nodeId: number;
+  /** The address clients are told to connect to (the actual port when listening on port 0). */
+  host: string;
+  port: number;
+  clusterId: string;
+}
+
+export interface HandlerContext {
+  log: HandlerLog;
+  groups: GroupCoordinator;
+  logger: Logger;
+  identity: () => BrokerIdentity;
+  autoCreateTopics: boolean;
+  defaultPartitions: number;
+}

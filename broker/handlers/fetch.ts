@@ -1,0 +1,131 @@
+/**
+ * Fetch as a long poll: read what is there; if it is less than minBytes, wait for the log to
+ * signal new data (or maxWaitMs, or shutdown) and read again. Whole batches only; the first
+ * partition with data gets at least one batch even past the byte limits (KIP-74), so a consumer
+ * always makes progress. No fetch sessions: sessionId 0 means "full fetch every time".
+ */
+import { FETCH_MAX_WAIT_MS } from '../constants.js';
+import type {
+  FetchRequest,
+  FetchResponse,
+  FetchResponsePartition,
+  FetchResponseTopic,
+} from '../protocol/apis/fetch.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import { OffsetOutOfRangeError } from '../log/errors.js';
+import type { HandlerContext } from './context.js';
+import { errorCodeOf } from './errors.js';
+
+/** Kafka's "no preferred read replica": read from the leader. */
+const NO_PREFERRED_REPLICA = -1;
+const EMPTY = new Uint8Array(0);
+
+function errorPartition(partitionIndex: number, errorCode: number, hw = -1n, logStart = -1n): FetchResponsePartition {
+  return {
+    partitionIndex,
+    errorCode,
+    highWatermark: hw,
+    lastStableOffset: hw,
+    logStartOffset: logStart,
+    abortedTransactions: null,
+    preferredReadReplica: NO_PREFERRED_REPLICA,
+    records: EMPTY,
+  };
+}
+
+function concat(parts: Uint8Array[], total: number): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
+}
+
+interface ReadOutcome {
+  responses: FetchResponseTopic[];
+  bytes: number;
+  /** A partition answered with an error: answer now, the client must act on it. */
+  hasError: boolean;
+}
+
+async function readOnce(ctx: HandlerContext, req: FetchRequest): Promise<ReadOutcome> {
+  let budget = Math.max(0, req.maxBytes);
+  let bytes = 0;
+  let hasError = false;
+  const responses: FetchResponseTopic[] = [];
+  // Partitions are read in request order so the byte budget is spent the way Kafka spends it.
+  for (const t of req.topics) {
+    const partitions: FetchResponsePartition[] = [];
+    const topic = ctx.log.getTopic(t.topic);
+    for (const p of t.partitions) {
+      if (topic === undefined || p.partition < 0 || p.partition >= topic.partitions) {
+        partitions.push(errorPartition(p.partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+        hasError = true;
+        continue;
+      }
+      const limit = Math.min(Math.max(0, p.partitionMaxBytes), budget);
+      try {
+        const read = await ctx.log.read(t.topic, p.partition, p.fetchOffset, Math.max(1, limit));
+        const chosen: Uint8Array[] = [];
+        let size = 0;
+        for (const batch of read.records) {
+          // Past the limit stop, unless nothing was sent yet anywhere: progress beats the limit.
+          if (size + batch.byteLength > limit && !(chosen.length === 0 && bytes === 0)) break;
+          chosen.push(batch);
+          size += batch.byteLength;
+        }
+        bytes += size;
+        budget = Math.max(0, budget - size);
+        partitions.push({
+          partitionIndex: p.partition,
+          errorCode: ErrorCode.NONE,
+          highWatermark: read.highWatermark,
+          lastStableOffset: read.highWatermark,
+          logStartOffset: read.logStartOffset,
+          abortedTransactions: null,
+          preferredReadReplica: NO_PREFERRED_REPLICA,
+          records: chosen.length === 0 ? EMPTY : concat(chosen, size),
+        });
+      } catch (err) {
+        hasError = true;
+        if (err instanceof OffsetOutOfRangeError) {
+          partitions.push(errorPartition(p.partition, ErrorCode.OFFSET_OUT_OF_RANGE, err.highWatermark, err.logStartOffset));
+        } else {
+          partitions.push(errorPartition(p.partition, errorCodeOf(err, ctx.logger)));
+        }
+      }
+    }
+    responses.push({ topic: t.topic, partitions });
+  }
+  return { responses, bytes, hasError };
+}
+
+export async function handleFetch(ctx: HandlerContext, req: FetchRequest, signal: AbortSignal): Promise<FetchResponse> {
+  if (req.sessionId !== 0) {
+    // We never hand out sessions, so an incremental fetch names one we do not know.
+    return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
+  }
+  const deadline = Date.now() + Math.min(Math.max(0, req.maxWaitMs), FETCH_MAX_WAIT_MS);
+  const minBytes = Math.max(1, req.minBytes);
+  for (;;) {
+    const outcome = await readOnce(ctx, req);
+    const left = deadline - Date.now();
+    if (outcome.bytes >= minBytes || outcome.hasError || left <= 0 || signal.aborted) {
+      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: outcome.responses };
+    }
+    // Wait for records past what we just saw, or minBytes > 1 would spin on the same data.
+    const positions = [];
+    for (let i = 0; i < req.topics.length; i++) {
+      const t = req.topics[i]!;
+      for (let j = 0; j < t.partitions.length; j++) {
+        const p = t.partitions[j]!;
+        const hw = outcome.responses[i]!.partitions[j]!.highWatermark;
+        positions.push({ topic: t.topic, partition: p.partition, offset: hw > p.fetchOffset ? hw : p.fetchOffset });
+      }
+    }
+    await ctx.log.waitForData(positions, left, signal);
+  }
+}

@@ -1,0 +1,49 @@
+/** ListOffsets: -1 latest (the high watermark), -2 earliest (log start), else the first offset at or after a timestamp. */
+import type { ListOffsetsRequest, ListOffsetsResponse, ListOffsetsResponsePartition } from '../protocol/apis/list-offsets.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import type { HandlerContext } from './context.js';
+import { errorCodeOf } from './errors.js';
+
+const LATEST_TIMESTAMP = -1n;
+const EARLIEST_TIMESTAMP = -2n;
+const NO_EPOCH = -1;
+
+export async function handleListOffsets(ctx: HandlerContext, req: ListOffsetsRequest): Promise<ListOffsetsResponse> {
+  const topics = await Promise.all(
+    req.topics.map(async (t) => ({
+      name: t.name,
+      partitions: await Promise.all(
+        t.partitions.map(async (p): Promise<ListOffsetsResponsePartition> => {
+          const fail = (errorCode: number): ListOffsetsResponsePartition => ({
+            partitionIndex: p.partitionIndex,
+            errorCode,
+            timestamp: -1n,
+            offset: -1n,
+            leaderEpoch: NO_EPOCH,
+          });
+          const topic = ctx.log.getTopic(t.name);
+          if (topic === undefined || p.partitionIndex < 0 || p.partitionIndex >= topic.partitions) {
+            return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+          }
+          try {
+            let offset: bigint;
+            let timestamp = -1n;
+            if (p.timestamp === LATEST_TIMESTAMP) offset = ctx.log.highWatermark(t.name, p.partitionIndex);
+            else if (p.timestamp === EARLIEST_TIMESTAMP) offset = ctx.log.logStartOffset(t.name, p.partitionIndex);
+            else if (p.timestamp < 0n) return fail(ErrorCode.INVALID_REQUEST);
+            else {
+              const found = await ctx.log.offsetForTimestamp(t.name, p.partitionIndex, p.timestamp);
+              // No record at or after the timestamp: Kafka answers offset -1, timestamp -1.
+              offset = found?.offset ?? -1n;
+              timestamp = found?.timestampMs ?? -1n;
+            }
+            return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE, timestamp, offset, leaderEpoch: NO_EPOCH };
+          } catch (err) {
+            return fail(errorCodeOf(err, ctx.logger));
+          }
+        }),
+      ),
+    })),
+  );
+  return { throttleTimeMs: 0, topics };
+}

@@ -1,0 +1,78 @@
+/**
+ * Metadata: one broker that leads every partition. Topics named but missing are created only
+ * when the broker allows it (autoCreateTopics) AND the client asks for it; otherwise they come
+ * back as UNKNOWN_TOPIC_OR_PARTITION, which kafkajs and librdkafka report and retry.
+ */
+import { AUTHORIZED_OPERATIONS_OMITTED } from '../protocol/apis/version-check.js';
+import type { MetadataRequest, MetadataResponse, MetadataResponseTopic } from '../protocol/apis/metadata.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import { TopicExistsError } from '../log/errors.js';
+import type { TopicInfo } from '../log/types.js';
+import type { HandlerContext } from './context.js';
+import { errorCodeOf } from './errors.js';
+
+/** No leader epochs: -1 tells clients not to validate offsets against epochs. */
+const LEADER_EPOCH_UNKNOWN = -1;
+
+export function topicMetadata(topic: TopicInfo, nodeId: number): MetadataResponseTopic {
+  const partitions = [];
+  for (let i = 0; i < topic.partitions; i++) {
+    partitions.push({
+      errorCode: ErrorCode.NONE,
+      partitionIndex: i,
+      leaderId: nodeId,
+      leaderEpoch: LEADER_EPOCH_UNKNOWN,
+      replicaNodes: [nodeId],
+      isrNodes: [nodeId],
+      offlineReplicas: [],
+    });
+  }
+  return {
+    errorCode: ErrorCode.NONE,
+    name: topic.name,
+    isInternal: false,
+    partitions,
+    topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+  };
+}
+
+function missingTopic(name: string, errorCode: number): MetadataResponseTopic {
+  return { errorCode, name, isInternal: false, partitions: [], topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED };
+}
+
+export async function handleMetadata(ctx: HandlerContext, req: MetadataRequest): Promise<MetadataResponse> {
+  const id = ctx.identity();
+  let topics: MetadataResponseTopic[];
+  if (req.topics === null) {
+    topics = ctx.log.listTopics().map((t) => topicMetadata(t, id.nodeId));
+  } else {
+    topics = await Promise.all(
+      req.topics.map(async ({ name }) => {
+        const existing = ctx.log.getTopic(name);
+        if (existing !== undefined) return topicMetadata(existing, id.nodeId);
+        if (!(ctx.autoCreateTopics && req.allowAutoTopicCreation)) {
+          return missingTopic(name, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+        }
+        try {
+          return topicMetadata(await ctx.log.createTopic(name, ctx.defaultPartitions), id.nodeId);
+        } catch (err) {
+          if (err instanceof TopicExistsError) {
+            const raced = ctx.log.getTopic(name);
+            if (raced !== undefined) return topicMetadata(raced, id.nodeId);
+          }
+          // Creation failed for a retriable reason (storage): Kafka's "not ready yet" answer.
+          const code = errorCodeOf(err, ctx.logger);
+          return missingTopic(name, code === ErrorCode.KAFKA_STORAGE_ERROR ? ErrorCode.LEADER_NOT_AVAILABLE : code);
+        }
+      }),
+    );
+  }
+  return {
+    throttleTimeMs: 0,
+    brokers: [{ nodeId: id.nodeId, host: id.host, port: id.port, rack: null }],
+    clusterId: id.clusterId,
+    controllerId: id.nodeId,
+    topics,
+    clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+  };
+}

@@ -1,0 +1,219 @@
+/**
+ * One client connection: frames in, requests dispatched concurrently, responses out strictly in
+ * request order (Kafka clients pipeline and match answers by position as much as by id).
+ * Anything malformed closes this connection only, with one log line.
+ */
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { ApiKey, apiName, isSupportedVersion } from '../protocol/api-keys.js';
+import { codecFor } from '../protocol/apis/index.js';
+import { encodeApiVersionsUnsupportedResponse } from '../protocol/apis/api-versions.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import {
+  decodeRequestHeaderPrefix,
+  decodeRequestHeaderRest,
+  encodeResponseHeader,
+} from '../protocol/header.js';
+import { Reader } from '../protocol/reader.js';
+import { Writer } from '../protocol/writer.js';
+import { FrameDecoder, FrameError } from './frame-decoder.js';
+import type { HandlerTable, RequestContext } from './handler.js';
+
+export interface ConnectionOptions {
+  handlers: HandlerTable;
+  logger: Logger;
+  signal: AbortSignal;
+  minFrameBytes: number;
+  maxFrameBytes: number;
+  maxInFlight: number;
+  /** Observes each answered request (metrics). */
+  onRequest?: (apiKey: number, durationMs: number) => void;
+}
+
+/** A request in the answer queue; `frame` is null for requests that get no answer. */
+interface Slot {
+  done: boolean;
+  frame: Uint8Array | null;
+}
+
+export class Connection {
+  private readonly socket: Socket;
+  private readonly options: ConnectionOptions;
+  private readonly decoder: FrameDecoder;
+  private readonly queue: Slot[] = [];
+  private readonly logger: Logger;
+  private readonly clientHost: string;
+  private closed = false;
+  /** Shutdown: no new requests are read, the queued ones are still answered. */
+  private draining = false;
+  private writeBlocked = false;
+  private readonly idleWaiters: (() => void)[] = [];
+
+  constructor(socket: Socket, options: ConnectionOptions) {
+    this.socket = socket;
+    this.options = options;
+    this.decoder = new FrameDecoder(options.minFrameBytes, options.maxFrameBytes);
+    this.clientHost = socket.remoteAddress ?? 'unknown';
+    this.logger = options.logger.child({ remote: `${this.clientHost}:${socket.remotePort ?? 0}` });
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => {
+      if (this.closed || this.draining) return;
+      this.decoder.push(chunk);
+      this.pump();
+    });
+    socket.on('drain', () => {
+      this.writeBlocked = false;
+      this.pump();
+    });
+    socket.on('error', (err) => {
+      this.logger.debug({ err: err.message }, 'connection error');
+    });
+    socket.on('close', () => this.onClosed());
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Requests read but not yet answered. */
+  get inFlight(): number {
+    return this.queue.length;
+  }
+
+  /** Stops reading new requests; resolves once every queued request has been answered. */
+  drain(): Promise<void> {
+    this.draining = true;
+    this.socket.pause();
+    if (this.queue.length === 0 || this.closed) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  close(reason?: string): void {
+    if (this.closed) return;
+    if (reason !== undefined) this.logger.warn({ reason }, 'closing connection');
+    this.socket.destroy();
+    this.onClosed();
+  }
+
+  /** Gracefully ends the socket after what was written has been sent. */
+  end(): void {
+    if (this.closed) return;
+    this.socket.end();
+  }
+
+  private onClosed(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue.length = 0;
+    this.notifyIdle();
+  }
+
+  private notifyIdle(): void {
+    for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  /** Reads frames while the answer queue has room; pauses the socket when it is full. */
+  private pump(): void {
+    while (!this.closed && !this.draining && !this.writeBlocked && this.queue.length < this.options.maxInFlight) {
+      let frame: Uint8Array | null;
+      try {
+        frame = this.decoder.next();
+      } catch (err) {
+        this.close(err instanceof FrameError ? err.message : String(err));
+        return;
+      }
+      if (frame === null) break;
+      this.handleFrame(frame);
+    }
+    if (this.closed || this.draining) return;
+    const full = this.writeBlocked || this.queue.length >= this.options.maxInFlight;
+    if (full) this.socket.pause();
+    else this.socket.resume();
+  }
+
+  private handleFrame(frame: Uint8Array): void {
+    const r = new Reader(frame);
+    let prefix: ReturnType<typeof decodeRequestHeaderPrefix>;
+    try {
+      prefix = decodeRequestHeaderPrefix(r);
+    } catch (err) {
+      this.close(`malformed request header: ${(err as Error).message}`);
+      return;
+    }
+    const { apiKey, apiVersion, correlationId } = prefix;
+    const codec = codecFor(apiKey);
+    const handler = (this.options.handlers as Record<number, HandlerTable[keyof HandlerTable]>)[apiKey];
+    if (codec === undefined || handler === undefined || !isSupportedVersion(apiKey, apiVersion)) {
+      if (apiKey === ApiKey.ApiVersions) {
+        // Clients probe with their newest ApiVersions; error 35 in a v0 body makes them retry lower.
+        const w = new Writer(16);
+        w.int32(0);
+        encodeResponseHeader(w, ApiKey.ApiVersions, 0, correlationId);
+        encodeApiVersionsUnsupportedResponse(w, ErrorCode.UNSUPPORTED_VERSION);
+        w.setInt32At(0, w.length - 4);
+        this.queue.push({ done: true, frame: w.toUint8Array() });
+        this.flush();
+        return;
+      }
+      this.close(`unsupported request ${apiName(apiKey)} v${apiVersion}`);
+      return;
+    }
+
+    let request: unknown;
+    let ctx: RequestContext;
+    try {
+      const header = decodeRequestHeaderRest(r, prefix);
+      request = codec.decodeRequest(r, apiVersion);
+      ctx = {
+        apiKey,
+        apiVersion,
+        correlationId,
+        clientId: header.clientId,
+        clientHost: this.clientHost,
+        signal: this.options.signal,
+      };
+    } catch (err) {
+      this.close(`malformed ${apiName(apiKey)} v${apiVersion} request: ${(err as Error).message}`);
+      return;
+    }
+
+    const slot: Slot = { done: false, frame: null };
+    this.queue.push(slot);
+    const started = performance.now();
+    const call = handler as (req: unknown, ctx: RequestContext) => Promise<unknown> | unknown;
+    Promise.resolve()
+      .then(() => call(request, ctx))
+      .then(
+        (response) => {
+          if (this.closed) return;
+          if (response !== null) {
+            const w = new Writer();
+            w.int32(0);
+            encodeResponseHeader(w, apiKey, apiVersion, correlationId);
+            codec.encodeResponse(w, apiVersion, response);
+            w.setInt32At(0, w.length - 4);
+            slot.frame = w.toUint8Array();
+          }
+          slot.done = true;
+          this.options.onRequest?.(apiKey, performance.now() - started);
+          this.flush();
+        },
+        (err: unknown) => {
+          // A handler maps every expected failure to an error code; reaching here is a bug or a
+          // broken invariant, and the client cannot be told which partition failed.
+          this.logger.error({ err, api: apiName(apiKey), version: apiVersion }, 'request handler failed');
+          this.close(`${apiName(apiKey)} handler failed`);
+        },
+      );
+  }
+
+  /** Writes every answered request at the head of the queue, in arrival order. */
+  private flush(): void {
+    while (!this.closed && this.queue.length > 0 && this.queue[0]!.done) {
+      const slot = this.queue.shift()!;
+      if (slot.frame !== null && !this.socket.write(slot.frame)) this.writeBlocked = true;
+    }
+    if (this.queue.length === 0) this.notifyIdle();
+    this.pump();
+  }
+}
