@@ -3,6 +3,38 @@
  */
 export {};
 
+// ---- ABI, loader, instance, registry (runtime/abi, module-loader, instance, registry) ----
+/** ABI version this host implements (sdk/ABI.md); a module reporting another is refused. */
+export const ABI_VERSION = 1;
+/** Largest module binary accepted; AssemblyScript modules are tens of KiB, Rust ones a few hundred. */
+export const MODULE_MAX_BYTES = 16 * 1024 * 1024;
+/** Largest guest memory maximum a module may declare; bounds what one instance can take from the host. */
+export const MODULE_MEMORY_MAX_BYTES = 64 * 1024 * 1024;
+/** WebAssembly page size, fixed by the spec. */
+export const WASM_PAGE_BYTES = 65536;
+/** Largest encoded input batch handed to one guest call; 4096 records of 1 KiB fit with room to spare. */
+export const INPUT_BATCH_MAX_BYTES = 16 * 1024 * 1024;
+/** Largest encoded output batch a guest call may return; an array_map may fan out, but not without bound. */
+export const OUTPUT_BATCH_MAX_BYTES = 16 * 1024 * 1024;
+/** Largest aggregate state carried between batches; the host checkpoints it with the offsets. */
+export const AGGREGATE_STATE_MAX_BYTES = 4 * 1024 * 1024;
+/** Largest encoded params (key=value pairs given at attach time). */
+export const PARAMS_MAX_BYTES = 64 * 1024;
+/** Largest guest error message kept; longer ones are cut so a hostile guest cannot flood logs. */
+export const GUEST_ERROR_MESSAGE_MAX_BYTES = 4096;
+/** Largest guest log message kept (sluice.log); longer ones are cut. */
+export const GUEST_LOG_MESSAGE_MAX_BYTES = 4096;
+/** Guest log calls honoured per guest call; the rest are counted and dropped. */
+export const GUEST_LOG_CALLS_MAX_PER_BATCH = 64;
+/** Upper bound on the records a batch header may claim, checked before decoding allocates anything. */
+export const BATCH_RECORDS_MAX = 1_000_000;
+/** Headers per record a decoder accepts; Kafka has no limit, this stops a hostile count from allocating. */
+export const RECORD_HEADERS_MAX = 10_000;
+/** Target for ModuleInstance.create (instantiate + init); the acceptance bound. */
+export const INSTANTIATE_TARGET_MS = 5;
+/** Module names in the registry: short, path-safe, no leading dot. */
+export const MODULE_NAME_MAX_CHARS = 128;
+
 // ---- sandbox (runtime/sandbox, runtime/error-policy.ts) ----
 /** Worker threads in a sandbox pool; two cores, and one stuck module must not stall the others. */
 export const SANDBOX_THREADS_DEFAULT = 2;

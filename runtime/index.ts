@@ -1,0 +1,9 @@
+/** The SmartModule runtime: ABI v1 host side, module loading, instances, registry. */
+export { encodeBatch, decodeBatch, batchRecordCount, BatchDecodeError, type HostRecord, type HostHeader } from './abi/batch.js';
+export { encodeParams, decodeParams, parseParamArgs, ParamsError } from './abi/params.js';
+export { ABI_ERROR, abiErrorName, type AbiErrorCode } from './abi/error-codes.js';
+export { loadModule, moduleId, ModuleValidationError, type LoadedModule, type ModuleKind } from './module-loader.js';
+export { ModuleInstance, type InstanceLimits } from './instance.js';
+export { ModuleError, type ModuleErrorKind } from './module-error.js';
+export type { GuestLogHandler, GuestLogLevel } from './guest-imports.js';
+export { MODULE_KINDS } from './kinds/index.js';

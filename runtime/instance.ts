@@ -1,0 +1,207 @@
+/**
+ * One instance of a compiled module, initialised with its params. processEncoded makes one
+ * guest call per batch: copy the encoded batch in once, call sluice_process, copy the output
+ * out once; nothing per record happens on the host.
+ *
+ * After a trap the instance's memory and globals may be half-updated, so the next call
+ * starts from a fresh instance (same compiled module, same params): a trap costs one
+ * re-instantiation (well under INSTANTIATE_TARGET_MS for our modules), never a wrong answer.
+ */
+import {
+  AGGREGATE_STATE_MAX_BYTES, GUEST_ERROR_MESSAGE_MAX_BYTES, GUEST_LOG_CALLS_MAX_PER_BATCH,
+  INPUT_BATCH_MAX_BYTES, OUTPUT_BATCH_MAX_BYTES, WASM_PAGE_BYTES,
+} from './constants.js';
+import type { GuestExports } from './abi/exports.js';
+import { ABI_ERROR, abiErrorName } from './abi/error-codes.js';
+import { encodeParams } from './abi/params.js';
+import { decodeBatch, encodeBatch, type HostRecord } from './abi/batch.js';
+import { checkStateLength, kindRulesForCode, type KindRules, type ModuleKind } from './kinds/index.js';
+import { guestImports, type GuestLogHandler } from './guest-imports.js';
+import { ModuleError } from './module-error.js';
+
+export interface InstanceLimits {
+  /** Guest memory this instance may use; a call that leaves memory larger fails with 'memory-limit'. */
+  memoryMaxBytes?: number;
+  /** Largest encoded output batch accepted (default OUTPUT_BATCH_MAX_BYTES). */
+  outputMaxBytes?: number;
+  /** Receives sluice.log calls (at most GUEST_LOG_CALLS_MAX_PER_BATCH per call); dropped when absent. */
+  onLog?: GuestLogHandler;
+}
+
+const utf8 = new TextDecoder();
+
+export class ModuleInstance {
+  readonly kind: ModuleKind;
+  private readonly rules: KindRules;
+  private exports: GuestExports;
+  /** Set by a trap: the next call re-instantiates first. */
+  private broken = false;
+  private logCalls = 0;
+
+  private constructor(
+    private readonly compiled: WebAssembly.Module,
+    private readonly params: Uint8Array,
+    private readonly limits: InstanceLimits,
+  ) {
+    this.exports = this.instantiate();
+    const rules = kindRulesForCode(this.exports.sluice_kind());
+    if (!rules) throw new ModuleError(ABI_ERROR.NOT_REGISTERED, `module reports unknown kind ${this.exports.sluice_kind()}`, 'guest-error');
+    this.rules = rules;
+    this.kind = rules.kind;
+  }
+
+  /** Instantiates `compiled` and runs sluice_init(params), synchronously. Throws ModuleError when init fails. */
+  static create(compiled: WebAssembly.Module, params: Record<string, string>, limits: InstanceLimits = {}): ModuleInstance {
+    return new ModuleInstance(compiled, encodeParams(params), limits);
+  }
+
+  private instantiate(): GuestExports {
+    let exports: GuestExports | undefined;
+    const onLog: GuestLogHandler | undefined = this.limits.onLog
+      ? (level, message) => {
+          if (++this.logCalls <= GUEST_LOG_CALLS_MAX_PER_BATCH) this.limits.onLog!(level, message);
+        }
+      : undefined;
+    let instance: WebAssembly.Instance;
+    try {
+      instance = new WebAssembly.Instance(this.compiled, guestImports(() => exports?.memory, onLog));
+    } catch (err) {
+      throw new ModuleError(ABI_ERROR.TRAP, `module failed to start: ${(err as Error).message}`, 'trap', { cause: err });
+    }
+    exports = instance.exports as unknown as GuestExports;
+    const ex = exports;
+    try {
+      const ptr = ex.sluice_alloc(this.params.length) >>> 0;
+      this.copyIn(ex, this.params, ptr);
+      const rc = ex.sluice_init(ptr, this.params.length);
+      if (rc < 0) throw new ModuleError(rc, `init failed: ${this.guestMessage(ex) || abiErrorName(rc)}`, 'guest-error');
+    } catch (err) {
+      if (err instanceof ModuleError) throw err;
+      throw this.classifyTrap(ex, err, 'init trapped');
+    }
+    return ex;
+  }
+
+  private copyIn(ex: GuestExports, bytes: Uint8Array, ptr: number): void {
+    const mem = new Uint8Array(ex.memory.buffer);
+    if (ptr + bytes.length > mem.length) {
+      throw new ModuleError(ABI_ERROR.BAD_OUTPUT, `sluice_alloc returned ${ptr}, outside memory for ${bytes.length} bytes`, 'guest-error');
+    }
+    mem.set(bytes, ptr);
+  }
+
+  private guestMessage(ex: GuestExports): string {
+    try {
+      const len = ex.sluice_error_len();
+      if (len <= 0) return '';
+      const ptr = ex.sluice_error_ptr() >>> 0;
+      const mem = new Uint8Array(ex.memory.buffer);
+      const n = Math.min(len, GUEST_ERROR_MESSAGE_MAX_BYTES);
+      if (ptr + n > mem.length) return '';
+      return utf8.decode(mem.subarray(ptr, ptr + n));
+    } catch {
+      return '';
+    }
+  }
+
+  private classifyTrap(ex: GuestExports, err: unknown, context: string): ModuleError {
+    this.broken = true;
+    const trapText = err instanceof Error ? err.message : String(err);
+    const guest = this.guestMessage(ex);
+    if (this.atMemoryLimit(ex)) {
+      return new ModuleError(ABI_ERROR.MEMORY_LIMIT, `${context}: guest memory reached its maximum (${ex.memory.buffer.byteLength} bytes): ${guest || trapText}`, 'memory-limit', { cause: err });
+    }
+    if (guest) return new ModuleError(ABI_ERROR.GUEST, `${context}: ${guest}`, 'guest-error', { cause: err });
+    return new ModuleError(ABI_ERROR.TRAP, `${context}: ${trapText}`, 'trap', { cause: err });
+  }
+
+  /**
+   * Whether the guest ran out of memory. A memory that cannot grow one more page is at its
+   * declared maximum; the instance is discarded after a trap, so probing with grow is harmless.
+   */
+  private atMemoryLimit(ex: GuestExports): boolean {
+    const size = ex.memory.buffer.byteLength;
+    const limit = this.limits.memoryMaxBytes;
+    if (limit !== undefined && size + WASM_PAGE_BYTES > limit) return true;
+    try {
+      ex.memory.grow(1);
+      return false;
+    } catch {
+      return true;
+    }
+  }
+
+  /**
+   * One guest call for a whole batch. `input` is encodeBatch() bytes; `state` the aggregate
+   * accumulator (null before the first batch). Returns the encoded output batch and the new
+   * state (aggregate) or null. Throws ModuleError.
+   */
+  processEncoded(input: Uint8Array, state: Uint8Array | null): { output: Uint8Array; state: Uint8Array | null } {
+    if (input.length > INPUT_BATCH_MAX_BYTES) throw new RangeError(`input batch of ${input.length} bytes exceeds ${INPUT_BATCH_MAX_BYTES}`);
+    if (input.length < 4) throw new RangeError('input batch shorter than its record count');
+    if (state !== null && state.length > AGGREGATE_STATE_MAX_BYTES) throw new RangeError(`state of ${state.length} bytes exceeds ${AGGREGATE_STATE_MAX_BYTES}`);
+    if (this.broken) {
+      this.exports = this.instantiate();
+      this.broken = false;
+    }
+    const ex = this.exports;
+    const inCount = input[0]! | (input[1]! << 8) | (input[2]! << 16) | (input[3]! << 24);
+    const useState = this.rules.usesState;
+    this.logCalls = 0;
+    let rc: number;
+    try {
+      const inPtr = ex.sluice_alloc(input.length) >>> 0;
+      const statePtr = useState && state !== null ? ex.sluice_alloc(state.length) >>> 0 : 0;
+      this.copyIn(ex, input, inPtr);
+      if (useState && state !== null) this.copyIn(ex, state, statePtr);
+      rc = ex.sluice_process(inPtr, input.length, statePtr, useState && state !== null ? state.length : -1);
+    } catch (err) {
+      if (err instanceof ModuleError) {
+        this.broken = true;
+        throw err;
+      }
+      throw this.classifyTrap(ex, err, 'trap');
+    }
+    if (rc < 0) throw new ModuleError(rc, this.guestMessage(ex) || abiErrorName(rc), 'guest-error');
+
+    const memoryBytes = ex.memory.buffer.byteLength;
+    if (this.limits.memoryMaxBytes !== undefined && memoryBytes > this.limits.memoryMaxBytes) {
+      this.broken = true;
+      throw new ModuleError(ABI_ERROR.MEMORY_LIMIT, `guest memory grew to ${memoryBytes} bytes, over the limit of ${this.limits.memoryMaxBytes}`, 'memory-limit');
+    }
+    const mem = new Uint8Array(ex.memory.buffer);
+    const outMax = this.limits.outputMaxBytes ?? OUTPUT_BATCH_MAX_BYTES;
+    const outLen = ex.sluice_output_len();
+    if (outLen > outMax) {
+      throw new ModuleError(ABI_ERROR.OUTPUT_TOO_LARGE, `output batch of ${outLen} bytes exceeds the limit of ${outMax} bytes`, 'output-too-large');
+    }
+    const outPtr = ex.sluice_output_ptr() >>> 0;
+    if (outLen < 4 || outPtr + outLen > mem.length) {
+      throw new ModuleError(ABI_ERROR.BAD_OUTPUT, `output region ${outPtr}+${outLen} is not a batch inside guest memory`, 'guest-error');
+    }
+    const output = mem.slice(outPtr, outPtr + outLen);
+    const outCount = output[0]! | (output[1]! << 8) | (output[2]! << 16) | (output[3]! << 24);
+    if (outCount !== rc) {
+      throw new ModuleError(ABI_ERROR.BAD_OUTPUT, `sluice_process returned ${rc} but the output batch holds ${outCount} records`, 'guest-error');
+    }
+    const why = this.rules.checkOutputCount(inCount, outCount);
+    if (why) throw new ModuleError(ABI_ERROR.BAD_OUTPUT, why, 'guest-error');
+
+    let newState: Uint8Array | null = null;
+    if (useState) {
+      const len = ex.sluice_state_len!();
+      const bad = checkStateLength(len);
+      if (bad) throw new ModuleError(len > 0 ? ABI_ERROR.OUTPUT_TOO_LARGE : ABI_ERROR.BAD_OUTPUT, bad, len > 0 ? 'output-too-large' : 'guest-error');
+      const ptr = ex.sluice_state_ptr!() >>> 0;
+      if (ptr + len > mem.length) throw new ModuleError(ABI_ERROR.BAD_OUTPUT, `state region ${ptr}+${len} lies outside guest memory`, 'guest-error');
+      newState = mem.slice(ptr, ptr + len);
+    }
+    return { output, state: newState };
+  }
+
+  /** Convenience for tests and the CLI: encode, one guest call, decode. */
+  process(records: HostRecord[], state: Uint8Array | null = null): { records: HostRecord[]; state: Uint8Array | null } {
+    const { output, state: next } = this.processEncoded(encodeBatch(records), state);
+    return { records: decodeBatch(output), state: next };
+  }
+}

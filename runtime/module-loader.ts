@@ -1,0 +1,163 @@
+/**
+ * Validates a module binary against ABI v1 and compiles it once. The compiled
+ * WebAssembly.Module is what instances (inline or in sandbox workers) are made from.
+ *
+ * Memory policy: a module must define (not import) exactly one memory, export it, and
+ * declare a maximum of at most MODULE_MEMORY_MAX_BYTES. We refuse rather than rewrite the
+ * binary, so the bytes stored in the registry are exactly the bytes that run.
+ */
+import { createHash } from 'node:crypto';
+import { ABI_VERSION, MODULE_MAX_BYTES, MODULE_MEMORY_MAX_BYTES, WASM_PAGE_BYTES } from './constants.js';
+import {
+  AGGREGATE_FUNCTION_EXPORTS, ALLOWED_IMPORTS, IMPORT_NAMESPACE, MEMORY_EXPORT, REQUIRED_FUNCTION_EXPORTS,
+  formatSignature, type GuestExports,
+} from './abi/exports.js';
+import { kindRulesForCode, type ModuleKind } from './kinds/index.js';
+import { readWasmLayout, WasmFormatError, type FuncSignature } from './wasm-binary.js';
+import { guestImports } from './guest-imports.js';
+
+export type { ModuleKind } from './kinds/index.js';
+
+export interface LoadedModule {
+  /** sha256 hex of the bytes. */
+  id: string;
+  name?: string;
+  kind: ModuleKind;
+  abiVersion: number;
+  bytes: Uint8Array;
+  compiled: WebAssembly.Module;
+  /** The guest memory maximum the module declares, in bytes (≤ MODULE_MEMORY_MAX_BYTES). */
+  memoryMaxBytes: number;
+}
+
+/** A module that cannot run under ABI v1; the message names the export, import or limit at fault. */
+export class ModuleValidationError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ModuleValidationError';
+  }
+}
+
+export function moduleId(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+const sameSignature = (a: FuncSignature, b: FuncSignature): boolean =>
+  a.params.join() === b.params.join() && a.results.join() === b.results.join();
+
+function checkImports(compiled: WebAssembly.Module): void {
+  for (const imp of WebAssembly.Module.imports(compiled)) {
+    const what = `module imports "${imp.module}"."${imp.name}"`;
+    if (imp.module !== IMPORT_NAMESPACE) {
+      throw new ModuleValidationError(`${what}: only the "${IMPORT_NAMESPACE}" namespace is allowed`);
+    }
+    if (imp.kind !== 'function' || !ALLOWED_IMPORTS.has(imp.name)) {
+      const allowed = [...ALLOWED_IMPORTS.keys()].map((n) => `"${n}"`).join(', ');
+      throw new ModuleValidationError(`${what}: the "${IMPORT_NAMESPACE}" namespace has only ${allowed}`);
+    }
+  }
+}
+
+function checkExports(compiled: WebAssembly.Module, signatures: Map<string, FuncSignature>): void {
+  const exports = new Map(WebAssembly.Module.exports(compiled).map((e) => [e.name, e.kind]));
+  if (exports.get(MEMORY_EXPORT) !== 'memory') {
+    throw new ModuleValidationError(`module does not export its memory as "${MEMORY_EXPORT}"`);
+  }
+  for (const [name, want] of REQUIRED_FUNCTION_EXPORTS) checkFunction(name, want, exports, signatures);
+}
+
+function checkFunction(
+  name: string,
+  want: FuncSignature,
+  exports: Map<string, string>,
+  signatures: Map<string, FuncSignature>,
+): void {
+  if (exports.get(name) !== 'function') {
+    throw new ModuleValidationError(`module does not export function "${name}" ${formatSignature(want)} (ABI v${ABI_VERSION})`);
+  }
+  const got = signatures.get(name);
+  if (got && !sameSignature(got, want)) {
+    throw new ModuleValidationError(
+      `export "${name}" has signature ${formatSignature(got)}; ABI v${ABI_VERSION} requires ${formatSignature(want)}`,
+    );
+  }
+}
+
+function checkMemory(bytes: Uint8Array): number {
+  const { memories } = readWasmLayout(bytes);
+  if (memories.length !== 1) throw new ModuleValidationError(`module has ${memories.length} memories; ABI v${ABI_VERSION} needs exactly one`);
+  const m = memories[0]!;
+  const limitPages = Math.floor(MODULE_MEMORY_MAX_BYTES / WASM_PAGE_BYTES);
+  if (m.memory64) throw new ModuleValidationError('module memory is 64-bit; ABI v1 is wasm32');
+  if (m.shared) throw new ModuleValidationError('module memory is shared; ABI v1 memories are private to one instance');
+  if (m.maxPages === null) {
+    throw new ModuleValidationError(
+      `module memory has no maximum: declare one of at most ${limitPages} pages (${MODULE_MEMORY_MAX_BYTES} bytes), e.g. asc --maximumMemory ${limitPages}`,
+    );
+  }
+  if (m.maxPages > limitPages) {
+    throw new ModuleValidationError(
+      `module memory maximum of ${m.maxPages} pages (${m.maxPages * WASM_PAGE_BYTES} bytes) exceeds the limit of ${limitPages} pages (${MODULE_MEMORY_MAX_BYTES} bytes)`,
+    );
+  }
+  return m.maxPages * WASM_PAGE_BYTES;
+}
+
+/**
+ * Validates and compiles `bytes`. Throws ModuleValidationError naming what is wrong. Runs the
+ * module's start function once, on a throwaway instance, to read its ABI version and kind.
+ */
+export async function loadModule(bytes: Uint8Array, opts?: { name?: string }): Promise<LoadedModule> {
+  if (bytes.length > MODULE_MAX_BYTES) {
+    throw new ModuleValidationError(`module of ${bytes.length} bytes exceeds the limit of ${MODULE_MAX_BYTES} bytes`);
+  }
+  let compiled: WebAssembly.Module;
+  try {
+    compiled = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+  } catch (err) {
+    throw new ModuleValidationError(`not a valid WebAssembly module: ${(err as Error).message}`, { cause: err });
+  }
+  checkImports(compiled);
+  let signatures: Map<string, FuncSignature>;
+  let memoryMaxBytes: number;
+  try {
+    signatures = readWasmLayout(bytes).exportedFunctions;
+    memoryMaxBytes = checkMemory(bytes);
+  } catch (err) {
+    if (err instanceof WasmFormatError) throw new ModuleValidationError(`malformed module: ${err.message}`, { cause: err });
+    throw err;
+  }
+  checkExports(compiled, signatures);
+
+  let probe: GuestExports;
+  try {
+    probe = new WebAssembly.Instance(compiled, guestImports(() => undefined)).exports as unknown as GuestExports;
+  } catch (err) {
+    throw new ModuleValidationError(`module failed to start: ${(err as Error).message}`, { cause: err });
+  }
+  const abiVersion = probe.sluice_abi_version();
+  if (abiVersion !== ABI_VERSION) {
+    throw new ModuleValidationError(`module reports ABI version ${abiVersion} (sluice_abi_version); this host implements ${ABI_VERSION}`);
+  }
+  const kindCode = probe.sluice_kind();
+  const rules = kindRulesForCode(kindCode);
+  if (!rules) {
+    throw new ModuleValidationError(
+      `module reports kind ${kindCode} (sluice_kind); expected 1 filter, 2 map, 3 filter_map, 4 array_map or 5 aggregate${kindCode === 0 ? ' (did it register a function?)' : ''}`,
+    );
+  }
+  if (rules.usesState) {
+    const exports = new Map(WebAssembly.Module.exports(compiled).map((e) => [e.name, e.kind]));
+    for (const [name, want] of AGGREGATE_FUNCTION_EXPORTS) checkFunction(name, want, exports, signatures);
+  }
+  const loaded: LoadedModule = {
+    id: moduleId(bytes),
+    kind: rules.kind,
+    abiVersion,
+    bytes,
+    compiled,
+    memoryMaxBytes,
+  };
+  if (opts?.name !== undefined) loaded.name = opts.name;
+  return loaded;
+}
