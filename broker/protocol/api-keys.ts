@@ -32,19 +32,26 @@ export interface VersionRange {
  * The ONE table of what sluice implements and ApiVersions advertises. The ranges are what
  * kafkajs 2.2, librdkafka 2.0 and kafka-python 2.0 accept; all but ApiVersions v3 are
  * non-flexible, so no compact encodings leak into the other APIs.
+ *
+ * Minimum versions matter to librdkafka 2.0, which derives features from them (seen with
+ * `kcat -d feature`): it compresses with gzip/snappy/lz4 only if Produce v0 is supported
+ * ("Broker does not support compression type gzip: not compressing batch"), and it enables
+ * balanced consumer groups only if JoinGroup/SyncGroup/Heartbeat/LeaveGroup v0 are supported.
+ * Hence Produce 0-7 (v0-2 requests carry magic 0/1 batches, refused per partition) and the
+ * group APIs from v0.
  */
 export const SUPPORTED_VERSIONS: readonly VersionRange[] = [
-  { apiKey: ApiKey.Produce, min: 3, max: 7 },
+  { apiKey: ApiKey.Produce, min: 0, max: 7 },
   { apiKey: ApiKey.Fetch, min: 4, max: 11 },
   { apiKey: ApiKey.ListOffsets, min: 1, max: 5 },
   { apiKey: ApiKey.Metadata, min: 0, max: 8 },
   { apiKey: ApiKey.OffsetCommit, min: 2, max: 7 },
   { apiKey: ApiKey.OffsetFetch, min: 1, max: 5 },
   { apiKey: ApiKey.FindCoordinator, min: 0, max: 2 },
-  { apiKey: ApiKey.JoinGroup, min: 2, max: 5 },
-  { apiKey: ApiKey.Heartbeat, min: 1, max: 3 },
-  { apiKey: ApiKey.LeaveGroup, min: 1, max: 3 },
-  { apiKey: ApiKey.SyncGroup, min: 1, max: 3 },
+  { apiKey: ApiKey.JoinGroup, min: 0, max: 5 },
+  { apiKey: ApiKey.Heartbeat, min: 0, max: 3 },
+  { apiKey: ApiKey.LeaveGroup, min: 0, max: 3 },
+  { apiKey: ApiKey.SyncGroup, min: 0, max: 3 },
   { apiKey: ApiKey.DescribeGroups, min: 0, max: 4 },
   { apiKey: ApiKey.ListGroups, min: 0, max: 2 },
   { apiKey: ApiKey.ApiVersions, min: 0, max: 3 },

@@ -25,6 +25,9 @@ import { checkVersion } from './version-check.js';
  *                   log_start_offset INT64 (v5+) [aborted_transactions producer_id INT64 first_offset INT64] (nullable)
  *                   preferred_read_replica INT32 (v11+) records RECORDS (nullable bytes)
  * Version 7+: error_code INT16 session_id INT32 after throttle_time_ms
+ *
+ * librdkafka 2.0 fails the whole response ("invalid MessageSetSize -1") when records is null:
+ * a partition with nothing to return must carry an empty record set, not null.
  */
 
 export interface FetchRequestPartition {

@@ -4,9 +4,10 @@ import type { Writer } from '../writer.js';
 import { checkVersion } from './version-check.js';
 
 /*
- * Heartbeat Request (Version: 1-2) => group_id STRING generation_id INT32 member_id STRING
+ * Heartbeat Request (Version: 0-2) => group_id STRING generation_id INT32 member_id STRING
  * Version 3: group_instance_id NULLABLE_STRING at the end
  *
+ * Heartbeat Response (Version: 0) => error_code INT16
  * Heartbeat Response (Version: 1-3) => throttle_time_ms INT32 error_code INT16
  */
 
@@ -39,10 +40,12 @@ export function encodeHeartbeatRequest(w: Writer, version: number, req: Heartbea
 
 export function encodeHeartbeatResponse(w: Writer, version: number, res: HeartbeatResponse): void {
   checkVersion(ApiKey.Heartbeat, version);
-  w.int32(res.throttleTimeMs).int16(res.errorCode);
+  if (version >= 1) w.int32(res.throttleTimeMs);
+  w.int16(res.errorCode);
 }
 
 export function decodeHeartbeatResponse(r: Reader, version: number): HeartbeatResponse {
   checkVersion(ApiKey.Heartbeat, version);
-  return { throttleTimeMs: r.int32(), errorCode: r.int16() };
+  const throttleTimeMs = version >= 1 ? r.int32() : 0;
+  return { throttleTimeMs, errorCode: r.int16() };
 }

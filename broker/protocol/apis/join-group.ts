@@ -4,16 +4,18 @@ import type { Writer } from '../writer.js';
 import { checkVersion } from './version-check.js';
 
 /*
- * JoinGroup Request (Version: 2-4) => group_id session_timeout_ms rebalance_timeout_ms member_id protocol_type [protocols]
- *   group_id => STRING  session_timeout_ms => INT32  rebalance_timeout_ms => INT32
+ * JoinGroup Request (Version: 0) => group_id session_timeout_ms member_id protocol_type [protocols]
+ *   group_id => STRING  session_timeout_ms => INT32
  *   member_id => STRING  protocol_type => STRING
  *   protocols => name STRING metadata BYTES
+ * Version 1+: rebalance_timeout_ms INT32 after session_timeout_ms (absent: -1, use the session timeout)
  * Version 5: group_instance_id NULLABLE_STRING after member_id
  *
- * JoinGroup Response (Version: 2-4) => throttle_time_ms error_code generation_id protocol_name leader member_id [members]
- *   throttle_time_ms => INT32  error_code => INT16  generation_id => INT32
+ * JoinGroup Response (Version: 0-1) => error_code generation_id protocol_name leader member_id [members]
+ *   error_code => INT16  generation_id => INT32
  *   protocol_name => STRING  leader => STRING  member_id => STRING
  *   members => member_id STRING metadata BYTES
+ * Version 2+: throttle_time_ms INT32 first
  * Version 5: members += group_instance_id NULLABLE_STRING after member_id
  */
 
@@ -52,7 +54,7 @@ export function decodeJoinGroupRequest(r: Reader, version: number): JoinGroupReq
   checkVersion(ApiKey.JoinGroup, version);
   const groupId = r.string();
   const sessionTimeoutMs = r.int32();
-  const rebalanceTimeoutMs = r.int32();
+  const rebalanceTimeoutMs = version >= 1 ? r.int32() : -1;
   const memberId = r.string();
   const groupInstanceId = version >= 5 ? r.nullableString() : null;
   const protocolType = r.string();
@@ -62,7 +64,9 @@ export function decodeJoinGroupRequest(r: Reader, version: number): JoinGroupReq
 
 export function encodeJoinGroupRequest(w: Writer, version: number, req: JoinGroupRequest): void {
   checkVersion(ApiKey.JoinGroup, version);
-  w.string(req.groupId).int32(req.sessionTimeoutMs).int32(req.rebalanceTimeoutMs).string(req.memberId);
+  w.string(req.groupId).int32(req.sessionTimeoutMs);
+  if (version >= 1) w.int32(req.rebalanceTimeoutMs);
+  w.string(req.memberId);
   if (version >= 5) w.nullableString(req.groupInstanceId);
   w.string(req.protocolType);
   w.array(req.protocols, (w, p) => w.string(p.name).bytes(p.metadata));
@@ -70,7 +74,8 @@ export function encodeJoinGroupRequest(w: Writer, version: number, req: JoinGrou
 
 export function encodeJoinGroupResponse(w: Writer, version: number, res: JoinGroupResponse): void {
   checkVersion(ApiKey.JoinGroup, version);
-  w.int32(res.throttleTimeMs).int16(res.errorCode).int32(res.generationId);
+  if (version >= 2) w.int32(res.throttleTimeMs);
+  w.int16(res.errorCode).int32(res.generationId);
   w.string(res.protocolName).string(res.leader).string(res.memberId);
   w.array(res.members, (w, m) => {
     w.string(m.memberId);
@@ -81,7 +86,7 @@ export function encodeJoinGroupResponse(w: Writer, version: number, res: JoinGro
 
 export function decodeJoinGroupResponse(r: Reader, version: number): JoinGroupResponse {
   checkVersion(ApiKey.JoinGroup, version);
-  const throttleTimeMs = r.int32();
+  const throttleTimeMs = version >= 2 ? r.int32() : 0;
   const errorCode = r.int16();
   const generationId = r.int32();
   const protocolName = r.string();

@@ -4,15 +4,16 @@ import type { Writer } from '../writer.js';
 import { checkVersion } from './version-check.js';
 
 /*
- * LeaveGroup Request (Version: 1-2) => group_id STRING member_id STRING
+ * LeaveGroup Request (Version: 0-2) => group_id STRING member_id STRING
  * LeaveGroup Request (Version: 3) => group_id STRING [members]
  *   members => member_id STRING group_instance_id NULLABLE_STRING
  *
+ * LeaveGroup Response (Version: 0) => error_code INT16
  * LeaveGroup Response (Version: 1-2) => throttle_time_ms INT32 error_code INT16
  * LeaveGroup Response (Version: 3) => throttle_time_ms error_code [members]
  *   members => member_id STRING group_instance_id NULLABLE_STRING error_code INT16
  *
- * Decoding v1-2 yields memberId and an empty members list; v3 yields members and memberId ''.
+ * Decoding v0-2 yields memberId and an empty members list; v3 yields members and memberId ''.
  */
 
 export interface LeaveGroupRequestMember {
@@ -55,7 +56,8 @@ export function encodeLeaveGroupRequest(w: Writer, version: number, req: LeaveGr
 
 export function encodeLeaveGroupResponse(w: Writer, version: number, res: LeaveGroupResponse): void {
   checkVersion(ApiKey.LeaveGroup, version);
-  w.int32(res.throttleTimeMs).int16(res.errorCode);
+  if (version >= 1) w.int32(res.throttleTimeMs);
+  w.int16(res.errorCode);
   if (version >= 3) {
     w.array(res.members, (w, m) => w.string(m.memberId).nullableString(m.groupInstanceId).int16(m.errorCode));
   }
@@ -63,7 +65,7 @@ export function encodeLeaveGroupResponse(w: Writer, version: number, res: LeaveG
 
 export function decodeLeaveGroupResponse(r: Reader, version: number): LeaveGroupResponse {
   checkVersion(ApiKey.LeaveGroup, version);
-  const throttleTimeMs = r.int32();
+  const throttleTimeMs = version >= 1 ? r.int32() : 0;
   const errorCode = r.int16();
   const members =
     version >= 3

@@ -4,6 +4,7 @@ import type { Writer } from '../writer.js';
 import { checkVersion } from './version-check.js';
 
 /*
+ * Produce Request (Version: 0-2) => acks timeout_ms [topic_data]
  * Produce Request (Version: 3-7) => transactional_id acks timeout_ms [topic_data]
  *   transactional_id => NULLABLE_STRING
  *   acks => INT16
@@ -11,14 +12,16 @@ import { checkVersion } from './version-check.js';
  *   topic_data => name STRING [partition_data]
  *     partition_data => index INT32 records RECORDS (nullable bytes holding RecordBatch v2)
  *
- * Produce Response (Version: 3-4) => [responses] throttle_time_ms
+ * Produce Response (Version: 0) => [responses]
  *   responses => name STRING [partition_responses]
- *     partition_responses => index INT32 error_code INT16 base_offset INT64 log_append_time_ms INT64
- *   throttle_time_ms => INT32
- * Produce Response (Version: 5-7): partition_responses += log_start_offset INT64
+ *     partition_responses => index INT32 error_code INT16 base_offset INT64
+ * Version 1+: throttle_time_ms INT32 at the end
+ * Version 2+: partition_responses += log_append_time_ms INT64
+ * Version 5+: partition_responses += log_start_offset INT64
  * (record_errors and error_message arrive in v8; they are kept in the type and not encoded here.)
  *
- * v3 is the first version whose records are RecordBatch v2; older ones carry magic 0/1 and are refused.
+ * v3 is the first version whose records are RecordBatch v2; v0-2 exist only because librdkafka needs
+ * them advertised to compress (see api-keys.ts): their magic 0/1 batches are refused per partition.
  */
 
 export interface ProduceRequestPartition {
@@ -65,7 +68,7 @@ export interface ProduceResponse {
 
 export function decodeProduceRequest(r: Reader, version: number): ProduceRequest {
   checkVersion(ApiKey.Produce, version);
-  const transactionalId = r.nullableString();
+  const transactionalId = version >= 3 ? r.nullableString() : null;
   const acks = r.int16();
   const timeoutMs = r.int32();
   const topicData = r.array((r) => ({
@@ -77,7 +80,8 @@ export function decodeProduceRequest(r: Reader, version: number): ProduceRequest
 
 export function encodeProduceRequest(w: Writer, version: number, req: ProduceRequest): void {
   checkVersion(ApiKey.Produce, version);
-  w.nullableString(req.transactionalId).int16(req.acks).int32(req.timeoutMs);
+  if (version >= 3) w.nullableString(req.transactionalId);
+  w.int16(req.acks).int32(req.timeoutMs);
   w.array(req.topicData, (w, t) => {
     w.string(t.name);
     w.array(t.partitionData, (w, p) => w.int32(p.index).nullableBytes(p.records));
@@ -89,11 +93,12 @@ export function encodeProduceResponse(w: Writer, version: number, res: ProduceRe
   w.array(res.responses, (w, t) => {
     w.string(t.name);
     w.array(t.partitionResponses, (w, p) => {
-      w.int32(p.index).int16(p.errorCode).int64(p.baseOffset).int64(p.logAppendTimeMs);
+      w.int32(p.index).int16(p.errorCode).int64(p.baseOffset);
+      if (version >= 2) w.int64(p.logAppendTimeMs);
       if (version >= 5) w.int64(p.logStartOffset);
     });
   });
-  w.int32(res.throttleTimeMs);
+  if (version >= 1) w.int32(res.throttleTimeMs);
 }
 
 export function decodeProduceResponse(r: Reader, version: number): ProduceResponse {
@@ -105,13 +110,13 @@ export function decodeProduceResponse(r: Reader, version: number): ProduceRespon
         index: r.int32(),
         errorCode: r.int16(),
         baseOffset: r.int64(),
-        logAppendTimeMs: r.int64(),
+        logAppendTimeMs: version >= 2 ? r.int64() : -1n,
         logStartOffset: version >= 5 ? r.int64() : -1n,
         recordErrors: [],
         errorMessage: null,
       }),
     ),
   }));
-  const throttleTimeMs = r.int32();
+  const throttleTimeMs = version >= 1 ? r.int32() : 0;
   return { responses, throttleTimeMs };
 }

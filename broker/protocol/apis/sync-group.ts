@@ -4,10 +4,11 @@ import type { Writer } from '../writer.js';
 import { checkVersion } from './version-check.js';
 
 /*
- * SyncGroup Request (Version: 1-2) => group_id STRING generation_id INT32 member_id STRING [assignments]
+ * SyncGroup Request (Version: 0-2) => group_id STRING generation_id INT32 member_id STRING [assignments]
  *   assignments => member_id STRING assignment BYTES
  * Version 3: group_instance_id NULLABLE_STRING after member_id
  *
+ * SyncGroup Response (Version: 0) => error_code INT16 assignment BYTES
  * SyncGroup Response (Version: 1-3) => throttle_time_ms INT32 error_code INT16 assignment BYTES
  */
 
@@ -49,10 +50,12 @@ export function encodeSyncGroupRequest(w: Writer, version: number, req: SyncGrou
 
 export function encodeSyncGroupResponse(w: Writer, version: number, res: SyncGroupResponse): void {
   checkVersion(ApiKey.SyncGroup, version);
-  w.int32(res.throttleTimeMs).int16(res.errorCode).bytes(res.assignment);
+  if (version >= 1) w.int32(res.throttleTimeMs);
+  w.int16(res.errorCode).bytes(res.assignment);
 }
 
 export function decodeSyncGroupResponse(r: Reader, version: number): SyncGroupResponse {
   checkVersion(ApiKey.SyncGroup, version);
-  return { throttleTimeMs: r.int32(), errorCode: r.int16(), assignment: r.bytes() };
+  const throttleTimeMs = version >= 1 ? r.int32() : 0;
+  return { throttleTimeMs, errorCode: r.int16(), assignment: r.bytes() };
 }

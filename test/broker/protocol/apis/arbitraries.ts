@@ -82,9 +82,9 @@ export const ARBITRARIES: Arbs = {
       }),
   },
   [ApiKey.Produce]: {
-    request: () =>
+    request: (v) =>
       fc.record({
-        transactionalId: nstr,
+        transactionalId: when(v >= 3, nstr, null),
         acks: i16,
         timeoutMs: i32,
         topicData: arr(fc.record({ name: str, partitionData: arr(fc.record({ index: i32, records: nbytes })) })),
@@ -99,7 +99,7 @@ export const ARBITRARIES: Arbs = {
                 index: i32,
                 errorCode: i16,
                 baseOffset: i64,
-                logAppendTimeMs: i64,
+                logAppendTimeMs: when(v >= 2, i64, -1n),
                 logStartOffset: when(v >= 5, i64, -1n),
                 recordErrors: fc.constant([]),
                 errorMessage: fc.constant(null),
@@ -107,7 +107,7 @@ export const ARBITRARIES: Arbs = {
             ),
           }),
         ),
-        throttleTimeMs: i32,
+        throttleTimeMs: when(v >= 1, i32, 0),
       }),
   },
   [ApiKey.Fetch]: {
@@ -256,7 +256,7 @@ export const ARBITRARIES: Arbs = {
       fc.record({
         groupId: str,
         sessionTimeoutMs: i32,
-        rebalanceTimeoutMs: i32,
+        rebalanceTimeoutMs: when(v >= 1, i32, -1),
         memberId: str,
         groupInstanceId: when(v >= 5, nstr, null),
         protocolType: str,
@@ -264,7 +264,7 @@ export const ARBITRARIES: Arbs = {
       }),
     response: (v) =>
       fc.record({
-        throttleTimeMs: i32,
+        throttleTimeMs: when(v >= 2, i32, 0),
         errorCode: i16,
         generationId: i32,
         protocolName: str,
@@ -275,7 +275,7 @@ export const ARBITRARIES: Arbs = {
   },
   [ApiKey.Heartbeat]: {
     request: (v) => fc.record({ groupId: str, generationId: i32, memberId: str, groupInstanceId: when(v >= 3, nstr, null) }),
-    response: () => fc.record({ throttleTimeMs: i32, errorCode: i16 }),
+    response: (v) => fc.record({ throttleTimeMs: when(v >= 1, i32, 0), errorCode: i16 }),
   },
   [ApiKey.LeaveGroup]: {
     request: (v) =>
@@ -286,7 +286,7 @@ export const ARBITRARIES: Arbs = {
       }),
     response: (v) =>
       fc.record({
-        throttleTimeMs: i32,
+        throttleTimeMs: when(v >= 1, i32, 0),
         errorCode: i16,
         members: when(v >= 3, arr(fc.record({ memberId: str, groupInstanceId: nstr, errorCode: i16 })), []),
       }),
@@ -300,7 +300,7 @@ export const ARBITRARIES: Arbs = {
         groupInstanceId: when(v >= 3, nstr, null),
         assignments: arr(fc.record({ memberId: str, assignment: bytes })),
       }),
-    response: () => fc.record({ throttleTimeMs: i32, errorCode: i16, assignment: bytes }),
+    response: (v) => fc.record({ throttleTimeMs: when(v >= 1, i32, 0), errorCode: i16, assignment: bytes }),
   },
   [ApiKey.DescribeGroups]: {
     request: (v) => fc.record({ groups: arr(str), includeAuthorizedOperations: when(v >= 3, bool, false) }),
