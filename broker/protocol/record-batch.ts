@@ -216,7 +216,9 @@ function recordsSection(batch: Uint8Array, header: RecordBatchHeader): Uint8Arra
   if (codec === Compression.none) return body;
   if (codec === Compression.gzip) {
     try {
-      return gunzipSync(body, { maxOutputLength: RECORD_BATCH_DECOMPRESSED_MAX_BYTES });
+      const inflated = gunzipSync(body, { maxOutputLength: RECORD_BATCH_DECOMPRESSED_MAX_BYTES });
+      // Plain Uint8Array views, like the uncompressed path, so callers never see a Buffer.
+      return new Uint8Array(inflated.buffer, inflated.byteOffset, inflated.byteLength);
     } catch (err) {
       throw corrupt(`gzip record batch does not inflate: ${(err as Error).message}`, err);
     }
