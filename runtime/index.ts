@@ -7,3 +7,10 @@ export { ModuleInstance, type InstanceLimits } from './instance.js';
 export { ModuleError, type ModuleErrorKind } from './module-error.js';
 export type { GuestLogHandler, GuestLogLevel } from './guest-imports.js';
 export { MODULE_KINDS } from './kinds/index.js';
+export {
+  ModuleRegistry, ModuleNotFoundError, ModuleNameError, registerExampleModules, type ModuleEntry,
+} from './registry.js';
+export {
+  buildModule, buildModules, exampleModuleDirs, moduleDirsIn, ModuleBuildError, type BuildResult,
+} from './build/module-build.js';
+export { readModuleManifest, moduleOutputPath, type ModuleManifest } from './build/module-manifest.js';

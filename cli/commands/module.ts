@@ -1,6 +1,237 @@
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import type { Command } from 'commander';
+import { CliError } from '../cli-error.js';
+import { createStore, type ObjectStore } from '../../broker/storage/index.js';
+import {
+  ModuleInstance, ModuleRegistry, ModuleError, buildModule, buildModules, exampleModuleDirs, loadModule,
+  parseParamArgs, type HostRecord, type ModuleEntry,
+} from '../../runtime/index.js';
 
-/** `sluice module build|test|...`: owned by the runtime work. */
+/** Records per guest call when `module test` reads a long input. */
+const TEST_BATCH_RECORDS_DEFAULT = 1000;
+
+interface StoreOpts {
+  data?: string;
+  bucket?: string;
+  s3Endpoint?: string;
+  region?: string;
+}
+
+function outputFormat(cmd: Command): 'text' | 'json' {
+  const f = (cmd.optsWithGlobals() as { output?: string }).output ?? 'text';
+  if (f !== 'text' && f !== 'json') throw new CliError(`--output must be text or json, not "${f}"`, 2);
+  return f;
+}
+
+function storeFrom(opts: StoreOpts): ObjectStore {
+  if (opts.data === undefined && opts.bucket === undefined) throw new CliError('give --data <dir> or --bucket s3://<bucket>/<prefix>', 2);
+  const cfg: Parameters<typeof createStore>[0] = {};
+  if (opts.data !== undefined) cfg.data = opts.data;
+  if (opts.bucket !== undefined) cfg.bucket = opts.bucket;
+  if (opts.s3Endpoint !== undefined) {
+    cfg.s3Endpoint = opts.s3Endpoint;
+    cfg.forcePathStyle = true;
+  }
+  if (opts.region !== undefined) cfg.region = opts.region;
+  return createStore(cfg);
+}
+
+function withStoreOptions(cmd: Command): Command {
+  return cmd
+    .option('--data <dir>', 'local-directory bucket')
+    .option('--bucket <url>', 's3://<bucket>/<prefix>')
+    .option('--s3-endpoint <url>', 'S3 endpoint (path-style), e.g. for a local S3 server')
+    .option('--region <region>', 'S3 region');
+}
+
+async function withStore<T>(opts: StoreOpts, fn: (registry: ModuleRegistry) => Promise<T>): Promise<T> {
+  const store = storeFrom(opts);
+  try {
+    return await fn(new ModuleRegistry(store));
+  } finally {
+    await store.close?.();
+  }
+}
+
+const utf8 = new TextEncoder();
+const utf8Decode = new TextDecoder();
+
+function bytesOrNull(v: unknown, what: string, line: number): Uint8Array | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'string') return utf8.encode(v);
+  if (typeof v === 'object' || typeof v === 'number' || typeof v === 'boolean') return utf8.encode(JSON.stringify(v));
+  throw new CliError(`input line ${line}: ${what} must be a string, JSON value or null`);
+}
+
+/** One input line as a record: the line is the value, or with --json-input {key, value, headers, timestamp}. */
+function lineToRecord(line: string, index: number, jsonInput: boolean, now: bigint): HostRecord {
+  if (!jsonInput) return { offset: BigInt(index), timestampMs: now, key: null, value: utf8.encode(line), headers: [] };
+  let obj: Record<string, unknown>;
+  try {
+    obj = JSON.parse(line) as Record<string, unknown>;
+  } catch (err) {
+    throw new CliError(`input line ${index + 1}: not JSON (${(err as Error).message})`);
+  }
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new CliError(`input line ${index + 1}: expected a JSON object {key, value, headers, timestamp}`);
+  const headers: HostRecord['headers'] = [];
+  const h = obj['headers'];
+  if (Array.isArray(h)) {
+    for (const e of h as { key?: unknown; value?: unknown }[]) {
+      if (typeof e?.key !== 'string') throw new CliError(`input line ${index + 1}: header keys must be strings`);
+      headers.push({ key: e.key, value: bytesOrNull(e.value, 'header value', index + 1) });
+    }
+  } else if (h && typeof h === 'object') {
+    for (const [k, v] of Object.entries(h)) headers.push({ key: k, value: bytesOrNull(v, 'header value', index + 1) });
+  }
+  const ts = obj['timestamp'];
+  return {
+    offset: BigInt(index),
+    timestampMs: typeof ts === 'number' ? BigInt(Math.trunc(ts)) : now,
+    key: bytesOrNull(obj['key'], 'key', index + 1),
+    value: bytesOrNull(obj['value'], 'value', index + 1),
+    headers,
+  };
+}
+
+function readInput(input: string): string {
+  try {
+    return readFileSync(input === '-' ? 0 : input, 'utf8');
+  } catch (err) {
+    throw new CliError(`cannot read input ${input}: ${(err as Error).message}`);
+  }
+}
+
+function recordJson(r: HostRecord): string {
+  const text = (b: Uint8Array | null): string | null => (b === null ? null : utf8Decode.decode(b));
+  return JSON.stringify({
+    offset: Number(r.offset),
+    timestamp: Number(r.timestampMs),
+    key: text(r.key),
+    value: text(r.value),
+    headers: r.headers.map((h) => ({ key: h.key, value: text(h.value) })),
+  });
+}
+
+function printEntries(entries: ModuleEntry[], format: 'text' | 'json'): void {
+  if (format === 'json') {
+    process.stdout.write(JSON.stringify(entries) + '\n');
+    return;
+  }
+  for (const e of entries) process.stdout.write(`${e.name}\t${e.kind}\t${e.sizeBytes}\t${e.id.slice(0, 12)}\n`);
+}
+
+/** `sluice module build|build-examples|test|create|list|delete`. */
 export function registerModuleCommands(program: Command): void {
-  void program;
+  const module = program.command('module').description('build, test and register SmartModules');
+
+  module
+    .command('build <dir>')
+    .description('build an AssemblyScript module directory (assembly/index.ts + sluice.yaml) into <dir>/build/<name>.wasm')
+    .option('--out <file>', 'output file')
+    .option('--force', 'build even when the output is up to date')
+    .action(async (dir: string, opts: { out?: string; force?: boolean }, cmd: Command) => {
+      const buildOpts: { out?: string; force?: boolean } = { force: opts.force ?? false };
+      if (opts.out !== undefined) buildOpts.out = opts.out;
+      let r;
+      try {
+        r = await buildModule(dir, buildOpts);
+      } catch (err) {
+        throw new CliError((err as Error).message);
+      }
+      if (outputFormat(cmd) === 'json') process.stdout.write(JSON.stringify(r) + '\n');
+      else process.stdout.write(`${r.built ? 'built' : 'up to date'} ${r.name} -> ${r.out}\n`);
+    });
+
+  module
+    .command('build-examples')
+    .description('build every module under modules/ and test/fixtures/modules/ (skips up-to-date outputs)')
+    .option('--force', 'rebuild everything')
+    .action(async (opts: { force?: boolean }, cmd: Command) => {
+      const json = outputFormat(cmd) === 'json';
+      const { results, failures } = await buildModules(exampleModuleDirs(), {
+        force: opts.force ?? false,
+        onResult: (r) => {
+          if (json) return;
+          if (r instanceof Error) process.stderr.write(`sluice: build failed: ${r.message.split('\n')[0]}\n`);
+          else process.stdout.write(`${r.built ? `built ${r.name} in ${Math.round(r.ms)} ms` : `up to date ${r.name}`}\n`);
+        },
+      });
+      if (json) process.stdout.write(JSON.stringify({ results, failures: failures.map((f) => ({ dir: f.dir, error: f.message })) }) + '\n');
+      if (failures.length > 0) throw new CliError(`${failures.length} module(s) failed to build`);
+    });
+
+  module
+    .command('test <file>')
+    .description('run a module over newline-separated records and print the output records')
+    .option('--param <k=v...>', 'module parameter (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--input <file>', 'input file, or - for stdin', '-')
+    .option('--json-input', 'each line is JSON {key, value, headers, timestamp}')
+    .option('--aggregate-state <file>', 'aggregate: initial state (when the file exists); the new state is written back')
+    .option('--batch-size <n>', 'records per guest call', String(TEST_BATCH_RECORDS_DEFAULT))
+    .action(async (file: string, opts: { param?: string[]; input: string; jsonInput?: boolean; aggregateState?: string; batchSize: string }, cmd: Command) => {
+      const format = outputFormat(cmd);
+      const batchSize = Number(opts.batchSize);
+      if (!Number.isInteger(batchSize) || batchSize < 1) throw new CliError(`--batch-size must be a positive integer, not "${opts.batchSize}"`, 2);
+      let params: Record<string, string>;
+      try {
+        params = parseParamArgs(opts.param ?? []);
+      } catch (err) {
+        throw new CliError((err as Error).message, 2);
+      }
+      if (!existsSync(file)) throw new CliError(`no such module file: ${file}`);
+      const loaded = await loadModule(readFileSync(file));
+      const instance = ModuleInstance.create(loaded.compiled, params, {
+        onLog: (level, message) => process.stderr.write(`module ${level}: ${message}\n`),
+      });
+      let state: Uint8Array | null = null;
+      if (opts.aggregateState !== undefined && existsSync(opts.aggregateState)) state = readFileSync(opts.aggregateState);
+      const text = readInput(opts.input);
+      const lines = text.split('\n');
+      if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+      const now = BigInt(Date.now());
+      const records = lines.map((l, i) => lineToRecord(l.endsWith('\r') ? l.slice(0, -1) : l, i, opts.jsonInput ?? false, now));
+      const out: string[] = [];
+      for (let i = 0; i < records.length || (i === 0 && records.length === 0); i += batchSize) {
+        const batch = records.slice(i, i + batchSize);
+        if (batch.length === 0) break;
+        let result;
+        try {
+          result = instance.process(batch, state);
+        } catch (err) {
+          if (err instanceof ModuleError) {
+            throw new CliError(`module failed on records ${i}..${i + batch.length - 1}: ${err.kind} (${err.code}): ${err.message}`);
+          }
+          throw err;
+        }
+        if (instance.kind === 'aggregate') state = result.state;
+        for (const r of result.records) out.push(format === 'json' ? recordJson(r) : r.value === null ? '' : utf8Decode.decode(r.value));
+      }
+      if (out.length > 0) process.stdout.write(out.join('\n') + '\n');
+      if (opts.aggregateState !== undefined && state !== null) writeFileSync(opts.aggregateState, state);
+    });
+
+  withStoreOptions(
+    module
+      .command('create <name> <file>')
+      .description('validate a module and store it in the bucket under <name>'),
+  ).action(async (name: string, file: string, opts: StoreOpts, cmd: Command) => {
+    if (!existsSync(file)) throw new CliError(`no such module file: ${file}`);
+    const entry = await withStore(opts, (r) => r.create(name, readFileSync(file)));
+    if (outputFormat(cmd) === 'json') process.stdout.write(JSON.stringify(entry) + '\n');
+    else process.stdout.write(`created ${entry.name} (${entry.kind}, ${entry.sizeBytes} bytes, ${entry.id.slice(0, 12)})\n`);
+  });
+
+  withStoreOptions(module.command('list').description('list the modules in the bucket')).action(
+    async (opts: StoreOpts, cmd: Command) => {
+      printEntries(await withStore(opts, (r) => r.list()), outputFormat(cmd));
+    },
+  );
+
+  withStoreOptions(module.command('delete <name>').description('remove a module name from the bucket')).action(
+    async (name: string, opts: StoreOpts, cmd: Command) => {
+      await withStore(opts, (r) => r.delete(name));
+      if (outputFormat(cmd) === 'json') process.stdout.write(JSON.stringify({ deleted: name }) + '\n');
+      else process.stdout.write(`deleted ${name}\n`);
+    },
+  );
 }

@@ -11,7 +11,7 @@ export {
   FilterFn, MapFn, FilterMapFn, ArrayMapFn, AggregateFn, InitFn,
 } from "./abi";
 export {
-  JsonField, JsonArrayIterator, JsonWriter, jsonUnescape, jsonNumber,
+  JsonField, JsonArrayIterator, JsonObjectIterator, JsonWriter, jsonUnescape, jsonNumber,
   JSON_NONE, JSON_STRING, JSON_NUMBER, JSON_OBJECT, JSON_ARRAY, JSON_TRUE, JSON_FALSE, JSON_NULL,
 } from "./json";
 export { log, LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR } from "./log";

@@ -344,3 +344,56 @@ export class JsonWriter {
   toString(): string { return String.UTF8.decodeUnsafe(this.buf.dataStart, <usize>this.len); }
   reset(): void { this.len = 0; this.needComma = false; this.afterKey = false; this.stack.length = 0; }
 }
+
+/**
+ * Iterates the top-level fields of the JSON object [ptr, ptr + len):
+ * `while (it.next()) use(it.keyString(), it.start, it.end)`. isObject is false for anything else.
+ */
+export class JsonObjectIterator {
+  /** The key's raw bytes between its quotes. */
+  keyStart: usize = 0;
+  keyEnd: usize = 0;
+  /** The value's raw span. */
+  start: usize = 0;
+  end: usize = 0;
+  type: i32 = JSON_NONE;
+  private p: usize;
+  private limit: usize;
+  private ok: bool;
+
+  constructor(ptr: usize, len: i32) {
+    this.limit = len > 0 ? ptr + <usize>len : ptr;
+    const p = skipWs(ptr, this.limit);
+    this.ok = p < this.limit && load<u8>(p) == 0x7b;
+    this.p = this.ok ? skipWs(p + 1, this.limit) : p;
+  }
+
+  get isObject(): bool { return this.ok; }
+
+  next(): bool {
+    if (!this.ok) return false;
+    let p = this.p;
+    const end = this.limit;
+    if (p >= end || load<u8>(p) != 0x22) return false;
+    const ke = skipString(p, end);
+    if (ke == 0) { this.ok = false; return false; }
+    this.keyStart = p + 1; this.keyEnd = ke - 1;
+    p = skipWs(ke, end);
+    if (p >= end || load<u8>(p) != 0x3a) { this.ok = false; return false; }
+    p = skipWs(p + 1, end);
+    const ve = skipValue(p, end);
+    if (ve == 0) { this.ok = false; return false; }
+    this.start = p; this.end = ve; this.type = typeAt(p);
+    p = skipWs(ve, end);
+    if (p < end && load<u8>(p) == 0x2c) p = skipWs(p + 1, end);
+    this.p = p;
+    return true;
+  }
+
+  keyString(): string { return jsonUnescape(this.keyStart, this.keyEnd); }
+  /** True when the raw key equals `name` (no allocation unless the key has escapes). */
+  keyEquals(name: Uint8Array): bool {
+    const n = this.keyEnd - this.keyStart;
+    return n == <usize>name.length && memory.compare(this.keyStart, name.dataStart, n) == 0;
+  }
+}

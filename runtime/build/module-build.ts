@@ -1,0 +1,188 @@
+/**
+ * Builds AssemblyScript module directories with asc's programmatic API. The SDK is made
+ * importable as "@sluice/sdk" through an asc --path directory holding a link to
+ * sdk/assemblyscript, so module sources need no relative paths into this repo.
+ */
+import { mkdirSync, readdirSync, statSync, symlinkSync, existsSync, readlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readModuleManifest, moduleOutputPath, type ModuleManifest } from './module-manifest.js';
+
+/** asc flags every module is built with; see sdk/ABI.md §9 for why abort is replaced. */
+export const ASC_BASE_ARGS = [
+  '-O3',
+  '--runtime', 'incremental',
+  '--use', 'abort=~lib/@sluice/sdk/assembly/abi/sluiceAbort',
+  '--noColors',
+] as const;
+
+export interface BuildResult {
+  name: string;
+  dir: string;
+  out: string;
+  /** false when the output was newer than every input and the build was skipped. */
+  built: boolean;
+  ms: number;
+}
+
+export class ModuleBuildError extends Error {
+  constructor(readonly dir: string, message: string) {
+    super(message);
+    this.name = 'ModuleBuildError';
+  }
+}
+
+/** The repository root: the nearest ancestor of this file holding sdk/assemblyscript. */
+export function repoRoot(): string {
+  let d = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(d, 'sdk', 'assemblyscript', 'package.json'))) return d;
+    const up = dirname(d);
+    if (up === d) throw new Error('cannot find sdk/assemblyscript above ' + fileURLToPath(import.meta.url));
+    d = up;
+  }
+}
+
+export function sdkDir(): string {
+  return join(repoRoot(), 'sdk', 'assemblyscript');
+}
+
+/** A directory for asc --path in which "@sluice/sdk" resolves to the SDK. */
+function sdkPackagePath(): string {
+  const sdk = sdkDir();
+  const base = join(tmpdir(), `sluice-asc-path-${process.getuid?.() ?? 0}`);
+  const link = join(base, '@sluice', 'sdk');
+  mkdirSync(dirname(link), { recursive: true });
+  let current: string | null = null;
+  try {
+    current = readlinkSync(link);
+  } catch {
+    current = null;
+  }
+  if (current !== sdk) {
+    // Another checkout may have made the link: point it at ours, atomically enough for one user.
+    const tmp = `${link}.${process.pid}`;
+    rmSync(tmp, { force: true });
+    symlinkSync(sdk, tmp, 'dir');
+    rmSync(link, { force: true, recursive: false });
+    try {
+      symlinkSync(sdk, link, 'dir');
+    } catch {
+      // a concurrent build made it
+    }
+    rmSync(tmp, { force: true });
+  }
+  return base;
+}
+
+function newestMtimeMs(path: string): number {
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let newest = st.mtimeMs;
+  for (const e of readdirSync(path)) {
+    if (e === 'node_modules' || e === 'build') continue;
+    newest = Math.max(newest, newestMtimeMs(join(path, e)));
+  }
+  return newest;
+}
+
+/** Whether `out` is newer than the module's sources, its sluice.yaml and the SDK. */
+export function isUpToDate(manifest: ModuleManifest, out: string): boolean {
+  if (!existsSync(out)) return false;
+  const outMs = statSync(out).mtimeMs;
+  const inputs = [join(manifest.dir, 'assembly'), join(manifest.dir, 'sluice.yaml'), join(sdkDir(), 'assembly')];
+  return inputs.every((p) => !existsSync(p) || newestMtimeMs(p) <= outMs);
+}
+
+let ascQueue: Promise<unknown> = Promise.resolve();
+
+/** asc keeps global state while compiling: one compilation at a time per process. */
+function serialized<T>(fn: () => Promise<T>): Promise<T> {
+  const next = ascQueue.then(fn, fn);
+  ascQueue = next.catch(() => undefined);
+  return next;
+}
+
+/** Builds one module directory into `opts.out` (default `<dir>/build/<name>.wasm`). */
+export async function buildModule(dir: string, opts: { out?: string; force?: boolean } = {}): Promise<BuildResult> {
+  const abs = resolve(dir);
+  let manifest: ModuleManifest;
+  try {
+    manifest = readModuleManifest(abs);
+  } catch (err) {
+    throw new ModuleBuildError(abs, (err as Error).message);
+  }
+  const out = resolve(opts.out ?? moduleOutputPath(manifest));
+  const started = performance.now();
+  if (!opts.force && isUpToDate(manifest, out)) {
+    return { name: manifest.name, dir: abs, out, built: false, ms: 0 };
+  }
+  mkdirSync(dirname(out), { recursive: true });
+  const args = [
+    manifest.entry,
+    ...ASC_BASE_ARGS,
+    '--path', sdkPackagePath(),
+    '--maximumMemory', String(manifest.maximumMemoryPages),
+    ...manifest.ascArgs,
+    '--outFile', out,
+  ];
+  const { default: asc } = await import('assemblyscript/asc');
+  const errors: string[] = [];
+  const { error } = await serialized(() =>
+    asc.main(args, {
+      stdout: { write: () => true } as never,
+      stderr: {
+        write: (chunk: string | Uint8Array) => {
+          errors.push(typeof chunk === 'string' ? chunk : new TextDecoder().decode(chunk));
+          return true;
+        },
+      } as never,
+    }),
+  );
+  if (error) {
+    const text = errors.join('');
+    const first = text.split('\n').find((l) => /ERROR|error/.test(l))?.trim() ?? error.message;
+    const where = text.split('\n').find((l) => /└─ in /.test(l))?.replace(/.*└─ in /, '').trim();
+    throw new ModuleBuildError(abs, `${manifest.name}: ${first}${where ? ` (${where})` : ''}`);
+  }
+  return { name: manifest.name, dir: abs, out, built: true, ms: performance.now() - started };
+}
+
+/** Every immediate subdirectory of `parent` that holds assembly/index.ts. */
+export function moduleDirsIn(parent: string): string[] {
+  if (!existsSync(parent)) return [];
+  return readdirSync(parent, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && existsSync(join(parent, e.name, 'assembly', 'index.ts')))
+    .map((e) => join(parent, e.name))
+    .sort();
+}
+
+/** The example modules and the test fixture modules of this repository. */
+export function exampleModuleDirs(root = repoRoot()): string[] {
+  return [...moduleDirsIn(join(root, 'modules')), ...moduleDirsIn(join(root, 'test', 'fixtures', 'modules'))];
+}
+
+/**
+ * Builds every directory, skipping up-to-date outputs. Failures do not stop the others; the
+ * result lists them, one line each.
+ */
+export async function buildModules(
+  dirs: readonly string[],
+  opts: { force?: boolean; onResult?: (r: BuildResult | ModuleBuildError) => void } = {},
+): Promise<{ results: BuildResult[]; failures: ModuleBuildError[] }> {
+  const results: BuildResult[] = [];
+  const failures: ModuleBuildError[] = [];
+  for (const dir of dirs) {
+    try {
+      const r = await buildModule(dir, { force: opts.force ?? false });
+      results.push(r);
+      opts.onResult?.(r);
+    } catch (err) {
+      const e = err instanceof ModuleBuildError ? err : new ModuleBuildError(dir, (err as Error).message);
+      failures.push(e);
+      opts.onResult?.(e);
+    }
+  }
+  return { results, failures };
+}

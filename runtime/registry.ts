@@ -1,0 +1,159 @@
+/**
+ * Modules in the bucket: the binary under its sha256 (`modules/<sha256>.wasm`, written once,
+ * shared by every name that points at it) and one small JSON entry per name
+ * (`modules/names/<name>.json`). A module is validated with loadModule before anything is stored.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ObjectStore } from '../broker/storage/object-store.js';
+import { ObjectNotFoundError } from '../broker/storage/object-store.js';
+import { MODULE_NAME_MAX_CHARS } from './constants.js';
+import { loadModule, type LoadedModule, type ModuleKind } from './module-loader.js';
+import { MODULE_NAME_PATTERN, moduleOutputPath, readModuleManifest } from './build/module-manifest.js';
+import { moduleDirsIn } from './build/module-build.js';
+
+export const MODULES_PREFIX = 'modules/';
+export const MODULE_NAMES_PREFIX = 'modules/names/';
+
+export interface ModuleEntry {
+  name: string;
+  /** sha256 hex of the binary. */
+  id: string;
+  kind: ModuleKind;
+  abiVersion: number;
+  sizeBytes: number;
+  createdAt: string;
+}
+
+export class ModuleNotFoundError extends Error {
+  constructor(readonly moduleName: string) {
+    super(`module "${moduleName}" does not exist`);
+    this.name = 'ModuleNotFoundError';
+  }
+}
+
+export class ModuleNameError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ModuleNameError';
+  }
+}
+
+export function checkModuleName(name: string): void {
+  if (name.length === 0 || name.length > MODULE_NAME_MAX_CHARS || !MODULE_NAME_PATTERN.test(name)) {
+    throw new ModuleNameError(
+      `module name "${name}" must be 1-${MODULE_NAME_MAX_CHARS} characters of a-z 0-9 . _ - starting with a letter or digit`,
+    );
+  }
+}
+
+const binaryKey = (id: string): string => `${MODULES_PREFIX}${id}.wasm`;
+const nameKey = (name: string): string => `${MODULE_NAMES_PREFIX}${name}.json`;
+
+function parseEntry(bytes: Uint8Array, key: string): ModuleEntry {
+  const e = JSON.parse(new TextDecoder().decode(bytes)) as ModuleEntry;
+  if (typeof e.name !== 'string' || typeof e.id !== 'string' || !/^[0-9a-f]{64}$/.test(e.id)) {
+    throw new Error(`${key}: not a module entry`);
+  }
+  return e;
+}
+
+export class ModuleRegistry {
+  constructor(private readonly store: ObjectStore) {}
+
+  /**
+   * Validates `bytes` and stores them under `name`, replacing what the name pointed at.
+   * Throws ModuleValidationError (nothing stored) for a module that cannot run.
+   */
+  async create(name: string, bytes: Uint8Array): Promise<ModuleEntry> {
+    checkModuleName(name);
+    const loaded = await loadModule(bytes, { name });
+    // Content-addressed: an existing object under this key already holds these exact bytes.
+    await this.store.putIfAbsent(binaryKey(loaded.id), bytes);
+    const entry: ModuleEntry = {
+      name,
+      id: loaded.id,
+      kind: loaded.kind,
+      abiVersion: loaded.abiVersion,
+      sizeBytes: bytes.length,
+      createdAt: new Date().toISOString(),
+    };
+    await this.store.put(nameKey(name), new TextEncoder().encode(JSON.stringify(entry)));
+    return entry;
+  }
+
+  async list(): Promise<ModuleEntry[]> {
+    const out: ModuleEntry[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.store.list(MODULE_NAMES_PREFIX, after);
+      if (page.length === 0) break;
+      for (const info of page) {
+        if (!info.key.endsWith('.json')) continue;
+        try {
+          out.push(parseEntry(await this.store.get(info.key), info.key));
+        } catch (err) {
+          if (!(err instanceof ObjectNotFoundError)) throw err; // deleted while listing
+        }
+      }
+      after = page[page.length - 1]!.key;
+    }
+    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  async entry(name: string): Promise<ModuleEntry> {
+    checkModuleName(name);
+    try {
+      return parseEntry(await this.store.get(nameKey(name)), nameKey(name));
+    } catch (err) {
+      if (err instanceof ObjectNotFoundError) throw new ModuleNotFoundError(name);
+      throw err;
+    }
+  }
+
+  /** The entry and its binary, validated and compiled again (the bucket is not trusted blindly). */
+  async get(name: string): Promise<{ entry: ModuleEntry; module: LoadedModule }> {
+    const entry = await this.entry(name);
+    const bytes = await this.store.get(binaryKey(entry.id));
+    const module = await loadModule(bytes, { name });
+    if (module.id !== entry.id) throw new Error(`module "${name}": binary ${entry.id} has changed in the bucket (now ${module.id})`);
+    return { entry, module };
+  }
+
+  /** Removes the name, and the binary when no other name points at it. */
+  async delete(name: string): Promise<void> {
+    const entry = await this.entry(name);
+    await this.store.delete(nameKey(name));
+    const others = await this.list();
+    if (!others.some((e) => e.id === entry.id)) await this.store.delete(binaryKey(entry.id));
+  }
+}
+
+/**
+ * Registers every built module under `modulesDir` (each `<dir>/build/<name>.wasm`, named by
+ * its sluice.yaml): what `broker start --register-examples` calls. Modules not built yet are
+ * skipped and listed in `missing`.
+ */
+export async function registerExampleModules(
+  store: ObjectStore,
+  modulesDir: string,
+): Promise<{ registered: ModuleEntry[]; missing: string[] }> {
+  const registry = new ModuleRegistry(store);
+  const registered: ModuleEntry[] = [];
+  const missing: string[] = [];
+  for (const dir of moduleDirsIn(modulesDir)) {
+    const manifest = readModuleManifest(dir);
+    const file = moduleOutputPath(manifest);
+    if (!existsSync(file)) {
+      missing.push(manifest.name);
+      continue;
+    }
+    registered.push(await registry.create(manifest.name, readFileSync(file)));
+  }
+  return { registered, missing };
+}
+
+/** The examples directory of this checkout. */
+export function defaultModulesDir(root: string): string {
+  return join(root, 'modules');
+}
