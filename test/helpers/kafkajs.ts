@@ -1,17 +1,26 @@
 import { Kafka, logLevel, type IHeaders, type KafkaConfig } from 'kafkajs';
 import type { WireRecord } from './wire-record.js';
+import { registerKafkajsCodecs } from './kafkajs-codecs.js';
 
 export { Partitioners } from 'kafkajs';
 
 // kafkajs prints a partitioner notice on every producer otherwise.
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 
-/** A kafkajs client for a test broker: quiet unless something fails, short timeouts on 127.0.0.1. */
+/** SLUICE_TEST_KAFKAJS_LOG=info|debug|warn|error turns kafkajs logging on when debugging a test. */
+function testLogLevel(): logLevel {
+  const name = (process.env.SLUICE_TEST_KAFKAJS_LOG ?? '').toUpperCase();
+  const levels: Record<string, logLevel> = { ERROR: logLevel.ERROR, WARN: logLevel.WARN, INFO: logLevel.INFO, DEBUG: logLevel.DEBUG };
+  return levels[name] ?? logLevel.NOTHING;
+}
+
+/** A kafkajs client for a test broker: quiet unless asked, short timeouts on 127.0.0.1. */
 export function kafkaClient(address: string, clientId: string, overrides: Partial<KafkaConfig> = {}): Kafka {
+  registerKafkajsCodecs();
   return new Kafka({
     clientId,
     brokers: [address],
-    logLevel: logLevel.NOTHING,
+    logLevel: testLogLevel(),
     connectionTimeout: 3_000,
     requestTimeout: 30_000,
     retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2_000 },
