@@ -770,9 +770,10 @@ export class Log {
               this.fence(other.epoch);
             }
             return;
-          } catch {
+          } catch (err) {
+            this.log.warn({ err, seq: d.seq }, 'could not settle the manifest entry in doubt yet');
             await sleep(delay);
-            delay = Math.min(delay * 2, LOG_STORE_RETRY_MAX_MS * 5);
+            delay = Math.min(delay * 2, LOG_STORE_RETRY_MAX_MS);
           }
         }
       } finally {
