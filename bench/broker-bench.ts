@@ -1,0 +1,334 @@
+/**
+ * Issue 3, acceptance 7: what the broker costs on the produce path and at start.
+ *   throughput  1 KiB records in 16 KiB batches appended through the Log API to the local
+ *               store, as a ratio to a raw sequential file write of the same bytes with an
+ *               fsync at the same cadence as the log's flushes (one fsync per flushed segment);
+ *   latency     p50/p99 of a produce (acks=-1, one 16 KiB batch) through the real TCP broker
+ *               with a kafkajs producer, at the default flush bound;
+ *   PUTs/GiB    object writes (segment PUTs + manifest putIfAbsent) per GiB ingested, counted
+ *               by the counting store during the throughput run (background compaction off);
+ *   cold start  spawn of `node bin/sluice.js broker start` to the first accepted TCP connection;
+ *   idle RSS    VmRSS of a freshly started broker after a second of idleness.
+ * Writes bench/results/broker.json and broker.md.
+ */
+import { mkdtemp, open, rm, unlink } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { Bench } from 'tinybench';
+import { LOG_FLUSH_INTERVAL_MS, LOG_FLUSH_MAX_BYTES, LOG_S3_FLUSH_INTERVAL_MS, LOG_S3_FLUSH_MAX_BYTES } from '../broker/constants.js';
+import { silentLogger } from '../broker/logger.js';
+import { Log } from '../broker/log/index.js';
+import { CountingStore } from '../broker/storage/counting-store.js';
+import { LocalStore } from '../broker/storage/local-store.js';
+import { startBenchBroker } from './lib/broker-process.js';
+import { makeMessages, makeRecordBatch } from './lib/record-batches.js';
+import { writeResults } from './lib/results.js';
+import { formatNumber, median } from './lib/stats.js';
+
+const RECORD_VALUE_BYTES = 1024;
+const RECORDS_PER_BATCH = 16;
+const GIB = 1024 ** 3;
+const MIB = 1024 ** 2;
+/** Bytes moved per bench iteration: enough for many flushes, small enough for several samples. */
+const ITERATION_BYTES = 32 * MIB;
+/** Appends in flight at once (8 MiB), like many producers on many partitions: enough to fill a default flush. */
+const APPENDS_IN_FLIGHT = 512;
+/** For the S3 flush profile: 16 MiB in flight, so that flushes can reach their 8 MiB bound. */
+const S3_PROFILE_APPENDS_IN_FLIGHT = 1024;
+/** Bytes ingested under the S3 flush profile to count its PUTs. */
+const S3_PROFILE_BYTES = 128 * MIB;
+const PARTITIONS = 6;
+const COLD_START_RUNS = 5;
+const IDLE_SETTLE_MS = 1000;
+
+export interface BrokerBenchTarget {
+  name: string;
+  value: number;
+  unit: string;
+  target: string;
+  ok: boolean;
+}
+
+export interface BrokerBenchResult {
+  generatedAt: string;
+  node: string;
+  cpus: number;
+  /** 1-minute load average at start and end: figures taken on a busy machine are not comparable. */
+  loadAverage: { start: number; end: number };
+  flushBound: { maxBytes: number; intervalMs: number };
+  throughput: {
+    recordBytes: number;
+    batchBytes: number;
+    logMBps: number;
+    rawMBps: number;
+    ratio: number;
+    /** Mean bytes per segment PUT in the log run: the baseline fsyncs once per this many bytes. */
+    bytesPerFlush: number;
+    samples: { log: number; raw: number };
+  };
+  /** Object writes per GiB under the default (local) flush profile and under the S3 profile. */
+  objectWrites: { profile: 'default' | 's3'; flushMaxBytes: number; flushIntervalMs: number; segmentPuts: number; manifestPuts: number; bytesIngested: number; putsPerGiB: number }[];
+  latency: { via: string; acks: number; batchBytes: number; p50Ms: number; p99Ms: number; meanMs: number; samples: number };
+  coldStart: { runsMs: number[]; medianMs: number; maxMs: number };
+  idleRssMiB: number;
+  targets: BrokerBenchTarget[];
+}
+
+type Logger = (line: string) => void;
+
+/** Appends `totalBatches` copies of `batch` round-robin over the partitions with a fixed window in flight. */
+async function produceThroughLog(log: Log, topic: string, batch: Uint8Array, totalBatches: number, inFlight = APPENDS_IN_FLIGHT): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < totalBatches) {
+      const i = next++;
+      await log.append(topic, i % PARTITIONS, batch);
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+}
+
+/** The baseline: the same bytes written sequentially to one file, fsynced every `chunkBytes`. */
+async function rawSequentialWrite(file: string, totalBytes: number, chunk: Buffer): Promise<void> {
+  const handle = await open(file, 'w');
+  try {
+    let written = 0;
+    while (written < totalBytes) {
+      const n = Math.min(chunk.byteLength, totalBytes - written);
+      let done = 0;
+      while (done < n) done += (await handle.write(chunk, done, n - done)).bytesWritten;
+      await handle.sync();
+      written += n;
+    }
+  } finally {
+    await handle.close();
+  }
+  await unlink(file);
+}
+
+async function benchThroughput(dir: string, log: Logger): Promise<Pick<BrokerBenchResult, 'throughput' | 'objectWrites'>> {
+  const batch = makeRecordBatch(RECORDS_PER_BATCH, RECORD_VALUE_BYTES);
+  const batchesPerIteration = Math.ceil(ITERATION_BYTES / batch.byteLength);
+  const bytesPerIteration = batchesPerIteration * batch.byteLength;
+  const counting = new CountingStore(new LocalStore(path.join(dir, 'bucket')));
+  const theLog = await Log.open({ store: counting, logger: silentLogger(), maintenanceIntervalMs: 0 });
+  try {
+    await theLog.createTopic('bench', PARTITIONS);
+    // Calibration (and warm-up): how many bytes the log puts in one segment at this load.
+    await produceThroughLog(theLog, 'bench', batch, batchesPerIteration);
+    const calib = counting.snapshot();
+    const bytesPerFlush = calib.put.bytes / Math.max(1, calib.put.requests);
+    const chunk = Buffer.alloc(Math.max(1, Math.round(bytesPerFlush)));
+    for (let o = 0; o < chunk.byteLength; o += batch.byteLength) chunk.set(batch.subarray(0, Math.min(batch.byteLength, chunk.byteLength - o)), o);
+    log(`throughput: ${formatNumber(bytesPerIteration / MIB)} MiB per iteration, ~${formatNumber(bytesPerFlush / 1024)} KiB per flush`);
+
+    counting.reset();
+    let bytesIngested = 0;
+    const bench = new Bench({ time: 4000, iterations: 4, warmup: false });
+    bench.add('log', async () => {
+      await produceThroughLog(theLog, 'bench', batch, batchesPerIteration);
+      bytesIngested += bytesPerIteration;
+    });
+    bench.add('raw', async () => {
+      await rawSequentialWrite(path.join(dir, 'raw.bin'), bytesPerIteration, chunk);
+    });
+    await bench.run();
+    const result = (name: string) => {
+      const r = bench.tasks.find((t) => t.name === name)!.result;
+      if (r.state !== 'completed') throw new Error(`bench task ${name}: ${r.state}`);
+      return r;
+    };
+    const logR = result('log');
+    const rawR = result('raw');
+    const mbps = (meanMs: number) => bytesPerIteration / (meanMs / 1000) / 1e6;
+    const counts = counting.snapshot();
+    const logMBps = mbps(logR.latency.mean);
+    const rawMBps = mbps(rawR.latency.mean);
+    return {
+      throughput: {
+        recordBytes: RECORD_VALUE_BYTES,
+        batchBytes: batch.byteLength,
+        logMBps,
+        rawMBps,
+        ratio: logMBps / rawMBps,
+        bytesPerFlush,
+        samples: { log: logR.latency.samplesCount, raw: rawR.latency.samplesCount },
+      },
+      objectWrites: [
+        {
+          profile: 'default',
+          flushMaxBytes: LOG_FLUSH_MAX_BYTES,
+          flushIntervalMs: LOG_FLUSH_INTERVAL_MS,
+          segmentPuts: counts.put.requests,
+          manifestPuts: counts.putIfAbsent.requests,
+          bytesIngested,
+          putsPerGiB: (counts.put.requests + counts.putIfAbsent.requests) / (bytesIngested / GIB),
+        },
+        await countS3ProfilePuts(dir, batch),
+      ],
+    };
+  } finally {
+    await theLog.close();
+  }
+}
+
+/** PUTs per GiB with the flush bounds the broker uses on S3 (the store is local: the count is the same). */
+async function countS3ProfilePuts(dir: string, batch: Uint8Array): Promise<BrokerBenchResult['objectWrites'][number]> {
+  const counting = new CountingStore(new LocalStore(path.join(dir, 's3-profile-bucket')));
+  const theLog = await Log.open({
+    store: counting,
+    logger: silentLogger(),
+    maintenanceIntervalMs: 0,
+    flushMaxBytes: LOG_S3_FLUSH_MAX_BYTES,
+    flushIntervalMs: LOG_S3_FLUSH_INTERVAL_MS,
+  });
+  try {
+    await theLog.createTopic('bench', PARTITIONS);
+    counting.reset();
+    const batches = Math.ceil(S3_PROFILE_BYTES / batch.byteLength);
+    await produceThroughLog(theLog, 'bench', batch, batches, S3_PROFILE_APPENDS_IN_FLIGHT);
+    const counts = counting.snapshot();
+    const bytesIngested = batches * batch.byteLength;
+    return {
+      profile: 's3',
+      flushMaxBytes: LOG_S3_FLUSH_MAX_BYTES,
+      flushIntervalMs: LOG_S3_FLUSH_INTERVAL_MS,
+      segmentPuts: counts.put.requests,
+      manifestPuts: counts.putIfAbsent.requests,
+      bytesIngested,
+      putsPerGiB: (counts.put.requests + counts.putIfAbsent.requests) / (bytesIngested / GIB),
+    };
+  } finally {
+    await theLog.close();
+  }
+}
+
+async function benchLatency(dir: string, log: Logger): Promise<BrokerBenchResult['latency']> {
+  const broker = await startBenchBroker(path.join(dir, 'latency-bucket'));
+  const kafka = new Kafka({ clientId: 'sluice-bench', brokers: [`127.0.0.1:${broker.port}`], logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+  try {
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'latency', numPartitions: 1 }], waitForLeaders: true });
+    await producer.connect();
+    const messages = makeMessages(RECORDS_PER_BATCH, RECORD_VALUE_BYTES).map((m) => ({ ...m, partition: 0 }));
+    const send = () => producer.send({ topic: 'latency', acks: -1, messages });
+    for (let i = 0; i < 50; i++) await send();
+    const bench = new Bench({ time: 5000, iterations: 200, warmup: false });
+    bench.add('produce', async () => {
+      await send();
+    });
+    await bench.run();
+    const r = bench.tasks[0]!.result;
+    if (r.state !== 'completed') throw new Error(`latency bench: ${r.state}`);
+    log(`latency: ${r.latency.samplesCount} produces, p50 ${formatNumber(r.latency.p50, 2)} ms, p99 ${formatNumber(r.latency.p99, 2)} ms`);
+    return {
+      via: 'TCP broker (bin/sluice.js broker start), kafkajs 2.2 producer, one request in flight',
+      acks: -1,
+      batchBytes: RECORDS_PER_BATCH * RECORD_VALUE_BYTES,
+      p50Ms: r.latency.p50,
+      p99Ms: r.latency.p99,
+      meanMs: r.latency.mean,
+      samples: r.latency.samplesCount,
+    };
+  } finally {
+    await producer.disconnect().catch(() => {});
+    await admin.disconnect().catch(() => {});
+    await broker.stop();
+  }
+}
+
+async function benchStart(dir: string, log: Logger): Promise<Pick<BrokerBenchResult, 'coldStart' | 'idleRssMiB'>> {
+  const runsMs: number[] = [];
+  let idleRssMiB = NaN;
+  for (let i = 0; i < COLD_START_RUNS; i++) {
+    const broker = await startBenchBroker(path.join(dir, `cold-${i}`));
+    try {
+      runsMs.push(broker.coldStartMs);
+      if (i === COLD_START_RUNS - 1) {
+        await new Promise((r) => setTimeout(r, IDLE_SETTLE_MS));
+        idleRssMiB = broker.rssBytes() / MIB;
+      }
+    } finally {
+      await broker.stop();
+    }
+  }
+  log(`cold start: ${runsMs.map((m) => formatNumber(m, 0)).join(', ')} ms; idle RSS ${formatNumber(idleRssMiB)} MiB`);
+  return { coldStart: { runsMs, medianMs: median(runsMs), maxMs: Math.max(...runsMs) }, idleRssMiB };
+}
+
+export function renderBrokerMarkdown(r: BrokerBenchResult): string {
+  const t = r.throughput;
+  const lines = [
+    '# Broker bench',
+    '',
+    `Generated ${r.generatedAt} on Node ${r.node}, ${r.cpus} CPUs, load average ${formatNumber(r.loadAverage.start, 2)} at start and ${formatNumber(r.loadAverage.end, 2)} at end. Default flush bound: ${r.flushBound.maxBytes / MIB} MiB or ${r.flushBound.intervalMs} ms.`,
+    '',
+    '| figure | value | target | met |',
+    '| --- | ---: | --- | --- |',
+    ...r.targets.map((x) => `| ${x.name} | ${formatNumber(x.value, 2)} ${x.unit} | ${x.target} | ${x.ok ? 'yes' : 'NO'} |`),
+    '',
+    '## How each figure is made',
+    '',
+    `- **Throughput**: ${RECORDS_PER_BATCH} records of ${t.recordBytes} B per batch (${t.batchBytes} B on the wire), appended through the Log API (${APPENDS_IN_FLIGHT} appends in flight over ${PARTITIONS} partitions) to the local store: ${formatNumber(t.logMBps)} MB/s (10^6 B) over ${t.samples.log} samples of ${ITERATION_BYTES / MIB} MiB.`,
+    `- **Baseline**: the same bytes written sequentially to one file with one fsync per ${formatNumber(t.bytesPerFlush / 1024)} KiB (the log's mean segment size in this run, i.e. one fsync per log flush): ${formatNumber(t.rawMBps)} MB/s. The log does more per flush (temp file + rename + directory fsync for the segment, and a manifest entry with its own fsyncs), which is what the ratio prices.`,
+    ...r.objectWrites.map(
+      (w) =>
+        `- **PUTs per GiB, ${w.profile} flush profile** (${formatNumber(w.flushMaxBytes / MIB, 0)} MiB or ${w.flushIntervalMs} ms): ${w.segmentPuts} segment PUTs + ${w.manifestPuts} manifest putIfAbsent for ${formatNumber(w.bytesIngested / GIB, 3)} GiB ingested = ${formatNumber(w.putsPerGiB)} per GiB (counting store; background compaction off, it would add its own PUTs later).`,
+    ),
+    `- **Latency**: ${r.latency.via}, acks=${r.latency.acks}, ${r.latency.batchBytes} B per produce, ${r.latency.samples} samples: p50 ${formatNumber(r.latency.p50Ms, 2)} ms, p99 ${formatNumber(r.latency.p99Ms, 2)} ms, mean ${formatNumber(r.latency.meanMs, 2)} ms.`,
+    `- **Cold start**: spawn of \`node bin/sluice.js broker start --port 0 --data <empty dir>\` to the first accepted TCP connect, ${r.coldStart.runsMs.length} runs: ${r.coldStart.runsMs.map((m) => formatNumber(m, 0)).join(', ')} ms (median reported).`,
+    `- **Idle RSS**: VmRSS of a fresh broker after ${IDLE_SETTLE_MS} ms idle, in MiB.`,
+  ];
+  return lines.join('\n') + '\n';
+}
+
+export async function runBrokerBench(options: { write?: boolean; log?: Logger } = {}): Promise<BrokerBenchResult> {
+  const log = options.log ?? ((line: string) => process.stdout.write(line + '\n'));
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'sluice-broker-bench-'));
+  const loadStart = os.loadavg()[0]!;
+  try {
+    const start = await benchStart(dir, log);
+    const tp = await benchThroughput(dir, log);
+    const latency = await benchLatency(dir, log);
+    const targets: BrokerBenchTarget[] = [
+      { name: 'produce throughput, log / raw file write', value: tp.throughput.ratio, unit: '×', target: '>= 0.5', ok: tp.throughput.ratio >= 0.5 },
+      { name: 'produce throughput, log', value: tp.throughput.logMBps, unit: 'MB/s', target: '(raw: ' + formatNumber(tp.throughput.rawMBps) + ' MB/s)', ok: true },
+      { name: 'produce latency p50', value: latency.p50Ms, unit: 'ms', target: `(flush bound ${LOG_FLUSH_INTERVAL_MS} ms)`, ok: true },
+      { name: 'produce latency p99', value: latency.p99Ms, unit: 'ms', target: `(flush bound ${LOG_FLUSH_INTERVAL_MS} ms)`, ok: true },
+      ...tp.objectWrites.map((w) => ({
+        name: `object PUTs per GiB ingested (${w.profile} flush profile, ${formatNumber(w.flushMaxBytes / MIB, 0)} MiB bound)`,
+        value: w.putsPerGiB,
+        unit: '',
+        target: '<= 256',
+        ok: w.putsPerGiB <= 256,
+      })),
+      { name: 'cold start to first accepted connection (median)', value: start.coldStart.medianMs, unit: 'ms', target: '<= 300', ok: start.coldStart.medianMs <= 300 },
+      { name: 'idle RSS', value: start.idleRssMiB, unit: 'MiB', target: '<= 80', ok: start.idleRssMiB <= 80 },
+    ];
+    const result: BrokerBenchResult = {
+      generatedAt: new Date().toISOString(),
+      node: process.version,
+      cpus: os.cpus().length,
+      loadAverage: { start: loadStart, end: os.loadavg()[0]! },
+      flushBound: { maxBytes: LOG_FLUSH_MAX_BYTES, intervalMs: LOG_FLUSH_INTERVAL_MS },
+      ...tp,
+      latency,
+      ...start,
+      targets,
+    };
+    const markdown = renderBrokerMarkdown(result);
+    if (options.write !== false) writeResults('broker', result, markdown);
+    log(markdown);
+    return result;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  await runBrokerBench();
+}
