@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { requireTool } from '../helpers/tools.js';
 
-export function watToWasm(wat: string): Uint8Array {
+export function watToWasm(wat: string): Uint8Array<ArrayBuffer> {
   const tool = requireTool('wat2wasm');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-wat-'));
   try {
@@ -86,6 +86,6 @@ export function abiModuleWat(o: WatOptions = {}): string {
 )`;
 }
 
-export function abiModule(o: WatOptions = {}): Uint8Array {
+export function abiModule(o: WatOptions = {}): Uint8Array<ArrayBuffer> {
   return watToWasm(abiModuleWat(o));
 }
