@@ -210,13 +210,13 @@ export function setPartitionLeaderEpoch(batch: Uint8Array, epoch: number): void 
 }
 
 /** The records section, inflated when the batch is gzip; other codecs are refused with a clear error. */
-function recordsSection(batch: Uint8Array, header: RecordBatchHeader): Uint8Array {
+function recordsSection(batch: Uint8Array, header: RecordBatchHeader, decompressedMaxBytes: number): Uint8Array {
   const body = batch.subarray(RECORD_BATCH_HEADER_BYTES, 12 + header.batchLength);
   const codec = compressionOf(header.attributes);
   if (codec === Compression.none) return body;
   if (codec === Compression.gzip) {
     try {
-      const inflated = gunzipSync(body, { maxOutputLength: RECORD_BATCH_DECOMPRESSED_MAX_BYTES });
+      const inflated = gunzipSync(body, { maxOutputLength: decompressedMaxBytes });
       // Plain Uint8Array views, like the uncompressed path, so callers never see a Buffer.
       return new Uint8Array(inflated.buffer, inflated.byteOffset, inflated.byteLength);
     } catch (err) {
@@ -231,16 +231,21 @@ function recordsSection(batch: Uint8Array, header: RecordBatchHeader): Uint8Arra
   );
 }
 
+export interface DecodeRecordsOptions {
+  /** Largest records section a compressed batch may inflate to (default RECORD_BATCH_DECOMPRESSED_MAX_BYTES). */
+  decompressedMaxBytes?: number;
+}
+
 /**
  * Decode the records of one whole batch (uncompressed or gzip). Malformed records become
  * CORRUPT_MESSAGE; the record count is checked against the bytes, so a lying count allocates nothing.
  */
-export function decodeRecords(batch: Uint8Array): DecodedRecord[] {
+export function decodeRecords(batch: Uint8Array, options: DecodeRecordsOptions = {}): DecodedRecord[] {
   const header = parseBatchHeader(batch);
   if (12 + header.batchLength > batch.byteLength || header.batchLength < BATCH_LENGTH_MIN_BYTES) {
     throw corrupt(`record batch length ${header.batchLength} does not match its ${batch.byteLength} bytes`);
   }
-  const section = recordsSection(batch, header);
+  const section = recordsSection(batch, header, options.decompressedMaxBytes ?? RECORD_BATCH_DECOMPRESSED_MAX_BYTES);
   const logAppend = isLogAppendTime(header.attributes);
   const r = new Reader(section);
   try {

@@ -122,6 +122,22 @@ describe.each(cases)('$label', ({ key, version }) => {
   });
 });
 
+describe('response decoders (used by our own client)', () => {
+  it('random bytes only ever throw ProtocolError, for every API and version', () => {
+    const keyVersion = fc.constantFrom(...cases);
+    fc.assert(
+      fc.property(keyVersion, fc.uint8Array({ maxLength: 200 }), ({ key, version }, bytes) => {
+        try {
+          codecFor(key)!.decodeResponse(new Reader(bytes), version);
+        } catch (err) {
+          if (!(err instanceof ProtocolError)) throw err;
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
+
 describe('frames', () => {
   it('encodes a request frame whose header and body decode back', () => {
     const frame = encodeRequestFrame(ApiKey.Metadata, 4, 77, 'client-a', {
