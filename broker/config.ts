@@ -3,7 +3,6 @@
  * Validated once with zod; a bad value becomes one error naming the key.
  */
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import {
   BROKER_DEFAULT_HOST,
@@ -102,10 +101,12 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   return out;
 }
 
-export function configFromFile(path: string): Record<string, unknown> {
+export async function configFromFile(path: string): Promise<Record<string, unknown>> {
   let raw: unknown;
   try {
-    raw = parseYaml(readFileSync(path, 'utf8'));
+    // The YAML parser loads only when a file is given: it costs start-up time otherwise.
+    const { parse } = await import('yaml');
+    raw = parse(readFileSync(path, 'utf8'));
   } catch (err) {
     throw new ConfigError(`config: cannot read ${path}: ${(err as Error).message.split('\n')[0]}`, {
       cause: err,
@@ -144,9 +145,9 @@ export interface ConfigSources {
   flags?: Record<string, unknown>;
 }
 
-export function loadBrokerConfig(sources: ConfigSources): BrokerConfig {
+export async function loadBrokerConfig(sources: ConfigSources): Promise<BrokerConfig> {
   const layers = [
-    sources.file !== undefined ? configFromFile(sources.file) : {},
+    sources.file !== undefined ? await configFromFile(sources.file) : {},
     sources.env !== undefined ? configFromEnv(sources.env) : {},
     sources.flags ?? {},
   ].map(dropUndefined);

@@ -28,7 +28,7 @@ async function brokerStart(flags: BrokerStartFlags): Promise<void> {
   let config;
   try {
     const { config: file, ...rest } = flags;
-    config = loadBrokerConfig({ file, env: process.env, flags: { ...rest } });
+    config = await loadBrokerConfig({ file, env: process.env, flags: { ...rest } });
   } catch (err) {
     if (err instanceof ConfigError) throw new CliError(err.message, 2, { cause: err });
     throw err;
