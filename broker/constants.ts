@@ -53,12 +53,12 @@ export const LOG_DEFAULT_LEVEL = 'info';
 export const METRICS_DEFAULT_HOST = '127.0.0.1';
 
 // ---- log ----
-/** Flush the append buffer at this size: amortizes one PUT over many batches, still ms on a local disk. */
-export const LOG_FLUSH_MAX_BYTES = 4 * 1024 * 1024;
+/** Flush the append buffer at this size: at full load one segment PUT + one manifest entry per 8 MiB = 256 writes per GiB. */
+export const LOG_FLUSH_MAX_BYTES = 8 * 1024 * 1024;
 /** Flush at most this long after the first pending append: the latency a local-disk produce pays for batching. */
 export const LOG_FLUSH_INTERVAL_MS = 5;
 /** S3 profile: PUTs cost money and ~20-50 ms each, so fewer, larger segments. */
-export const LOG_S3_FLUSH_MAX_BYTES = 8 * 1024 * 1024;
+export const LOG_S3_FLUSH_MAX_BYTES = 16 * 1024 * 1024;
 /** S3 profile: a quarter second of batching keeps PUTs per GiB low at modest rates. */
 export const LOG_S3_FLUSH_INTERVAL_MS = 250;
 /** Bytes buffered (not counting the flush in flight) before appends wait: bounds memory under a slow store. */

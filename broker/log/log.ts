@@ -181,6 +181,10 @@ export class Log {
   private segmentCounter = 0;
 
   private buffer = emptyBuffer();
+  /** When the oldest item of the buffer arrived (performance.now()); the time bound counts from it. */
+  private bufferSinceMs = 0;
+  /** While > 0, flush() is waiting: flush without waiting for the time bound. */
+  private forcing = 0;
   private flushing: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private maintenanceTimer: NodeJS.Timeout | null = null;
@@ -440,6 +444,7 @@ export class Log {
       // The original caller handles rejection; this keeps a dangling copy from being "unhandled".
       d.promise.catch(() => undefined);
     }
+    this.noteFirstItem();
     this.buffer.appends.push(pending);
     this.buffer.bytes += bytes.byteLength;
     this.buffer.opCount += producer ? 2 : 1;
@@ -505,6 +510,7 @@ export class Log {
 
   private enqueueOps(ops: Op[]): Promise<void> {
     const d = defer<void>();
+    this.noteFirstItem();
     this.buffer.metas.push({ ops, resolve: d.resolve, reject: d.reject });
     this.buffer.opCount += ops.length;
     this.scheduleFlush();
@@ -513,16 +519,36 @@ export class Log {
 
   // ---------------------------------------------------------------- flush
 
-  private scheduleFlush(): void {
-    if (this.flushing) return; // the drain loop picks the buffer up when the flush in flight ends
+  private noteFirstItem(): void {
+    if (this.buffer.appends.length === 0 && this.buffer.metas.length === 0) this.bufferSinceMs = performance.now();
+  }
+
+  private bufferEmpty(): boolean {
+    return this.buffer.appends.length === 0 && this.buffer.metas.length === 0;
+  }
+
+  /** Whether the buffer must be flushed now: a size bound reached, its time bound passed, or flush() waiting. */
+  private bufferDue(): boolean {
     const b = this.buffer;
-    if (b.bytes >= this.flushMaxBytes || b.opCount >= LOG_FLUSH_MAX_OPS_COUNT || b.appends.length >= LOG_PENDING_APPENDS_MAX_COUNT) {
+    return (
+      this.forcing > 0 ||
+      b.bytes >= this.flushMaxBytes ||
+      b.opCount >= LOG_FLUSH_MAX_OPS_COUNT ||
+      b.appends.length >= LOG_PENDING_APPENDS_MAX_COUNT ||
+      performance.now() - this.bufferSinceMs >= this.flushIntervalMs
+    );
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushing || this.bufferEmpty()) return; // the drain loop looks again when the flush in flight ends
+    if (this.bufferDue()) {
       this.kick();
     } else if (!this.timer) {
+      const wait = Math.max(0, this.flushIntervalMs - (performance.now() - this.bufferSinceMs));
       this.timer = setTimeout(() => {
         this.timer = null;
         this.kick();
-      }, this.flushIntervalMs);
+      }, Math.ceil(wait));
     }
   }
 
@@ -534,13 +560,13 @@ export class Log {
     }
     this.flushing = this.drain().finally(() => {
       this.flushing = null;
-      // Appends that arrived between the drain loop's last look and now.
-      if (!this.fenced && (this.buffer.appends.length > 0 || this.buffer.metas.length > 0)) this.scheduleFlush();
+      // Whatever arrived during the last flush: flush now if due, else arm the timer.
+      if (!this.fenced) this.scheduleFlush();
     });
   }
 
   private async drain(): Promise<void> {
-    while ((this.buffer.appends.length > 0 || this.buffer.metas.length > 0) && !this.fenced) {
+    while (!this.bufferEmpty() && !this.fenced && this.bufferDue()) {
       const batch = this.takeBatch();
       for (const w of this.spaceWaiters.splice(0)) w();
       await this.flushOne(batch);
@@ -785,14 +811,19 @@ export class Log {
 
   /** Resolves once everything appended before the call is durable (or rejected). */
   async flush(): Promise<void> {
-    for (;;) {
-      if (this.resolvingDoubt) await this.resolvingDoubt;
-      if (this.flushing) {
-        await this.flushing;
-        continue;
+    this.forcing++;
+    try {
+      for (;;) {
+        if (this.resolvingDoubt) await this.resolvingDoubt;
+        if (this.flushing) {
+          await this.flushing;
+          continue;
+        }
+        if (this.bufferEmpty()) return;
+        this.kick();
       }
-      if (this.buffer.appends.length === 0 && this.buffer.metas.length === 0) return;
-      this.kick();
+    } finally {
+      this.forcing--;
     }
   }
 
