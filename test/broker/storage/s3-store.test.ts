@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ObjectNotFoundError, ObjectStoreError } from '../../../broker/storage/object-store.js';
 import { S3Store } from '../../../broker/storage/s3-store.js';
+import { startS3rver as startConditionalS3rver } from '../../helpers/s3rver.js';
 import { type S3rverHandle, startS3rver } from './s3rver-fixture.js';
 import { describeStoreContract } from './store-contract.js';
 
@@ -99,6 +100,32 @@ describe('S3Store', () => {
       }
     } finally {
       await store.close();
+    }
+  });
+
+  it('putIfAbsent maps 412 PreconditionFailed to false (s3rver with If-None-Match enforced by the shared test helper)', async () => {
+    const server = await startConditionalS3rver('conditional');
+    const store = new S3Store({
+      bucket: server.bucket,
+      prefix: 'manifest',
+      endpoint: server.endpoint,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      forcePathStyle: true,
+    });
+    try {
+      expect(await store.putIfAbsent('00000001', Uint8Array.of(1))).toBe(true);
+      expect(await store.putIfAbsent('00000001', Uint8Array.of(2))).toBe(false);
+      expect(await store.get('00000001')).toEqual(Uint8Array.of(1));
+      // Concurrent racers: the helper checks then writes, so only the count of "true" answers is not guaranteed
+      // there; what must hold is that every answer is a boolean and the object is one racer's whole payload.
+      const answers = await Promise.all([3, 4, 5].map((v) => store.putIfAbsent('00000002', Uint8Array.of(v, v, v))));
+      expect(answers.some((a) => a)).toBe(true);
+      const got = await store.get('00000002');
+      expect(got.byteLength).toBe(3);
+      expect(new Set(got).size).toBe(1);
+    } finally {
+      await store.close();
+      await server.stop();
     }
   });
 });
