@@ -16,6 +16,15 @@ import { Reader } from '../../../../broker/protocol/reader.js';
 import { Writer } from '../../../../broker/protocol/writer.js';
 import { ARBITRARIES } from './arbitraries.js';
 
+/** Fields per byte of frame a decoded request may hold (the widest element, Fetch's partition, has 5). */
+const NODES_PER_BYTE_MAX = 8;
+
+function nodeCount(v: unknown): number {
+  if (v === null || typeof v !== 'object' || v instanceof Uint8Array) return 1;
+  const children = Array.isArray(v) ? v : Object.values(v as Record<string, unknown>);
+  return children.reduce<number>((n, c) => n + nodeCount(c), 1);
+}
+
 const keys = Object.keys(CODECS).map(Number) as ImplementedApiKey[];
 const cases = keys.flatMap((k) => {
   const c = CODECS[k];
@@ -111,11 +120,16 @@ describe.each(cases)('$label', ({ key, version }) => {
     });
     fc.assert(
       fc.property(fc.oneof(fc.uint8Array({ maxLength: 256 }), mutated), (bytes) => {
+        let decoded: unknown;
         try {
-          codec.decodeRequest(new Reader(bytes), version);
+          decoded = codec.decodeRequest(new Reader(bytes), version);
         } catch (err) {
           if (!(err instanceof ProtocolError)) throw err;
+          return;
         }
+        // What a frame decodes to grows at most linearly with the frame: every array element
+        // consumed at least one byte, so a small frame cannot become a large object graph.
+        expect(nodeCount(decoded)).toBeLessThanOrEqual(NODES_PER_BYTE_MAX * bytes.byteLength + NODES_PER_BYTE_MAX);
       }),
       { numRuns: 150 },
     );

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { ApiKey, SUPPORTED_VERSIONS, apiName, isFlexible, isSupportedVersion, supportedRange } from '../../../broker/protocol/api-keys.js';
+
+describe('SUPPORTED_VERSIONS', () => {
+  it('lists each key once with min <= max', () => {
+    const keys = SUPPORTED_VERSIONS.map((s) => s.apiKey);
+    expect(new Set(keys).size).toBe(keys.length);
+    for (const s of SUPPORTED_VERSIONS) expect(s.min).toBeLessThanOrEqual(s.max);
+  });
+
+  it('keeps every advertised version non-flexible except ApiVersions v3', () => {
+    for (const s of SUPPORTED_VERSIONS) {
+      for (let v = s.min; v <= s.max; v++) {
+        expect(isFlexible(s.apiKey, v)).toBe(s.apiKey === ApiKey.ApiVersions && v === 3);
+      }
+    }
+  });
+
+  it('advertises the minimums librdkafka needs for compression and balanced groups', () => {
+    for (const key of [ApiKey.Produce, ApiKey.JoinGroup, ApiKey.SyncGroup, ApiKey.Heartbeat, ApiKey.LeaveGroup, ApiKey.FindCoordinator, ApiKey.ApiVersions]) {
+      expect(supportedRange(key)?.min).toBe(0);
+    }
+    expect(supportedRange(ApiKey.Produce)?.max).toBe(7); // zstd needs Produce 7
+    expect(supportedRange(ApiKey.Fetch)?.max).toBeGreaterThanOrEqual(10); // and Fetch 10
+  });
+
+  it('answers version questions', () => {
+    expect(isSupportedVersion(ApiKey.Fetch, 11)).toBe(true);
+    expect(isSupportedVersion(ApiKey.Fetch, 12)).toBe(false);
+    expect(isSupportedVersion(999, 0)).toBe(false);
+    expect(apiName(ApiKey.OffsetCommit)).toBe('OffsetCommit');
+    expect(apiName(999)).toBe('Unknown(999)');
+    expect(isFlexible(999, 50)).toBe(false);
+  });
+});
