@@ -10,7 +10,7 @@ const dec = new TextDecoder();
 export function batchOf(values: string[], opts: { timestampMs?: bigint; producerId?: bigint; producerEpoch?: number; baseSequence?: number } = {}): Uint8Array {
   return buildRecordBatch(
     values.map((v) => ({ key: null, value: enc.encode(v) })),
-    { baseTimestamp: opts.timestampMs ?? 1_700_000_000_000n, producerId: opts.producerId, producerEpoch: opts.producerEpoch, baseSequence: opts.baseSequence },
+    { baseTimestamp: opts.timestampMs ?? BigInt(Date.now()), producerId: opts.producerId, producerEpoch: opts.producerEpoch, baseSequence: opts.baseSequence },
   );
 }
 
