@@ -3,7 +3,8 @@
  * importable as "@sluice/sdk" through an asc --path directory holding a link to
  * sdk/assemblyscript, so module sources need no relative paths into this repo.
  */
-import { mkdirSync, readdirSync, statSync, symlinkSync, existsSync, readlinkSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, statSync, symlinkSync, existsSync, readlinkSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,12 +49,16 @@ export function sdkDir(): string {
   return join(repoRoot(), 'sdk', 'assemblyscript');
 }
 
-/** A directory for asc --path in which "@sluice/sdk" resolves to the SDK. */
+/**
+ * A directory for asc --path in which "@sluice/sdk" resolves to the SDK: a symlink under the
+ * temp dir, one per checkout (named by a hash of the SDK path), replaced atomically by rename
+ * so that concurrent builds never see it missing.
+ */
 function sdkPackagePath(): string {
   const sdk = sdkDir();
-  const base = join(tmpdir(), `sluice-asc-path-${process.getuid?.() ?? 0}`);
+  const tag = createHash('sha256').update(sdk).digest('hex').slice(0, 12);
+  const base = join(tmpdir(), `sluice-asc-path-${tag}`);
   const link = join(base, '@sluice', 'sdk');
-  mkdirSync(dirname(link), { recursive: true });
   let current: string | null = null;
   try {
     current = readlinkSync(link);
@@ -61,17 +66,10 @@ function sdkPackagePath(): string {
     current = null;
   }
   if (current !== sdk) {
-    // Another checkout may have made the link: point it at ours, atomically enough for one user.
-    const tmp = `${link}.${process.pid}`;
-    rmSync(tmp, { force: true });
+    mkdirSync(dirname(link), { recursive: true });
+    const tmp = `${link}.${process.pid}.${Date.now()}`;
     symlinkSync(sdk, tmp, 'dir');
-    rmSync(link, { force: true, recursive: false });
-    try {
-      symlinkSync(sdk, link, 'dir');
-    } catch {
-      // a concurrent build made it
-    }
-    rmSync(tmp, { force: true });
+    renameSync(tmp, link);
   }
   return base;
 }
@@ -119,13 +117,15 @@ export async function buildModule(dir: string, opts: { out?: string; force?: boo
     return { name: manifest.name, dir: abs, out, built: false, ms: 0 };
   }
   mkdirSync(dirname(out), { recursive: true });
+  // Written beside the output and renamed, so a concurrent reader never sees half a module.
+  const tmpOut = `${out}.${process.pid}.tmp.wasm`;
   const args = [
     manifest.entry,
     ...ASC_BASE_ARGS,
     '--path', sdkPackagePath(),
     '--maximumMemory', String(manifest.maximumMemoryPages),
     ...manifest.ascArgs,
-    '--outFile', out,
+    '--outFile', tmpOut,
   ];
   const { default: asc } = await import('assemblyscript/asc');
   const errors: string[] = [];
@@ -144,8 +144,10 @@ export async function buildModule(dir: string, opts: { out?: string; force?: boo
     const text = errors.join('');
     const first = text.split('\n').find((l) => /ERROR|error/.test(l))?.trim() ?? error.message;
     const where = text.split('\n').find((l) => /└─ in /.test(l))?.replace(/.*└─ in /, '').trim();
+    rmSync(tmpOut, { force: true });
     throw new ModuleBuildError(abs, `${manifest.name}: ${first}${where ? ` (${where})` : ''}`);
   }
+  renameSync(tmpOut, out);
   return { name: manifest.name, dir: abs, out, built: true, ms: performance.now() - started };
 }
 
