@@ -1,0 +1,5 @@
+export { SandboxPool, type SandboxPoolOptions, type SandboxPoolStats } from './sandbox-pool.js';
+export { InlineRunner } from './inline-runner.js';
+export { ModuleHandle, type ModuleRunner, type RegisterOptions, type RunOptions, type RunOutput } from './runner.js';
+export { SandboxError, DeadlineExceededError, QueueFullError, PoolClosedError, type SandboxErrorKind, type GuestErrorKind } from './errors.js';
+export type { InstanceLimits } from './messages.js';

@@ -1,0 +1,64 @@
+/**
+ * What every way of running a module offers: the sandbox pool (isolated worker threads) and the
+ * inline runner (same thread, for trusted modules and for measuring what isolation costs).
+ */
+import type { LoadedModule, ModuleKind } from '../module-loader.js';
+import type { InstanceLimits, ModuleSpec } from './messages.js';
+
+export interface RegisterOptions {
+  params?: Record<string, string>;
+  limits?: InstanceLimits;
+  /** Per-pipeline deadline of one call; the runner's default when absent. */
+  deadlineMs?: number;
+}
+
+export interface RunOptions {
+  /** Overrides the handle's deadline for this call. */
+  deadlineMs?: number;
+}
+
+export interface RunOutput {
+  output: Uint8Array;
+  /** The aggregate's new state (null for other kinds); the caller keeps the old one until this arrives. */
+  state: Uint8Array | null;
+}
+
+/** One module with its params, registered with a runner. */
+export class ModuleHandle {
+  readonly moduleId: string;
+  readonly name: string | undefined;
+  readonly kind: ModuleKind;
+  /** Identifies (module, params, limits) in worker caches. */
+  readonly key: string;
+  /** `name (id prefix)`: how errors name the module. */
+  readonly label: string;
+  readonly spec: ModuleSpec;
+  readonly deadlineMs: number | undefined;
+
+  constructor(module: LoadedModule, options: RegisterOptions) {
+    const params = options.params ?? {};
+    const limits = options.limits ?? {};
+    this.moduleId = module.id;
+    this.name = module.name;
+    this.kind = module.kind;
+    const sortedParams = Object.keys(params).sort().map((k) => [k, params[k]]);
+    this.key = `${module.id}|${JSON.stringify(sortedParams)}|${limits.memoryMaxBytes ?? ''}|${limits.outputMaxBytes ?? ''}`;
+    this.label = module.name === undefined ? module.id.slice(0, 12) : `${module.name} (${module.id.slice(0, 12)})`;
+    this.spec = { compiled: module.compiled, params: { ...params }, limits: { ...limits } };
+    if (options.deadlineMs !== undefined && !(options.deadlineMs > 0)) throw new RangeError(`deadlineMs must be positive, got ${options.deadlineMs}`);
+    this.deadlineMs = options.deadlineMs;
+  }
+}
+
+export interface ModuleRunner {
+  readonly mode: 'inline' | 'sandbox';
+  register(module: LoadedModule, options?: RegisterOptions): ModuleHandle;
+  /**
+   * Runs one encoded batch (ABI batch bytes) through the module: one guest call. When `input` is a
+   * view over its whole ArrayBuffer, that buffer may be transferred away (detached): pass a copy
+   * if you need it after. `state` is never taken: it stays the caller's until the result arrives.
+   * Rejects with a SandboxError.
+   */
+  run(handle: ModuleHandle, input: Uint8Array, state?: Uint8Array | null, options?: RunOptions): Promise<RunOutput>;
+  close(): Promise<void>;
+}
