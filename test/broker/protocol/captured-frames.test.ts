@@ -176,3 +176,22 @@ describe('captured client frames', () => {
     }
   });
 });
+
+describe('captured consumer and confluent-kafka frames', () => {
+  it('kafka-python consumer (assign + seek_to_beginning): ListOffsets v1 earliest, then Fetch v4 from 0', () => {
+    const lo = load('kafka-python-consume', ApiKey.ListOffsets, 1).body;
+    expect(lo.topics).toEqual([{ name: FIXTURE_TOPIC, partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -2n }] }]);
+    const f = load('kafka-python-consume', ApiKey.Fetch, 4).body;
+    expect(f.topics.map((t) => [t.topic, t.partitions.map((p) => [p.partition, p.fetchOffset])])).toEqual([[FIXTURE_TOPIC, [[0, 0n]]]]);
+  });
+
+  it('confluent-kafka (bundled librdkafka 1.7) compresses with gzip against our advertised versions', () => {
+    const av = load('confluent-kafka-gzip', ApiKey.ApiVersions, 3).body;
+    expect(av.clientSoftwareName).toBe('confluent-kafka-python');
+    const { batches, records } = producedRecords('confluent-kafka-gzip');
+    expect(batches.map((b) => compressionOf(b.header.attributes))).toEqual([Compression.gzip]);
+    expect(records().map((r) => [text(r.key), text(r.value), r.headers.map((h) => [h.key, text(h.value)])])).toEqual(
+      KCAT_MESSAGES.slice(1).map((m) => [m.key, m.value, [KCAT_HEADER]]),
+    );
+  });
+});
