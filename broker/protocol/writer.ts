@@ -1,5 +1,3 @@
-import { ProtocolError } from './errors.js';
-
 const textEncoder = new TextEncoder();
 const INITIAL_CAPACITY_BYTES = 256;
 
@@ -152,7 +150,7 @@ export class Writer {
 
   string(s: string): this {
     const b = this.utf8(s);
-    if (b.byteLength > 0x7fff) throw new ProtocolError(`string of ${b.byteLength} bytes does not fit an int16 length`);
+    if (b.byteLength > 0x7fff) throw new RangeError(`string of ${b.byteLength} bytes does not fit an int16 length`);
     return this.int16(b.byteLength).raw(b);
   }
 
