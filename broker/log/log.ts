@@ -12,6 +12,7 @@ import { pino, type Logger } from 'pino';
 import {
   LOG_BUFFER_MAX_BYTES,
   LOG_CHECKPOINT_INTERVAL_ENTRIES,
+  LOG_FENCE_CHECK_INTERVAL_MS,
   LOG_COMPACT_MIN_CHUNKS_COUNT,
   LOG_COMPACT_SMALL_CHUNK_BYTES,
   LOG_COMPACT_TARGET_BYTES,
@@ -188,10 +189,10 @@ export class Log {
   private flushing: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private maintenanceTimer: NodeJS.Timeout | null = null;
+  private fenceTimer: NodeJS.Timeout | null = null;
   private maintenanceRunning: Promise<void> | null = null;
   private checkpointing: Promise<void> | null = null;
   private lastCheckpointSeq = -1;
-  private prevCheckpointSeq = -1;
   /** Waiters for buffer space (backpressure). */
   private spaceWaiters: (() => void)[] = [];
   private dataWaiters = new Set<{ check: () => boolean; done: () => void }>();
@@ -229,6 +230,8 @@ export class Log {
       log.maintenanceTimer.unref();
     }
     void log.collectOrphans().catch((err) => log.log.warn({ err }, 'orphan segment collection failed'));
+    log.fenceTimer = setInterval(() => void log.checkFenced(), LOG_FENCE_CHECK_INTERVAL_MS);
+    log.fenceTimer.unref();
     return log;
   }
 
@@ -809,6 +812,28 @@ export class Log {
     return this.resolvingDoubt;
   }
 
+  /**
+   * An idle broker learns it was fenced by looking for the entry after its last one: only a
+   * newer broker can have written it (ours are written by the flush, which is idle now).
+   */
+  private async checkFenced(): Promise<void> {
+    if (this.fenced || this.closed || this.flushing || this.inDoubt) return;
+    const seq = this.state.seq + 1;
+    let bytes: Uint8Array;
+    try {
+      bytes = await this.store.get(entryKey(seq));
+    } catch {
+      return; // absent (the usual case) or unreachable: look again later
+    }
+    if (this.fenced || this.state.seq >= seq) return; // we wrote it meanwhile
+    try {
+      const other = decodeEntry(entryKey(seq), bytes);
+      if (other.writer !== this.writer && other.epoch > this.epoch) this.fence(other.epoch);
+    } catch (err) {
+      this.log.warn({ err, seq }, 'unreadable manifest entry');
+    }
+  }
+
   /** Resolves once everything appended before the call is durable (or rejected). */
   async flush(): Promise<void> {
     this.forcing++;
@@ -830,7 +855,9 @@ export class Log {
   async close(): Promise<void> {
     if (this.closed) return;
     if (this.maintenanceTimer) clearInterval(this.maintenanceTimer);
+    if (this.fenceTimer) clearInterval(this.fenceTimer);
     this.maintenanceTimer = null;
+    this.fenceTimer = null;
     if (!this.fenced) await this.flush();
     this.closed = true;
     if (this.inDoubt) await this.resolveDoubt().catch(() => undefined);
@@ -843,6 +870,16 @@ export class Log {
   // ---------------------------------------------------------------- read
 
   async read(topic: string, partition: number, fetchOffset: bigint, maxBytes: number): Promise<ReadResult> {
+    try {
+      return await this.readOnce(topic, partition, fetchOffset, maxBytes);
+    } catch (err) {
+      // Compaction or retention replaced the chunks we were reading: read again from the new state.
+      if (err instanceof StorageError && err.cause instanceof ObjectNotFoundError) return this.readOnce(topic, partition, fetchOffset, maxBytes);
+      throw err;
+    }
+  }
+
+  private async readOnce(topic: string, partition: number, fetchOffset: bigint, maxBytes: number): Promise<ReadResult> {
     const p = this.partitionOrThrow(topic, partition);
     const highWatermark = p.highWatermark;
     const logStartOffset = p.logStart;
@@ -939,7 +976,6 @@ export class Log {
       try {
         await withRetry(() => this.store.put(checkpointKey(snap.seq), bytes));
         const prev = this.lastCheckpointSeq;
-        this.prevCheckpointSeq = prev;
         this.lastCheckpointSeq = snap.seq;
         this.log.debug({ seq: snap.seq, bytes: bytes.byteLength }, 'checkpoint written');
         // Keep the previous checkpoint and the entries after it: a broker that is recovering

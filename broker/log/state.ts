@@ -4,7 +4,7 @@
  * only by applying manifest operations, the same way live and during recovery, so a broker
  * restarted on the bucket ends up with exactly the state it had acknowledged.
  */
-import { LOG_PRODUCER_DEDUP_BATCHES_COUNT } from '../constants.js';
+import { LOG_PRODUCER_DEDUP_BATCHES_COUNT, LOG_PRODUCER_STATES_MAX_COUNT } from '../constants.js';
 import type { Chunk } from './segment.js';
 import type { Op, ProducerStateSnapshot, StateSnapshot } from './manifest.js';
 import { MANIFEST_VERSION } from './manifest.js';
@@ -97,7 +97,9 @@ export class LogState {
         let s = this.producers.get(key);
         if (!s || s.producerEpoch !== op.producerEpoch) {
           s = { producerId: op.producerId, producerEpoch: op.producerEpoch, topic: op.topic, partition: op.partition, batches: [] };
+          this.producers.delete(key); // re-insert: the map's order is the order of last epoch change
           this.producers.set(key, s);
+          if (this.producers.size > LOG_PRODUCER_STATES_MAX_COUNT) this.producers.delete(this.producers.keys().next().value!);
         }
         s.batches.push(op.batch);
         if (s.batches.length > LOG_PRODUCER_DEDUP_BATCHES_COUNT) s.batches.shift();

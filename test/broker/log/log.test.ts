@@ -297,6 +297,18 @@ describe('fencing', () => {
   });
 });
 
+describe('fencing of an idle broker', () => {
+  test('learns it was fenced without writing', async () => {
+    const { log: older, open } = await setup();
+    await older.createTopic('t', 1);
+    await open();
+    expect(older.fenced).toBe(false);
+    const t0 = Date.now();
+    while (!older.fenced && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 50));
+    expect(older.fenced).toBe(true);
+  });
+});
+
 describe('object requests', () => {
   test('one segment PUT and one manifest putIfAbsent per flush', async () => {
     const t = tempStore('log-count');
