@@ -3,18 +3,32 @@
  * Region, endpoint and credentials come from the options or the standard AWS
  * environment (AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_ENDPOINT_URL_S3).
  */
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-  type S3ClientConfig,
-} from '@aws-sdk/client-s3';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { S3_LIST_PAGE_MAX_KEYS, S3_MAX_ATTEMPTS, S3_MAX_SOCKETS, S3_REQUEST_TIMEOUT_MS } from '../constants.js';
 import { assertRange, compareKeys, validateKey } from './keys.js';
 import { type ByteRange, type ObjectInfo, type ObjectStore, ObjectNotFoundError, ObjectStoreError } from './object-store.js';
+
+type Sdk = typeof import('@aws-sdk/client-s3');
+let sdkLoading: Promise<Sdk> | undefined;
+/**
+ * The SDK is loaded on the first request, not at import: it costs ~100 ms and ~15 MB,
+ * which a broker on a local directory (or any CLI command) should not pay.
+ */
+function loadSdk(): Promise<Sdk> {
+  sdkLoading ??= import('@aws-sdk/client-s3');
+  return sdkLoading;
+}
+
+interface Clients {
+  sdk: Sdk;
+  client: S3Client;
+  /**
+   * putIfAbsent never lets the SDK retry: a retry after a lost reply would meet
+   * its own object and report "exists" (a false fencing). The caller sees the
+   * retriable error instead and decides by reading the key.
+   */
+  conditionalClient: S3Client;
+}
 
 export interface S3StoreOptions {
   bucket: string;
@@ -59,6 +73,8 @@ function isRetriable(err: unknown): boolean {
   const status = statusOf(err);
   const name = nameOf(err);
   if (name === 'ConditionalRequestConflict' || status === 409) return true;
+  // No credentials anywhere (options, environment, profile): a configuration error, not an outage.
+  if (name === 'CredentialsProviderError') return false;
   if (THROTTLING_NAMES.has(name)) return true;
   if (status === undefined) return true; // no HTTP response at all: connection refused, reset, timed out
   return status >= 500 || status === 429 || status === 408;
@@ -77,13 +93,9 @@ export class S3Store implements ObjectStore {
   readonly bucket: string;
   readonly prefix: string;
   private readonly listPageMaxKeys: number;
-  private readonly client: S3Client;
-  /**
-   * putIfAbsent never lets the SDK retry: a retry after a lost reply would meet
-   * its own object and report "exists" (a false fencing). The caller sees the
-   * retriable error instead and decides by reading the key.
-   */
-  private readonly conditionalClient: S3Client;
+  private readonly config: S3ClientConfig;
+  private clientsLoading: Promise<Clients> | undefined;
+  private closed = false;
 
   constructor(options: S3StoreOptions) {
     if (!options.bucket) throw new Error('S3Store needs a bucket');
@@ -108,8 +120,17 @@ export class S3Store implements ObjectStore {
     };
     if (endpoint !== undefined) base.endpoint = endpoint;
     if (options.credentials !== undefined) base.credentials = options.credentials;
-    this.client = new S3Client({ ...base, maxAttempts: S3_MAX_ATTEMPTS });
-    this.conditionalClient = new S3Client({ ...base, maxAttempts: 1 });
+    this.config = base;
+  }
+
+  private clients(): Promise<Clients> {
+    if (this.closed) return Promise.reject(new ObjectStoreError('S3 store is closed', { retriable: false }));
+    this.clientsLoading ??= loadSdk().then((sdk) => ({
+      sdk,
+      client: new sdk.S3Client({ ...this.config, maxAttempts: S3_MAX_ATTEMPTS }),
+      conditionalClient: new sdk.S3Client({ ...this.config, maxAttempts: 1 }),
+    }));
+    return this.clientsLoading;
   }
 
   private fullKey(key: string): string {
@@ -124,9 +145,10 @@ export class S3Store implements ObjectStore {
       // An empty range has no HTTP form ("bytes=5-4" would return the whole object).
       if (range.end === range.start) return this.emptyRange(key, Key);
     }
+    const { sdk, client } = await this.clients();
     try {
-      const out = await this.client.send(
-        new GetObjectCommand({
+      const out = await client.send(
+        new sdk.GetObjectCommand({
           Bucket: this.bucket,
           Key,
           Range: range === undefined ? undefined : `bytes=${range.start}-${range.end - 1}`,
@@ -145,8 +167,9 @@ export class S3Store implements ObjectStore {
   }
 
   private async emptyRange(key: string, Key: string): Promise<Uint8Array> {
+    const { sdk, client } = await this.clients();
     try {
-      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key }));
+      await client.send(new sdk.HeadObjectCommand({ Bucket: this.bucket, Key }));
       return new Uint8Array(0);
     } catch (err) {
       if (isNotFound(err)) throw new ObjectNotFoundError(key, { cause: err });
@@ -156,8 +179,9 @@ export class S3Store implements ObjectStore {
 
   async put(key: string, bytes: Uint8Array): Promise<void> {
     const Key = this.fullKey(key);
+    const { sdk, client } = await this.clients();
     try {
-      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: bytes, ContentLength: bytes.byteLength }));
+      await client.send(new sdk.PutObjectCommand({ Bucket: this.bucket, Key, Body: bytes, ContentLength: bytes.byteLength }));
     } catch (err) {
       throw mapError('put', key, err);
     }
@@ -165,9 +189,10 @@ export class S3Store implements ObjectStore {
 
   async putIfAbsent(key: string, bytes: Uint8Array): Promise<boolean> {
     const Key = this.fullKey(key);
+    const { sdk, conditionalClient } = await this.clients();
     try {
-      await this.conditionalClient.send(
-        new PutObjectCommand({ Bucket: this.bucket, Key, Body: bytes, ContentLength: bytes.byteLength, IfNoneMatch: '*' }),
+      await conditionalClient.send(
+        new sdk.PutObjectCommand({ Bucket: this.bucket, Key, Body: bytes, ContentLength: bytes.byteLength, IfNoneMatch: '*' }),
       );
       return true;
     } catch (err) {
@@ -179,10 +204,11 @@ export class S3Store implements ObjectStore {
   async list(prefix: string, after?: string): Promise<ObjectInfo[]> {
     const out: ObjectInfo[] = [];
     let token: string | undefined;
+    const { sdk, client } = await this.clients();
     try {
       do {
-        const page = await this.client.send(
-          new ListObjectsV2Command({
+        const page = await client.send(
+          new sdk.ListObjectsV2Command({
             Bucket: this.bucket,
             Prefix: this.prefix + prefix,
             StartAfter: token === undefined && after !== undefined ? this.prefix + after : undefined,
@@ -207,8 +233,9 @@ export class S3Store implements ObjectStore {
 
   async delete(key: string): Promise<void> {
     const Key = this.fullKey(key);
+    const { sdk, client } = await this.clients();
     try {
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key }));
+      await client.send(new sdk.DeleteObjectCommand({ Bucket: this.bucket, Key }));
     } catch (err) {
       if (isNotFound(err)) return;
       throw mapError('delete', key, err);
@@ -216,7 +243,9 @@ export class S3Store implements ObjectStore {
   }
 
   async close(): Promise<void> {
-    this.client.destroy();
-    this.conditionalClient.destroy();
+    this.closed = true;
+    const clients = await this.clientsLoading?.catch(() => undefined);
+    clients?.client.destroy();
+    clients?.conditionalClient.destroy();
   }
 }

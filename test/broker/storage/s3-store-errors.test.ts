@@ -2,7 +2,10 @@
  * How S3Store maps S3's error answers, against a tiny HTTP server on 127.0.0.1 that
  * answers every request with a chosen S3 error (through the real SDK, no mocks of it).
  */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { S3_MAX_ATTEMPTS } from '../../../broker/constants.js';
@@ -96,5 +99,48 @@ describe('S3Store error mapping', () => {
     expect(err).toBeInstanceOf(ObjectNotFoundError);
     expect(err).toMatchObject({ key: 'gone' });
     await store.delete('gone');
+  });
+
+  it('missing credentials are a non-retriable configuration error', async () => {
+    const saved = { ...process.env };
+    for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI']) delete process.env[k];
+    process.env.AWS_SHARED_CREDENTIALS_FILE = '/nonexistent/sluice-credentials';
+    process.env.AWS_CONFIG_FILE = '/nonexistent/sluice-config';
+    process.env.AWS_EC2_METADATA_DISABLED = 'true';
+    const bare = new S3Store({ bucket: 'b', endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, forcePathStyle: true });
+    try {
+      const err = await errorOf(() => bare.list(''));
+      expect(err).toBeInstanceOf(ObjectStoreError);
+      expect(err).toMatchObject({ retriable: false });
+      expect((err as Error).message).toContain('CredentialsProviderError');
+    } finally {
+      await bare.close();
+      process.env = saved;
+    }
+  });
+});
+
+describe('S3Store loading', () => {
+  it('importing the storage index does not load the AWS SDK; the first S3 request does', () => {
+    const built = fileURLToPath(new URL('../../../dist/broker/storage/index.js', import.meta.url));
+    expect(existsSync(built), `${built} missing: run npm run build first`).toBe(true);
+    const script = `
+      const { createRequire } = await import('node:module');
+      const cache = createRequire(${JSON.stringify(built)}).cache;
+      const sdk = () => Object.keys(cache).filter((k) => k.includes('@aws-sdk')).length;
+      const m = await import(${JSON.stringify(built)});
+      const store = m.createStore({ bucket: 's3://bucket/x', s3Endpoint: 'http://127.0.0.1:9' });
+      const before = sdk();
+      await store.list('').catch(() => {});
+      console.log(JSON.stringify({ before, after: sdk() }));
+      await store.close();`;
+    const out = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      env: { ...process.env, AWS_ACCESS_KEY_ID: 'k', AWS_SECRET_ACCESS_KEY: 's' },
+    });
+    expect(out.status, out.stderr).toBe(0);
+    const { before, after } = JSON.parse(out.stdout) as { before: number; after: number };
+    expect(before).toBe(0);
+    expect(after).toBeGreaterThan(0);
   });
 });
