@@ -19,6 +19,8 @@ export interface RunningBroker {
   bucket: string;
   metricsPort?: number;
   log: Log;
+  /** The bucket itself, for parts that keep their own objects there (the module registry). */
+  store: ObjectStore;
   logger: Logger;
   /** Resolves when the log was fenced by a newer broker (the process should exit non-zero). */
   fenced: Promise<void>;
@@ -134,6 +136,7 @@ export async function startBroker(config: BrokerConfig, options: StartBrokerOpti
     bucket: config.bucket ?? config.data ?? '(custom store)',
     metricsPort: metrics?.port,
     log,
+    store,
     logger,
     fenced,
     close,

@@ -1,4 +1,6 @@
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import type { RunningBroker } from '../../broker/broker.js';
 import { CliError } from '../cli-error.js';
 import { registerClientCommands } from './client-commands.js';
 
@@ -38,7 +40,7 @@ async function brokerStart(flags: BrokerStartFlags): Promise<void> {
   }
   const { startBroker } = await import('../../broker/broker.js');
   const broker = await startBroker(config);
-  if (config.registerExamples) await registerExamples(broker.logger);
+  if (config.registerExamples) await registerExamples(broker);
   process.stdout.write(`sluice broker listening on ${broker.host}:${broker.port} (bucket: ${broker.bucket})\n`);
 
   let exitCode = 0;
@@ -61,9 +63,16 @@ async function brokerStart(flags: BrokerStartFlags): Promise<void> {
   });
 }
 
-async function registerExamples(logger: { warn(obj: object, msg: string): void }): Promise<void> {
-  // TODO(register-examples): call the runtime's registry once runtime/registry.ts exports it.
-  logger.warn({}, '--register-examples: the module registry is not available in this build; skipped');
+/** Registers the built example modules in the bucket (`npm start` does it); unbuilt ones are named in a warning. */
+async function registerExamples(broker: RunningBroker): Promise<void> {
+  const { registerExampleModules, defaultModulesDir } = await import('../../runtime/registry.js');
+  // dist/cli/commands → the repository root, where modules/ lives.
+  const root = fileURLToPath(new URL('../../..', import.meta.url));
+  const { registered, missing } = await registerExampleModules(broker.store, defaultModulesDir(root));
+  broker.logger.info({ modules: registered.map((m) => m.name) }, 'registered example modules');
+  if (missing.length > 0) {
+    broker.logger.warn({ missing }, 'example modules not built (run npm run build:modules); not registered');
+  }
 }
 
 /** `sluice broker start`, and the client commands `topic ...`, `produce`, `consume`. */
