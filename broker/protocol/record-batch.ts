@@ -165,7 +165,8 @@ export function* iterateBatches(recordSet: Uint8Array, options: IterateBatchesOp
     const left = recordSet.byteLength - pos;
     if (left < RECORD_BATCH_HEADER_BYTES) {
       if (truncated === 'stop') return;
-      parseBatchHeader(recordSet.subarray(pos)); // throws with the most precise reason
+      parseBatchHeader(recordSet.subarray(pos)); // names an old magic when it can
+      throw corrupt(`record batch header at byte ${pos} truncated: ${left} of ${RECORD_BATCH_HEADER_BYTES} bytes`);
     }
     const header = parseBatchHeader(recordSet.subarray(pos, pos + RECORD_BATCH_HEADER_BYTES));
     if (header.batchLength < BATCH_LENGTH_MIN_BYTES) {

@@ -35,7 +35,7 @@ export interface MetadataRequestTopic {
 }
 
 export interface MetadataRequest {
-  /** null: all topics. */
+  /** null: all topics; []: none (v1+ only: v0 cannot say "none", an empty v0 list means all). */
   topics: MetadataRequestTopic[] | null;
   allowAutoTopicCreation: boolean;
   includeClusterAuthorizedOperations: boolean;
