@@ -145,6 +145,9 @@ export async function buildModule(dir: string, opts: { out?: string; force?: boo
     const first = text.split('\n').find((l) => /ERROR|error/.test(l))?.trim() ?? error.message;
     const where = text.split('\n').find((l) => /└─ in /.test(l))?.replace(/.*└─ in /, '').trim();
     rmSync(tmpOut, { force: true });
+    if (/AS111: Element '~lib\/@sluice\/sdk\/assembly\/abi\/sluiceAbort' not found/.test(text)) {
+      throw new ModuleBuildError(abs, `${manifest.name}: the module does not import "@sluice/sdk" (and export * from "@sluice/sdk/exports")`);
+    }
     throw new ModuleBuildError(abs, `${manifest.name}: ${first}${where ? ` (${where})` : ''}`);
   }
   renameSync(tmpOut, out);

@@ -1,0 +1,89 @@
+import path from 'node:path';
+import { cpSync, existsSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildModule, buildModules, exampleModuleDirs, ModuleBuildError } from '../../../runtime/build/module-build.js';
+import { readModuleManifest } from '../../../runtime/build/module-manifest.js';
+import { loadModule } from '../../../runtime/module-loader.js';
+import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
+import { REPO_ROOT } from '../../helpers/repo.js';
+
+let dir: string;
+beforeAll(() => {
+  dir = makeTempDir('build');
+});
+afterAll(() => removeTempDir(dir));
+
+function moduleDir(name: string, source: string, yaml?: string): string {
+  const d = path.join(dir, name);
+  mkdirSync(path.join(d, 'assembly'), { recursive: true });
+  writeFileSync(path.join(d, 'assembly', 'index.ts'), source);
+  if (yaml !== undefined) writeFileSync(path.join(d, 'sluice.yaml'), yaml);
+  return d;
+}
+
+const FILTER = `import { Record, registerFilter } from "@sluice/sdk";
+export * from "@sluice/sdk/exports";
+registerFilter((r: Record): bool => r.valueLen > 2);
+`;
+
+describe('module build', () => {
+  it('builds a module outside the repo that imports "@sluice/sdk", into build/<name>.wasm, then skips it while up to date', async () => {
+    const d = moduleDir('outside', FILTER, 'name: long-values\nkind: filter\nbuild:\n  maximumMemoryPages: 16\n');
+    const first = await buildModule(d);
+    expect(first.built).toBe(true);
+    expect(first.out).toBe(path.join(d, 'build', 'long-values.wasm'));
+    const m = await loadModule(readFileSync(first.out));
+    expect([m.kind, m.memoryMaxBytes]).toEqual(['filter', 16 * 65536]);
+    const again = await buildModule(d);
+    expect(again.built).toBe(false);
+    // Touching a source makes it stale again.
+    const future = new Date(statSync(first.out).mtimeMs + 5000);
+    utimesSync(path.join(d, 'assembly', 'index.ts'), future, future);
+    expect((await buildModule(d)).built).toBe(true);
+  }, 180_000);
+
+  it('fails with one line naming the module and the compiler error', async () => {
+    const d = moduleDir('broken', FILTER + 'export function oops(): i32 { return "no"; }\n');
+    const err = await buildModule(d).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ModuleBuildError);
+    const msg = (err as Error).message;
+    expect(msg.split('\n')).toHaveLength(1);
+    expect(msg).toMatch(/^broken: ERROR TS2322: Type '~lib\/string\/String' is not assignable to type 'i32'\./);
+    expect(existsSync(path.join(d, 'build', 'broken.wasm'))).toBe(false);
+    const noSdk = moduleDir('no-sdk', 'export function f(): i32 { return 1; }\n');
+    expect(((await buildModule(noSdk).catch((e: unknown) => e)) as Error).message).toBe(
+      'no-sdk: the module does not import "@sluice/sdk" (and export * from "@sluice/sdk/exports")',
+    );
+  }, 180_000);
+
+  it('keeps building the others when one fails', async () => {
+    const good = moduleDir('good', FILTER);
+    const bad = moduleDir('bad', 'this is not AssemblyScript\n');
+    const { results, failures } = await buildModules([bad, good], { force: true });
+    expect(results.map((r) => r.name)).toEqual(['good']);
+    expect(failures.map((f) => f.dir)).toEqual([bad]);
+  }, 180_000);
+
+  it('validates sluice.yaml with one line naming the bad key', () => {
+    const d = moduleDir('badyaml', FILTER, 'name: x\nkind: sorter\n');
+    expect(() => readModuleManifest(d)).toThrow(/sluice\.yaml: kind: /);
+    const e = moduleDir('extra', FILTER, 'name: x\nbogus: 1\n');
+    expect(() => readModuleManifest(e)).toThrow(/sluice\.yaml: \(root\): Unrecognized key/);
+    const n = moduleDir('Bad_Name', FILTER);
+    expect(() => readModuleManifest(n)).toThrow(/module name "Bad_Name"/);
+  });
+
+  it('finds the example and fixture module directories of the repo', () => {
+    const dirs = exampleModuleDirs().map((d) => path.relative(REPO_ROOT, d));
+    expect(dirs).toEqual(expect.arrayContaining(['modules/json-filter', 'modules/json-map', 'modules/json-filter-map', 'modules/json-split', 'modules/count-sum']));
+    expect(dirs.every((d) => d.startsWith('modules/') || d.startsWith('test/fixtures/modules/'))).toBe(true);
+  });
+
+  it('builds an example copied elsewhere to the same bytes as in place', async () => {
+    const copy = path.join(dir, 'json-split-copy');
+    cpSync(path.join(REPO_ROOT, 'modules', 'json-split'), copy, { recursive: true, filter: (p) => !p.includes(`${path.sep}build`) });
+    const a = await buildModule(path.join(REPO_ROOT, 'modules', 'json-split'));
+    const b = await buildModule(copy);
+    expect(readFileSync(b.out)).toEqual(readFileSync(a.out));
+  }, 180_000);
+});
