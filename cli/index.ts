@@ -1,7 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { registerBrokerCommands } from './commands/broker.js';
-import { registerModuleCommands } from './commands/module.js';
 import { CliError } from './cli-error.js';
+
+const BROKER_SIDE_COMMANDS = new Set(['broker', 'topic', 'produce', 'consume']);
 
 const program = new Command();
 program
@@ -12,7 +13,12 @@ program
   .showHelpAfterError(false);
 
 registerBrokerCommands(program);
-registerModuleCommands(program);
+// The module commands load the runtime and the S3 SDK; the broker and client commands need
+// neither, and `broker start` must accept connections fast (cold start target 300 ms).
+if (!BROKER_SIDE_COMMANDS.has(process.argv[2] ?? '')) {
+  const { registerModuleCommands } = await import('./commands/module.js');
+  registerModuleCommands(program);
+}
 
 try {
   await program.parseAsync(process.argv);
