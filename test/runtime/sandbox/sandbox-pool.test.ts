@@ -65,7 +65,7 @@ describe('SandboxPool with misbehaving modules', () => {
     expect((failure!.err as SandboxError).message).toMatch(/endless-loop.*300 ms deadline/);
     expect(failure!.afterMs).toBeGreaterThanOrEqual(290);
     expect(failure!.afterMs).toBeLessThan(2000);
-    expect(servedDuring).toBeGreaterThan(10);
+    expect(servedDuring).toBeGreaterThanOrEqual(3);
 
     // The terminated worker is replaced and the pool is whole again.
     const deadline = Date.now() + 10_000;
@@ -151,6 +151,7 @@ describe('SandboxPool with misbehaving modules', () => {
     const rss = settleRss();
     const grownMiB = (rss - baselineRss) / MiB;
     // Workers are whole V8 isolates; replacing them may shift RSS by a few MiB, not by a hog's 64.
-    expect(grownMiB).toBeLessThan(48);
+    process.stdout.write(`sandbox RSS: baseline ${(baselineRss / MiB).toFixed(1)} MiB, after ${(rss / MiB).toFixed(1)} MiB\n`);
+    expect(grownMiB).toBeLessThan(32);
   });
 });
