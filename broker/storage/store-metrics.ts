@@ -2,7 +2,15 @@
  * The Prometheus metrics of object-store traffic, defined once and fetched from a
  * registry by name, so the counting store and broker/metrics.ts share them.
  */
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { createRequire } from 'node:module';
+import type { Counter, Histogram, Registry } from 'prom-client';
+
+type PromClient = typeof import('prom-client');
+/**
+ * prom-client (and its OpenTelemetry dependency) loads only when someone asks for
+ * metrics: the storage index is imported by every CLI command and must stay light.
+ */
+const loadPromClient = (): PromClient => createRequire(import.meta.url)('prom-client') as PromClient;
 
 export interface ObjectStoreMetrics {
   requests: Counter<'op' | 'outcome'>;
@@ -15,6 +23,7 @@ function getOrCreate<T>(registry: Registry, name: string, create: () => T): T {
 }
 
 export function objectStoreMetrics(registry: Registry): ObjectStoreMetrics {
+  const { Counter, Histogram } = loadPromClient();
   return {
     requests: getOrCreate(
       registry,
