@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CliError } from '../cli-error.js';
-import { createStore, type ObjectStore } from '../../broker/storage/index.js';
+import type { ObjectStore } from '../../broker/storage/index.js';
 import {
   ModuleInstance, ModuleRegistry, ModuleError, buildModule, buildModules, exampleModuleDirs, loadModule,
   parseParamArgs, type HostRecord, type ModuleEntry,
@@ -23,8 +23,10 @@ function outputFormat(cmd: Command): 'text' | 'json' {
   return f;
 }
 
-function storeFrom(opts: StoreOpts): ObjectStore {
+/** The store is imported only by the commands that use it: the S3 client is slow to load. */
+async function storeFrom(opts: StoreOpts): Promise<ObjectStore> {
   if (opts.data === undefined && opts.bucket === undefined) throw new CliError('give --data <dir> or --bucket s3://<bucket>/<prefix>', 2);
+  const { createStore } = await import('../../broker/storage/index.js');
   const cfg: Parameters<typeof createStore>[0] = {};
   if (opts.data !== undefined) cfg.data = opts.data;
   if (opts.bucket !== undefined) cfg.bucket = opts.bucket;
@@ -45,7 +47,7 @@ function withStoreOptions(cmd: Command): Command {
 }
 
 async function withStore<T>(opts: StoreOpts, fn: (registry: ModuleRegistry) => Promise<T>): Promise<T> {
-  const store = storeFrom(opts);
+  const store = await storeFrom(opts);
   try {
     return await fn(new ModuleRegistry(store));
   } finally {
