@@ -3,13 +3,15 @@
  * (optional) metrics server. Heavy modules (AWS SDK, the metrics HTTP server) are imported only
  * when the config asks for them, so a local broker accepts connections fast.
  */
-import pino, { type Logger } from 'pino';
+import { createLogger, type Logger } from './logger.js';
+import type { BrokerMetrics } from './metrics.js';
 import type { BrokerConfig } from './config.js';
 import { FENCED_POLL_INTERVAL_MS } from './constants.js';
 import { GroupCoordinator } from './groups/index.js';
 import { createHandlers, type BrokerIdentity } from './handlers/index.js';
 import { Log } from './log/index.js';
 import { KafkaServer } from './server/index.js';
+import { apiName } from './protocol/api-keys.js';
 import type { ObjectStore } from './storage/object-store.js';
 
 export interface RunningBroker {
@@ -53,20 +55,19 @@ async function openStore(config: BrokerConfig): Promise<ObjectStore> {
   throw new Error('config: data: give data (a local directory) or bucket (s3://bucket/prefix)');
 }
 
-/** The metrics module (prom-client and its HTTP server) loads only when a metrics port is set. */
-async function startMetrics(host: string, port: number): Promise<{ port: number; close(): Promise<void> }> {
-  // TODO(metrics): import './metrics.js' statically typed once broker/metrics.ts has landed.
-  const path = './metrics.js';
-  const mod = (await import(path)) as {
-    startMetricsServer(o: { host: string; port: number }): Promise<{ port: number; close(): Promise<void> }>;
-  };
-  return mod.startMetricsServer({ host, port });
-}
-
 export async function startBroker(config: BrokerConfig, options: StartBrokerOptions = {}): Promise<RunningBroker> {
-  const logger =
-    options.logger ?? pino({ level: config.logLevel, base: { node: config.nodeId } }, pino.destination(2));
-  const store = options.store ?? (await openStore(config));
+  const logger = options.logger ?? createLogger({ level: config.logLevel, base: { node: config.nodeId } });
+  // prom-client and its HTTP server load only when metrics are asked for.
+  let metrics: BrokerMetrics | undefined;
+  if (config.metricsPort !== undefined) {
+    const { createMetrics } = await import('./metrics.js');
+    metrics = createMetrics({ processMetrics: true });
+  }
+  let store = options.store ?? (await openStore(config));
+  if (metrics !== undefined) {
+    const { CountingStore } = await import('./storage/counting-store.js');
+    store = new CountingStore(store, { registry: metrics.registry });
+  }
   const log = await Log.open({
     store,
     logger,
@@ -84,16 +85,26 @@ export async function startBroker(config: BrokerConfig, options: StartBrokerOpti
     identity: () => identity,
     autoCreateTopics: config.autoCreateTopics,
     defaultPartitions: config.defaultPartitions,
+    metrics,
   });
 
-  let metrics: { port: number; close(): Promise<void> } | undefined;
+  let metricsServer: { port: number; close(): Promise<void> } | undefined;
   let server: KafkaServer;
   try {
-    server = new KafkaServer({ host: config.host, port: config.port, handlers, logger });
+    server = new KafkaServer({
+      host: config.host,
+      port: config.port,
+      handlers,
+      logger,
+      onRequest: metrics === undefined ? undefined : (apiKey, answered) => {
+        metrics.requests.inc({ api: apiName(apiKey), outcome: answered ? 'answered' : 'no_response' });
+      },
+    });
     const addr = await server.listen();
     identity = { ...identity, port: addr.port };
-    if (config.metricsPort !== undefined) {
-      metrics = await startMetrics(config.host, config.metricsPort);
+    if (metrics !== undefined && config.metricsPort !== undefined) {
+      const { startMetricsServer } = await import('./metrics.js');
+      metricsServer = await startMetricsServer({ host: config.host, port: config.metricsPort, registry: metrics.registry });
     }
   } catch (err) {
     await log.close().catch(() => undefined);
@@ -124,7 +135,7 @@ export async function startBroker(config: BrokerConfig, options: StartBrokerOpti
       await drained;
       groups.close();
       await log.close();
-      await metrics?.close();
+      await metricsServer?.close();
       await store.close?.();
     })();
     return closing;
@@ -134,7 +145,7 @@ export async function startBroker(config: BrokerConfig, options: StartBrokerOpti
     host: identity.host,
     port: identity.port,
     bucket: config.bucket ?? config.data ?? '(custom store)',
-    metricsPort: metrics?.port,
+    metricsPort: metricsServer?.port,
     log,
     store,
     logger,

@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import type { GroupCoordinator } from '../groups/index.js';
 import type { Log } from '../log/index.js';
+import type { BrokerMetrics } from '../metrics.js';
 
 export type HandlerLog = Pick<
   Log,
@@ -39,4 +40,6 @@ export interface HandlerContext {
   identity: () => BrokerIdentity;
   autoCreateTopics: boolean;
   defaultPartitions: number;
+  /** Present when the broker serves metrics. */
+  metrics?: BrokerMetrics;
 }

@@ -13,6 +13,7 @@ import type {
 } from '../protocol/apis/fetch.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { OffsetOutOfRangeError } from '../log/errors.js';
+import { iterateBatches } from '../protocol/record-batch.js';
 import type { HandlerContext } from './context.js';
 import { errorCodeOf } from './errors.js';
 
@@ -114,6 +115,20 @@ export async function handleFetch(ctx: HandlerContext, req: FetchRequest, signal
     const outcome = await readOnce(ctx, req);
     const left = deadline - Date.now();
     if (outcome.bytes >= minBytes || outcome.hasError || left <= 0 || signal.aborted) {
+      if (ctx.metrics !== undefined) {
+        ctx.metrics.fetchRequests.inc({ outcome: outcome.hasError ? 'error' : 'ok' });
+        for (const t of outcome.responses) {
+          let bytes = 0;
+          let records = 0;
+          for (const p of t.partitions) {
+            if (p.records === null || p.records.byteLength === 0) continue;
+            bytes += p.records.byteLength;
+            for (const b of iterateBatches(p.records, { truncated: 'stop' })) records += b.header.recordCount;
+          }
+          if (bytes > 0) ctx.metrics.bytesOut.inc({ topic: t.topic }, bytes);
+          if (records > 0) ctx.metrics.recordsOut.inc({ topic: t.topic }, records);
+        }
+      }
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: outcome.responses };
     }
     // Wait for records past what we just saw, or minBytes > 1 would spin on the same data.

@@ -9,7 +9,7 @@ import type {
   ProduceRequest,
   ProduceResponse,
 } from '../protocol/apis/produce.js';
-import { ErrorCode } from '../protocol/error-codes.js';
+import { ErrorCode, errorName } from '../protocol/error-codes.js';
 import { KafkaError } from '../protocol/errors.js';
 import { iterateBatches, verifyCrc } from '../protocol/record-batch.js';
 import type { HandlerContext } from './context.js';
@@ -17,14 +17,16 @@ import { errorCodeOf } from './errors.js';
 
 const VALID_ACKS = new Set([0, 1, -1]);
 
-/** Throws KafkaError with the code of the first problem; a record set must be whole batches. */
-export function validateRecordSet(records: Uint8Array | null, maxMessageBytes: number): void {
+/** Throws KafkaError with the code of the first problem; a record set must be whole batches. Returns its record count. */
+export function validateRecordSet(records: Uint8Array | null, maxMessageBytes: number): number {
   if (records === null || records.byteLength === 0) {
     throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, 'produce request without records');
   }
   let batches = 0;
-  for (const { bytes, position } of iterateBatches(records, { truncated: 'error' })) {
+  let count = 0;
+  for (const { bytes, position, header } of iterateBatches(records, { truncated: 'error' })) {
     batches++;
+    count += header.recordCount;
     if (!verifyCrc(bytes)) {
       throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, `record batch at byte ${position}: CRC-32C mismatch`);
     }
@@ -36,6 +38,7 @@ export function validateRecordSet(records: Uint8Array | null, maxMessageBytes: n
     }
   }
   if (batches === 0) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, 'record set holds no batch');
+  return count;
 }
 
 function partitionResponse(index: number, errorCode: number, errorMessage: string | null = null): ProducePartitionResponse {
@@ -51,6 +54,7 @@ function partitionResponse(index: number, errorCode: number, errorMessage: strin
 }
 
 export async function handleProduce(ctx: HandlerContext, req: ProduceRequest): Promise<ProduceResponse | null> {
+  const started = performance.now();
   // A request-wide problem gives every partition the same code.
   let requestError: number = ErrorCode.NONE;
   if (!VALID_ACKS.has(req.acks)) requestError = ErrorCode.INVALID_REQUIRED_ACKS;
@@ -68,8 +72,10 @@ export async function handleProduce(ctx: HandlerContext, req: ProduceRequest): P
             return partitionResponse(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
           }
           try {
-            validateRecordSet(p.records, topic.config.maxMessageBytes);
+            const count = validateRecordSet(p.records, topic.config.maxMessageBytes);
             const result = await ctx.log.append(t.name, p.index, p.records!);
+            ctx.metrics?.recordsIn.inc({ topic: t.name }, count);
+            ctx.metrics?.bytesIn.inc({ topic: t.name }, p.records!.byteLength);
             return {
               index: p.index,
               errorCode: ErrorCode.NONE,
@@ -90,6 +96,11 @@ export async function handleProduce(ctx: HandlerContext, req: ProduceRequest): P
       ),
     })),
   );
+  if (ctx.metrics !== undefined) {
+    const firstError = responses.flatMap((t) => t.partitionResponses).find((p) => p.errorCode !== ErrorCode.NONE);
+    ctx.metrics.produceRequests.inc({ outcome: firstError === undefined ? 'ok' : errorName(firstError.errorCode) });
+    ctx.metrics.produceLatency.observe({ acks: String(req.acks) }, (performance.now() - started) / 1000);
+  }
   if (req.acks === 0) return null;
   return { responses, throttleTimeMs: 0 };
 }

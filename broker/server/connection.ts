@@ -26,8 +26,8 @@ export interface ConnectionOptions {
   minFrameBytes: number;
   maxFrameBytes: number;
   maxInFlight: number;
-  /** Observes each answered request (metrics). */
-  onRequest?: (apiKey: number, durationMs: number) => void;
+  /** Observes each handled request; `answered` is false for those that get no response (acks=0). */
+  onRequest?: (apiKey: number, answered: boolean) => void;
 }
 
 /** A request in the answer queue; `frame` is null for requests that get no answer. */
@@ -179,7 +179,6 @@ export class Connection {
 
     const slot: Slot = { done: false, frame: null };
     this.queue.push(slot);
-    const started = performance.now();
     const call = handler as (req: unknown, ctx: RequestContext) => Promise<unknown> | unknown;
     Promise.resolve()
       .then(() => call(request, ctx))
@@ -195,7 +194,7 @@ export class Connection {
             slot.frame = w.toUint8Array();
           }
           slot.done = true;
-          this.options.onRequest?.(apiKey, performance.now() - started);
+          this.options.onRequest?.(apiKey, response !== null);
           this.flush();
         },
         (err: unknown) => {

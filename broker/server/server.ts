@@ -23,7 +23,7 @@ export interface KafkaServerOptions {
   maxConnections?: number;
   maxInFlightPerConnection?: number;
   maxFrameBytes?: number;
-  onRequest?: (apiKey: number, durationMs: number) => void;
+  onRequest?: (apiKey: number, answered: boolean) => void;
   onConnectionCountChange?: (count: number) => void;
 }
 
