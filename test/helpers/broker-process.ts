@@ -6,8 +6,33 @@ import { REPO_ROOT, SLUICE_BIN, ensureBuilt } from './repo.js';
 const LISTENING_LINE = /listening on (\S+):(\d+)/;
 const START_TIMEOUT_MS = 20_000;
 const STOP_TIMEOUT_MS = 15_000;
-/** Output kept per stream for failure messages; a chatty broker must not grow the test's memory. */
-const OUTPUT_KEEP_CHARS = 64 * 1024;
+/** Output kept per stream for failure messages (the first and the last chars); a chatty broker must not grow the test's memory. */
+const OUTPUT_HEAD_CHARS = 16 * 1024;
+const OUTPUT_TAIL_CHARS = 48 * 1024;
+
+/** Appends to a head+tail window: the start of a story and its end are what explain a failure. */
+class OutputWindow {
+  private head = '';
+  private tail = '';
+  private dropped = 0;
+
+  add(s: string): void {
+    if (this.head.length < OUTPUT_HEAD_CHARS) {
+      const room = OUTPUT_HEAD_CHARS - this.head.length;
+      this.head += s.slice(0, room);
+      s = s.slice(room);
+    }
+    this.tail += s;
+    if (this.tail.length > OUTPUT_TAIL_CHARS) {
+      this.dropped += this.tail.length - OUTPUT_TAIL_CHARS;
+      this.tail = this.tail.slice(-OUTPUT_TAIL_CHARS);
+    }
+  }
+
+  toString(): string {
+    return this.dropped > 0 ? `${this.head}\n[… ${this.dropped} chars dropped …]\n${this.tail}` : this.head + this.tail;
+  }
+}
 
 export interface BrokerStartOptions {
   /** Local-directory bucket. */
@@ -21,14 +46,16 @@ export interface BrokerStartOptions {
   host?: string;
   port?: number;
   startTimeoutMs?: number;
+  /** Script and leading arguments run instead of `bin/sluice.js broker start` (e.g. fault-broker.mjs). */
+  launcher?: string[];
 }
 
 const live = new Set<BrokerProcess>();
 
 /** A real `sluice broker start` child process. */
 export class BrokerProcess {
-  private stdoutText = '';
-  private stderrText = '';
+  private readonly stdoutText = new OutputWindow();
+  private readonly stderrText = new OutputWindow();
   private exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   private readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
@@ -45,12 +72,8 @@ export class BrokerProcess {
     });
     child.stdout?.setEncoding('utf8');
     child.stderr?.setEncoding('utf8');
-    child.stdout?.on('data', (s: string) => {
-      this.stdoutText = (this.stdoutText + s).slice(-OUTPUT_KEEP_CHARS);
-    });
-    child.stderr?.on('data', (s: string) => {
-      this.stderrText = (this.stderrText + s).slice(-OUTPUT_KEEP_CHARS);
-    });
+    child.stdout?.on('data', (s: string) => this.stdoutText.add(s));
+    child.stderr?.on('data', (s: string) => this.stderrText.add(s));
   }
 
   host = '';
@@ -76,13 +99,13 @@ export class BrokerProcess {
 
   /** What the broker wrote so far, for assertion messages. */
   output(): string {
-    return `--- broker stdout ---\n${this.stdoutText}\n--- broker stderr ---\n${this.stderrText}`;
+    return `--- broker stdout ---\n${this.stdoutText.toString()}\n--- broker stderr ---\n${this.stderrText.toString()}`;
   }
 
   /** Spawns the CLI and resolves once it printed its listening line; throws with its output otherwise. */
   static async start(options: BrokerStartOptions): Promise<BrokerProcess> {
     ensureBuilt();
-    const args = [SLUICE_BIN, 'broker', 'start', '--host', options.host ?? '127.0.0.1', '--port', String(options.port ?? 0)];
+    const args = [...(options.launcher ?? [SLUICE_BIN, 'broker', 'start']), '--host', options.host ?? '127.0.0.1', '--port', String(options.port ?? 0)];
     if (options.data !== undefined) args.push('--data', options.data);
     if (options.bucket !== undefined) args.push('--bucket', options.bucket);
     if (options.s3Endpoint !== undefined) args.push('--s3-endpoint', options.s3Endpoint);
