@@ -108,6 +108,20 @@ describe('sluice broker start', () => {
   });
 });
 
+describe('fencing', () => {
+  it('a broker fenced by a newer one on the same bucket logs it and exits non-zero', async () => {
+    const data = tempDir();
+    const old = await BrokerProcess.start({ data });
+    const newer = await BrokerProcess.start({ data });
+    const deadline = Date.now() + 20_000;
+    while (old.alive && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(old.alive).toBe(false);
+    expect(old.exit?.code).toBe(3);
+    expect(old.output()).toMatch(/fenced/);
+    expect(await newer.stop()).toBe(0);
+  });
+});
+
 describe('sluice topic / produce / consume', () => {
   let b: BrokerProcess;
   let bootstrap: string[];
