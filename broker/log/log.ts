@@ -34,7 +34,7 @@ import {
   TOPIC_RETENTION_MS_DEFAULT,
 } from '../constants.js';
 import { ObjectNotFoundError, type ObjectStore } from '../storage/object-store.js';
-import { parseRecordSet, setBaseOffset, type RecordBatchView } from '../protocol/record-batch.js';
+import { parseBatchHeader, parseRecordSet, setBaseOffset, type RecordBatchView } from '../protocol/record-batch.js';
 import {
   CorruptRecordError,
   FencedError,
@@ -93,6 +93,8 @@ interface PendingAppend extends Waiter<AppendResult> {
   topicId: string;
   partition: number;
   bytes: Uint8Array;
+  /** Views of each whole batch in `bytes`, for the tail cache. */
+  batches: Uint8Array[];
   first: bigint;
   last: bigint;
   maxTimestamp: bigint;
@@ -203,7 +205,9 @@ export class Log {
   private reservedProducerId = 0n;
   private readonly pendingCreates = new Set<string>();
   private readonly pendingDeletes = new Set<string>();
-  private inDoubt: { seq: number; bytes: Uint8Array; ops: Op[]; segment?: { key: string; bytes: Uint8Array } } | null = null;
+  private inDoubt: { seq: number; bytes: Uint8Array; ops: Op[]; segment?: string } | null = null;
+  /** Reused for every flush's segment bytes (one flush in flight at a time). */
+  private readonly segmentArena = { buffer: new Uint8Array(0) };
   private resolvingDoubt: Promise<void> | null = null;
   private fencedBy = 0;
   private closed = false;
@@ -374,6 +378,12 @@ export class Log {
     }
   }
 
+  /**
+   * One or more RecordBatch v2 as the producer sent them (CRC already verified by the caller).
+   * Assigns offsets, rewrites the base offsets, buffers, and resolves only after the segment
+   * object and its manifest entry are durable. The log takes `recordSet` over: it rewrites
+   * the base offsets in place and may keep it (tail cache), so the caller must not reuse it.
+   */
   async append(topic: string, partition: number, recordSet: Uint8Array): Promise<AppendResult> {
     this.checkWritable();
     // Backpressure: wait for the flush in flight while the next buffer is full.
@@ -415,8 +425,10 @@ export class Log {
       producer = { producerId: first.producerId, producerEpoch: first.producerEpoch, batch, key };
     }
 
-    // Copy: the caller's buffer belongs to the socket. Offsets are fixed now, in buffer order.
-    const bytes = recordSet.slice();
+    // Offsets are fixed now, in buffer order. Fresh memory costs more than the copy (page
+    // faults), so a record set that is most of its buffer is kept as is; a small view into a
+    // big buffer is copied so the tail cache never pins much more than it counts.
+    const bytes = recordSet.byteLength * 2 >= recordSet.buffer.byteLength ? recordSet : recordSet.slice();
     let offset = base;
     let maxTimestamp = -1n;
     for (const b of batches) {
@@ -428,7 +440,8 @@ export class Log {
     this.nextOffsets.set(offsetKey, last + 1n);
 
     const d = defer<AppendResult>();
-    const pending: PendingAppend = { topic, topicId: t.info.topicId, partition, bytes, first: base, last, maxTimestamp, producer, resolve: d.resolve, reject: d.reject };
+    const views = batches.map((b) => bytes.subarray(b.position, b.position + b.bytes.byteLength));
+    const pending: PendingAppend = { topic, topicId: t.info.topicId, partition, bytes, batches: views, first: base, last, maxTimestamp, producer, resolve: d.resolve, reject: d.reject };
     if (producer) {
       producer.batch.pending = d.promise;
       let o = this.producerOverlay.get(producer.key);
@@ -603,28 +616,33 @@ export class Log {
     const seq = this.state.seq + 1;
     const ops: Op[] = [];
     let segment: { key: string; bytes: Uint8Array } | undefined;
+    const cacheable: { chunk: Chunk; batches: Uint8Array[] }[] = [];
     if (batch.appends.length > 0) {
       // Group per partition (keeping offset order) so each partition is one contiguous range.
-      const groups = new Map<string, { topicId: string; input: ChunkInput }>();
+      const groups = new Map<string, { topicId: string; input: ChunkInput; views: Uint8Array[] }>();
       for (const a of batch.appends) {
         const k = `${a.topicId}:${a.partition}`;
         let g = groups.get(k);
         if (!g) {
-          g = { topicId: a.topicId, input: { topic: a.topic, partition: a.partition, first: a.first, last: a.last, maxTimestamp: a.maxTimestamp, batches: [] } };
+          g = { topicId: a.topicId, input: { topic: a.topic, partition: a.partition, first: a.first, last: a.last, maxTimestamp: a.maxTimestamp, batches: [] }, views: [] };
           groups.set(k, g);
         }
         if (a.first !== (g.input.batches.length === 0 ? g.input.first : g.input.last + 1n)) {
           throw new Error(`log invariant: ${a.topic}-${a.partition} offsets not contiguous in flush (${a.first} after ${g.input.last})`);
         }
         g.input.batches.push(a.bytes);
+        g.views.push(...a.batches);
         g.input.last = a.last;
         if (a.maxTimestamp > g.input.maxTimestamp) g.input.maxTimestamp = a.maxTimestamp;
       }
       const key = segmentKey(this.epoch, ++this.segmentCounter);
-      const encoded = encodeSegment(key, this.epoch, [...groups.values()].map((g) => g.input));
+      const list = [...groups.values()];
+      const encoded = encodeSegment(key, this.epoch, list.map((g) => g.input), this.segmentArena);
       segment = { key, bytes: encoded.bytes };
-      const topicIds = [...groups.values()].map((g) => g.topicId);
-      encoded.chunks.forEach((chunk, i) => ops.push({ op: 'chunk', topicId: topicIds[i]!, chunk }));
+      encoded.chunks.forEach((chunk, i) => {
+        ops.push({ op: 'chunk', topicId: list[i]!.topicId, chunk });
+        cacheable.push({ chunk, batches: list[i]!.views });
+      });
       for (const a of batch.appends) {
         if (a.producer) {
           const { firstSeq, lastSeq, baseOffset, lastOffset } = a.producer.batch;
@@ -652,7 +670,7 @@ export class Log {
       }
     } catch (err) {
       if (err instanceof EntryInDoubtError) {
-        this.inDoubt = { seq, bytes: entryBytes, ops, segment };
+        this.inDoubt = { seq, bytes: entryBytes, ops, segment: segment?.key };
         this.failAll(batch, new StorageError(`manifest entry ${seq} may not have been written`, { cause: err.cause }));
         this.log.warn({ seq, err: err.cause }, 'manifest entry in doubt');
         return;
@@ -667,15 +685,15 @@ export class Log {
       this.log.warn({ seq, err }, 'flush failed; appends rejected');
       return;
     }
-    this.commitFlush(entry, segment, batch);
+    this.commitFlush(entry, cacheable, batch);
   }
 
   /** Makes a durable entry visible: state, caches, waiters. */
-  private commitFlush(entry: ManifestEntry, segment: { key: string; bytes: Uint8Array } | undefined, batch: Buffer): void {
+  private commitFlush(entry: ManifestEntry, cacheable: { chunk: Chunk; batches: Uint8Array[] }[], batch: Buffer): void {
     const dropsRefs = entry.ops.some((op) => op.op === 'deleteTopic' || op.op === 'logStart' || op.op === 'compact');
     const before = dropsRefs ? this.state.referencedSegments() : undefined;
     this.applyEntry(entry);
-    if (segment) this.cache.add(segment.key, 0, segment.bytes);
+    for (const { chunk, batches } of cacheable) this.cache.add(chunk.segment, chunk.start, batches);
     for (const a of batch.appends) {
       const p = this.state.partition(a.topic, a.partition);
       const k = `${a.topicId}:${a.partition}`;
@@ -789,10 +807,11 @@ export class Log {
             });
             if (existing === null) {
               this.inDoubt = null;
-              if (d.segment) void this.store.delete(d.segment.key).catch(() => undefined);
+              const orphan = d.segment;
+              if (orphan) void this.store.delete(orphan).catch(() => undefined);
             } else if (bytesEqual(existing, d.bytes)) {
               this.inDoubt = null;
-              this.commitFlush({ v: MANIFEST_VERSION, seq: d.seq, epoch: this.epoch, writer: this.writer, ops: d.ops }, d.segment, emptyBuffer());
+              this.commitFlush({ v: MANIFEST_VERSION, seq: d.seq, epoch: this.epoch, writer: this.writer, ops: d.ops }, [], emptyBuffer());
             } else {
               const other = decodeEntry(entryKey(d.seq), existing);
               this.inDoubt = null;
@@ -892,9 +911,9 @@ export class Log {
     let total = 0;
     for (let i = firstChunkEndingAtOrAfter(chunks, fetchOffset); i < chunks.length; i++) {
       const c = chunks[i]!;
-      let bytes: Uint8Array;
+      let batches: Uint8Array[];
       try {
-        bytes = await this.chunkBytes(c);
+        batches = await this.chunkBatches(c);
       } catch (err) {
         // Retention may have deleted the object since we looked.
         if (err instanceof ObjectNotFoundError && this.state.partition(topic, partition)?.logStart !== logStartOffset) {
@@ -903,7 +922,8 @@ export class Log {
         }
         throw err instanceof ObjectNotFoundError || isRetriable(err) ? new StorageError(`reading ${c.segment}`, { cause: err }) : err;
       }
-      for (const { header: h, bytes: batch } of parseRecordSet(bytes)) {
+      for (const batch of batches) {
+        const h = parseBatchHeader(batch);
         if (h.baseOffset + BigInt(h.lastOffsetDelta) < fetchOffset) continue;
         if (records.length > 0 && total + batch.byteLength > maxBytes) return { records, highWatermark, logStartOffset };
         records.push(batch);
@@ -914,21 +934,23 @@ export class Log {
     return { records, highWatermark, logStartOffset };
   }
 
-  private async chunkBytes(c: Chunk): Promise<Uint8Array> {
-    const hit = this.cache.get(c.segment, c.start, c.end);
+  /** The whole batches of a chunk: from the tail cache, else one ranged GET. */
+  private async chunkBatches(c: Chunk): Promise<Uint8Array[]> {
+    const hit = this.cache.get(c.segment, c.start);
     if (hit) return hit;
     const bytes = await withRetry(() => this.store.get(c.segment, { start: c.start, end: c.end }));
     if (bytes.byteLength !== c.end - c.start) throw new StorageError(`short read of ${c.segment}: ${bytes.byteLength} of ${c.end - c.start} bytes`);
-    this.cache.add(c.segment, c.start, bytes);
-    return bytes;
+    const batches = parseRecordSet(bytes).map((v) => v.bytes);
+    this.cache.add(c.segment, c.start, batches);
+    return batches;
   }
 
   async offsetForTimestamp(topic: string, partition: number, timestampMs: bigint): Promise<{ offset: bigint; timestampMs: bigint } | null> {
     const p = this.partitionOrThrow(topic, partition);
     for (const c of p.chunks) {
       if (c.maxTimestamp < timestampMs) continue;
-      const bytes = await this.chunkBytes(c);
-      for (const { header: h } of parseRecordSet(bytes)) {
+      for (const batch of await this.chunkBatches(c)) {
+        const h = parseBatchHeader(batch);
         if (h.maxTimestamp < timestampMs) continue;
         if (h.baseOffset + BigInt(h.lastOffsetDelta) < p.logStart) continue;
         const offset = h.baseOffset < p.logStart ? p.logStart : h.baseOffset;
@@ -1073,7 +1095,7 @@ export class Log {
           const run = findSmallRun(p.chunks);
           if (!run) break;
           const parts: Uint8Array[] = [];
-          for (const c of run) parts.push(await this.chunkBytes(c));
+          for (const c of run) parts.push(...(await this.chunkBatches(c)));
           const first = run[0]!.first;
           const last = run[run.length - 1]!.last;
           const maxTimestamp = run.reduce((m, c) => (c.maxTimestamp > m ? c.maxTimestamp : m), -1n);
@@ -1087,7 +1109,7 @@ export class Log {
             void this.store.delete(key).catch(() => undefined);
             throw err;
           }
-          this.cache.add(key, 0, encoded.bytes);
+          this.cache.add(key, encoded.chunks[0]!.start, parts);
           merges++;
         }
       }

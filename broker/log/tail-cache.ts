@@ -1,10 +1,11 @@
 /**
- * Recently flushed (or fetched) byte ranges of segments, bounded in bytes, least recently
- * used first out. Tailing consumers read what was just written without a GET.
+ * The batches of recently flushed (or fetched) chunks, bounded in bytes, least recently used
+ * first out. Tailing consumers read what was just written without a GET, and without parsing
+ * the segment again: a chunk is kept as its list of whole batches.
  */
 export class TailCache {
-  private readonly entries = new Map<string, { start: number; bytes: Uint8Array }[]>();
-  private readonly order = new Map<string, number>(); // `${segment}#${start}` -> size, in LRU order
+  private readonly entries = new Map<string, { batches: Uint8Array[]; bytes: number }>(); // in LRU order
+  private readonly bySegment = new Map<string, Set<string>>();
   private bytes = 0;
 
   constructor(private readonly maxBytes: number) {}
@@ -13,57 +14,50 @@ export class TailCache {
     return this.bytes;
   }
 
-  /** Keeps `bytes`, which hold the segment's bytes from `start`. */
-  add(segment: string, start: number, bytes: Uint8Array): void {
-    if (bytes.byteLength > this.maxBytes) return;
+  /** Keeps the batches of the chunk of `segment` that starts at byte `start`. */
+  add(segment: string, start: number, batches: Uint8Array[]): void {
     const id = `${segment}#${start}`;
-    if (this.order.has(id)) return;
-    let list = this.entries.get(segment);
-    if (!list) this.entries.set(segment, (list = []));
-    list.push({ start, bytes });
-    this.order.set(id, bytes.byteLength);
-    this.bytes += bytes.byteLength;
+    let size = 0;
+    for (const b of batches) size += b.byteLength;
+    if (size > this.maxBytes || this.entries.has(id)) return;
+    this.entries.set(id, { batches, bytes: size });
+    let ids = this.bySegment.get(segment);
+    if (!ids) this.bySegment.set(segment, (ids = new Set()));
+    ids.add(id);
+    this.bytes += size;
     this.evict();
   }
 
-  /** The bytes [start, end) of `segment` if one cached range holds them all. */
-  get(segment: string, start: number, end: number): Uint8Array | undefined {
-    const list = this.entries.get(segment);
-    if (!list) return undefined;
-    for (const e of list) {
-      if (e.start <= start && e.start + e.bytes.byteLength >= end) {
-        const id = `${segment}#${e.start}`;
-        const size = this.order.get(id)!;
-        this.order.delete(id);
-        this.order.set(id, size);
-        return e.bytes.subarray(start - e.start, end - e.start);
-      }
-    }
-    return undefined;
+  /** The batches of the chunk of `segment` starting at byte `start`, if cached. */
+  get(segment: string, start: number): Uint8Array[] | undefined {
+    const id = `${segment}#${start}`;
+    const e = this.entries.get(id);
+    if (!e) return undefined;
+    this.entries.delete(id);
+    this.entries.set(id, e);
+    return e.batches;
   }
 
   drop(segment: string): void {
-    const list = this.entries.get(segment);
-    if (!list) return;
-    for (const e of list) {
-      this.order.delete(`${segment}#${e.start}`);
-      this.bytes -= e.bytes.byteLength;
-    }
-    this.entries.delete(segment);
+    for (const id of this.bySegment.get(segment) ?? []) this.remove(id);
+    this.bySegment.delete(segment);
+  }
+
+  private remove(id: string): void {
+    const e = this.entries.get(id);
+    if (!e) return;
+    this.entries.delete(id);
+    this.bytes -= e.bytes;
+    const segment = id.slice(0, id.lastIndexOf('#'));
+    const ids = this.bySegment.get(segment);
+    ids?.delete(id);
+    if (ids?.size === 0) this.bySegment.delete(segment);
   }
 
   private evict(): void {
-    for (const [id, size] of this.order) {
+    for (const id of this.entries.keys()) {
       if (this.bytes <= this.maxBytes) break;
-      this.order.delete(id);
-      this.bytes -= size;
-      const hash = id.lastIndexOf('#');
-      const segment = id.slice(0, hash);
-      const start = Number(id.slice(hash + 1));
-      const list = this.entries.get(segment)!;
-      const i = list.findIndex((e) => e.start === start);
-      list.splice(i, 1);
-      if (list.length === 0) this.entries.delete(segment);
+      this.remove(id);
     }
   }
 }

@@ -1,21 +1,26 @@
 import { expect, test } from 'vitest';
 import { TailCache } from '../../../broker/log/tail-cache.js';
 
-test('serves sub-ranges, evicts least recently used past its byte bound, drops by segment', () => {
+const bytes = (n: number, fill = 0) => new Uint8Array(n).fill(fill);
+
+test('keeps chunks as batch lists, evicts least recently used past its byte bound, drops by segment', () => {
   const cache = new TailCache(100);
-  cache.add('a', 0, new Uint8Array(60).map((_, i) => i));
-  expect(Array.from(cache.get('a', 10, 13)!)).toEqual([10, 11, 12]);
-  expect(cache.get('a', 50, 70)).toBeUndefined();
-  cache.add('b', 16, new Uint8Array(30));
+  const a = [bytes(20, 1), bytes(40, 2)];
+  cache.add('a', 16, a);
+  expect(cache.get('a', 16)).toBe(a);
+  expect(cache.get('a', 17)).toBeUndefined();
+  cache.add('b', 16, [bytes(30)]);
   expect(cache.size).toBe(90);
-  cache.get('a', 0, 1); // 'a' is now more recent than 'b'
-  cache.add('c', 0, new Uint8Array(30));
-  expect(cache.get('b', 16, 20)).toBeUndefined();
-  expect(cache.get('a', 0, 60)).toBeDefined();
+  cache.get('a', 16); // 'a' is now more recent than 'b'
+  cache.add('c', 0, [bytes(30)]);
+  expect(cache.get('b', 16)).toBeUndefined();
+  expect(cache.get('a', 16)).toBe(a);
   expect(cache.size).toBe(90);
-  cache.drop('a');
-  expect(cache.get('a', 0, 1)).toBeUndefined();
-  expect(cache.size).toBe(30);
-  cache.add('huge', 0, new Uint8Array(101)); // larger than the bound: not kept
-  expect(cache.size).toBe(30);
+  cache.add('c', 100, [bytes(5)]);
+  cache.drop('c');
+  expect(cache.get('c', 0)).toBeUndefined();
+  expect(cache.get('c', 100)).toBeUndefined();
+  expect(cache.size).toBe(60);
+  cache.add('huge', 0, [bytes(101)]); // larger than the bound: not kept
+  expect(cache.size).toBe(60);
 });
