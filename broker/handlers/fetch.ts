@@ -21,7 +21,8 @@ import { errorCodeOf } from './errors.js';
 const NO_PREFERRED_REPLICA = -1;
 const EMPTY = new Uint8Array(0);
 
-function errorPartition(partitionIndex: number, errorCode: number, hw = -1n, logStart = -1n): FetchResponsePartition {
+/** A partition answer without records: an error, or nothing new yet. */
+function emptyPartition(partitionIndex: number, errorCode: number, hw = -1n, logStart = -1n): FetchResponsePartition {
   return {
     partitionIndex,
     errorCode,
@@ -63,12 +64,18 @@ async function readOnce(ctx: HandlerContext, req: FetchRequest): Promise<ReadOut
     const topic = ctx.log.getTopic(t.topic);
     for (const p of t.partitions) {
       if (topic === undefined || p.partition < 0 || p.partition >= topic.partitions) {
-        partitions.push(errorPartition(p.partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+        partitions.push(emptyPartition(p.partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
         hasError = true;
         continue;
       }
       const limit = Math.min(Math.max(0, p.partitionMaxBytes), budget);
       try {
+        const hw = ctx.log.highWatermark(t.topic, p.partition);
+        // Nothing to read (caught up, or the byte budget is spent): answer from memory, no read.
+        if (p.fetchOffset === hw || (budget === 0 && bytes > 0 && p.fetchOffset < hw)) {
+          partitions.push(emptyPartition(p.partition, ErrorCode.NONE, hw, ctx.log.logStartOffset(t.topic, p.partition)));
+          continue;
+        }
         const read = await ctx.log.read(t.topic, p.partition, p.fetchOffset, Math.max(1, limit));
         const chosen: Uint8Array[] = [];
         let size = 0;
@@ -93,9 +100,9 @@ async function readOnce(ctx: HandlerContext, req: FetchRequest): Promise<ReadOut
       } catch (err) {
         hasError = true;
         if (err instanceof OffsetOutOfRangeError) {
-          partitions.push(errorPartition(p.partition, ErrorCode.OFFSET_OUT_OF_RANGE, err.highWatermark, err.logStartOffset));
+          partitions.push(emptyPartition(p.partition, ErrorCode.OFFSET_OUT_OF_RANGE, err.highWatermark, err.logStartOffset));
         } else {
-          partitions.push(errorPartition(p.partition, errorCodeOf(err, ctx.logger)));
+          partitions.push(emptyPartition(p.partition, errorCodeOf(err, ctx.logger)));
         }
       }
     }
