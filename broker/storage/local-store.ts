@@ -39,8 +39,8 @@ async function fsyncDir(dir: string): Promise<void> {
 
 export class LocalStore implements ObjectStore {
   readonly rootDir: string;
-  /** Directories known to exist (and to be durable in their parent), to skip mkdir on the hot path. */
-  private readonly knownDirs = new Set<string>();
+  /** Directories made durable by this process (or being made so), to skip mkdir on the hot path. */
+  private readonly dirs = new Map<string, Promise<void>>();
 
   constructor(rootDir: string) {
     this.rootDir = path.resolve(rootDir);
@@ -51,20 +51,27 @@ export class LocalStore implements ObjectStore {
     return path.join(this.rootDir, ...key.split('/'));
   }
 
-  /** Creates the directory of a key and makes each new directory durable in its parent. */
-  private async ensureDir(dir: string): Promise<void> {
-    if (this.knownDirs.has(dir)) return;
-    const first = await mkdir(dir, { recursive: true });
-    if (first !== undefined) {
-      // fsync the parent of every directory we created, deepest first, so the new names survive a crash.
-      const created: string[] = [];
-      for (let d = dir; ; d = path.dirname(d)) {
-        created.push(d);
-        if (d === first || d === path.dirname(d)) break;
-      }
-      for (const d of created) await fsyncDir(path.dirname(d));
+  /**
+   * Creates the directory of a key and makes its name durable up to the root. Done once
+   * per directory per process, and whether or not this process created it: another
+   * writer (a second broker on the same bucket) may have created it without its fsyncs yet.
+   */
+  private ensureDir(dir: string): Promise<void> {
+    let ready = this.dirs.get(dir);
+    if (ready === undefined) {
+      ready = (async () => {
+        await mkdir(dir, { recursive: true });
+        // Each name lives in its parent: fsync the parents of dir, ..., rootDir (the root may be new too).
+        for (let d = dir; ; d = path.dirname(d)) {
+          await fsyncDir(path.dirname(d));
+          if (d === this.rootDir || d === path.dirname(d)) break;
+        }
+      })();
+      this.dirs.set(dir, ready);
+      // A failed attempt is not cached: the next write tries again.
+      ready.catch(() => this.dirs.delete(dir));
     }
-    this.knownDirs.add(dir);
+    return ready;
   }
 
   /** Writes and fsyncs `bytes` to a fresh temporary file beside `file`; returns its path. */
@@ -219,6 +226,6 @@ export class LocalStore implements ObjectStore {
   }
 
   async close(): Promise<void> {
-    this.knownDirs.clear();
+    this.dirs.clear();
   }
 }
