@@ -24,7 +24,7 @@ export class InlineRunner implements ModuleRunner {
     let instance = this.#instances.get(handle.key);
     if (instance === undefined) {
       try {
-        instance = ModuleInstance.create(handle.spec.compiled, handle.spec.params, handle.spec.limits);
+        instance = ModuleInstance.create(handle.compiled, handle.spec.params, handle.spec.limits);
       } catch (err) {
         const { code, message } = guestErrorOf(err);
         throw new SandboxError('instantiate', `module ${handle.label}: ${message}`, code, { cause: err });

@@ -32,6 +32,9 @@ export class ModuleHandle {
   readonly key: string;
   /** `name (id prefix)`: how errors name the module. */
   readonly label: string;
+  /** Compiled on the host by loadModule: what inline instances are made from. */
+  readonly compiled: WebAssembly.Module;
+  /** What a worker gets: the bytes, compiled in the worker (see ModuleSpec). */
   readonly spec: ModuleSpec;
   readonly deadlineMs: number | undefined;
 
@@ -44,7 +47,8 @@ export class ModuleHandle {
     const sortedParams = Object.keys(params).sort().map((k) => [k, params[k]]);
     this.key = `${module.id}|${JSON.stringify(sortedParams)}|${limits.memoryMaxBytes ?? ''}|${limits.outputMaxBytes ?? ''}`;
     this.label = module.name === undefined ? module.id.slice(0, 12) : `${module.name} (${module.id.slice(0, 12)})`;
-    this.spec = { compiled: module.compiled, params: { ...params }, limits: { ...limits } };
+    this.compiled = module.compiled;
+    this.spec = { moduleId: module.id, bytes: module.bytes, params: { ...params }, limits: { ...limits } };
     if (options.deadlineMs !== undefined && !(options.deadlineMs > 0)) throw new RangeError(`deadlineMs must be positive, got ${options.deadlineMs}`);
     this.deadlineMs = options.deadlineMs;
   }

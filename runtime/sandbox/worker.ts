@@ -13,6 +13,21 @@ import { guestErrorOf } from './guest-error.js';
 
 // Insertion order of a Map is our LRU order: a hit is deleted and set again.
 const instances = new Map<string, ModuleInstance>();
+/** Modules compiled in this worker, by module id (one compile per module, whatever its params). */
+const compiledModules = new Map<string, WebAssembly.Module>();
+
+function compiledFor(moduleId: string, bytes: Uint8Array): WebAssembly.Module {
+  let compiled = compiledModules.get(moduleId);
+  if (compiled === undefined) {
+    compiled = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
+    if (compiledModules.size >= SANDBOX_WORKER_INSTANCES_MAX) {
+      const oldest = compiledModules.keys().next().value;
+      if (oldest !== undefined) compiledModules.delete(oldest);
+    }
+    compiledModules.set(moduleId, compiled);
+  }
+  return compiled;
+}
 
 interface Movable {
   readonly [key: symbol]: unknown;
@@ -32,7 +47,7 @@ export default function runBatch(task: RunTask | PingTask): Movable | RunReply |
       return move({ status: 'miss', input: task.input, state: task.state }, transfer);
     }
     try {
-      instance = ModuleInstance.create(task.spec.compiled, task.spec.params, task.spec.limits);
+      instance = ModuleInstance.create(compiledFor(task.spec.moduleId, task.spec.bytes), task.spec.params, task.spec.limits);
     } catch (err) {
       const { code, message } = guestErrorOf(err);
       return { status: 'error', kind: 'instantiate', code, message };
