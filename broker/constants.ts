@@ -89,6 +89,8 @@ export const LOG_COMPACT_MIN_CHUNKS_COUNT = 8;
 export const LOG_COMPACT_SMALL_CHUNK_BYTES = 1024 * 1024;
 /** Size of one compacted per-partition object: few GETs for a cold read, bounded memory while merging. */
 export const LOG_COMPACT_TARGET_BYTES = 16 * 1024 * 1024;
+/** Manifest entries fetched in parallel during recovery: S3 GETs take tens of ms each. */
+export const LOG_RECOVERY_FETCH_CONCURRENCY_COUNT = 16;
 /** How often an idle broker looks for a newer broker's manifest entry, so it learns it is fenced without writing. */
 export const LOG_FENCE_CHECK_INTERVAL_MS = 1000;
 /** (producer, partition) states kept for idempotence; the oldest is forgotten first (its producer then gets a sequence error). */

@@ -22,6 +22,7 @@ import {
   LOG_MAINTENANCE_INTERVAL_MS,
   LOG_PENDING_APPENDS_MAX_COUNT,
   LOG_PRODUCER_DEDUP_BATCHES_COUNT,
+  LOG_RECOVERY_FETCH_CONCURRENCY_COUNT,
   LOG_SEGMENT_MAX_BYTES,
   LOG_STORE_RETRY_BASE_MS,
   LOG_STORE_RETRY_MAX_COUNT,
@@ -270,13 +271,21 @@ export class Log {
 
   /** Applies every manifest entry after `after` (a key) in order. */
   private async replayEntries(after?: string): Promise<void> {
-    const entries = await withRetry(() => this.store.list(MANIFEST_PREFIX, after));
-    for (const { key } of entries) {
-      const seq = parseSeqKey(key, MANIFEST_PREFIX);
-      if (seq === null || seq <= this.state.seq) continue;
-      if (seq !== this.state.seq + 1) throw new Error(`manifest gap: entry ${seq} follows ${this.state.seq}`);
-      const entry = decodeEntry(key, await withRetry(() => this.store.get(key)));
-      this.applyEntry(entry);
+    const keys = (await withRetry(() => this.store.list(MANIFEST_PREFIX, after))).map((o) => o.key).filter((k) => {
+      const seq = parseSeqKey(k, MANIFEST_PREFIX);
+      return seq !== null && seq > this.state.seq;
+    });
+    // Fetch a window of entries at a time (S3 GETs are slow one by one), apply them in order.
+    for (let i = 0; i < keys.length; i += LOG_RECOVERY_FETCH_CONCURRENCY_COUNT) {
+      const window = keys.slice(i, i + LOG_RECOVERY_FETCH_CONCURRENCY_COUNT);
+      const bodies = await Promise.all(window.map((k) => withRetry(() => this.store.get(k))));
+      window.forEach((key, j) => {
+        const seq = parseSeqKey(key, MANIFEST_PREFIX)!;
+        if (seq !== this.state.seq + 1) throw new Error(`manifest gap: entry ${seq} follows ${this.state.seq}`);
+        const entry = decodeEntry(key, bodies[j]!);
+        if (entry.seq !== seq) throw new Error(`manifest entry ${key} holds seq ${entry.seq}`);
+        this.applyEntry(entry);
+      });
     }
   }
 
