@@ -98,6 +98,7 @@ export function sluice_init(ptr: usize, len: i32): i32 {
   const params = Params.decode(ptr, len);
   if (params === null) { setError("malformed params"); return ERR_BAD_PARAMS; }
   initFn(params);
+  collectGarbage();
   return errorLen > 0 ? ERR_BAD_PARAMS : 0;
 }
 
@@ -153,7 +154,16 @@ export function sluice_process(inPtr: usize, inLen: i32, statePtr: usize, stateL
     }
     if (errorLen > 0) return ERR_GUEST;
   }
-  return outputFinish();
+  const produced = outputFinish();
+  collectGarbage();
+  return produced;
+}
+
+// Modules are built with asc's "minimal" runtime: no shadow stack (which would cost a
+// memory.fill per call on the record path), and a collector we run between batches, when
+// nothing but globals can hold a managed reference.
+@inline function collectGarbage(): void {
+  if (isDefined(__collect)) __collect();
 }
 
 export function sluice_output_ptr(): usize { return outputPtr(); }

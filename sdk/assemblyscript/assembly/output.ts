@@ -62,8 +62,7 @@ export function outputRecord(r: Record, offset: i64): void {
     const h = <usize>r.headersLen;
     ensure(h);
     putI32(r.headerCount);
-    memory.copy(buf + len, r.headersPtr, h);
-    len += h;
+    if (h > 0) { memory.copy(buf + len, r.headersPtr, h); len += h; }
   } else {
     putI32(owned.length);
     for (let i = 0; i < owned.length; i++) {
