@@ -131,9 +131,10 @@ export async function startBroker(config: BrokerConfig, options: StartBrokerOpti
       // close() stops reading at once; flushing meanwhile lets produces already read complete
       // instead of waiting out the flush interval, so the drain finishes promptly.
       const drained = server.close();
+      // Joins and syncs waiting on a rebalance are answered now (NOT_COORDINATOR), not after it.
+      groups.close();
       if (!log.fenced) await log.flush().catch((err: unknown) => logger.warn({ err }, 'flush at shutdown failed'));
       await drained;
-      groups.close();
       await log.close();
       await metricsServer?.close();
       await store.close?.();

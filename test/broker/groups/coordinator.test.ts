@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Consumer } from 'kafkajs';
+import { ApiKey } from '../../../broker/protocol/api-keys.js';
+import { ErrorCode } from '../../../broker/protocol/error-codes.js';
 import { kafkaClient, Partitioners } from '../../helpers/kafkajs.js';
 import { startTestBroker, type TestBroker } from '../handlers/test-broker.js';
 
@@ -85,5 +87,34 @@ describe('consumer groups with kafkajs', () => {
     const after = await admin2.fetchOffsets({ groupId: GROUP, topics: [TOPIC] });
     expect(committed(after)).toEqual(committed(before));
     await admin2.disconnect();
+  });
+});
+
+describe('shutdown', () => {
+  it('answers a join waiting on a rebalance at once instead of holding shutdown for the rebalance timeout', async () => {
+    const b = await startTestBroker();
+    const join = (c: Awaited<ReturnType<typeof b.client>>, memberId: string) =>
+      c.request(ApiKey.JoinGroup, 3, {
+        groupId: 'slow',
+        sessionTimeoutMs: 30_000,
+        rebalanceTimeoutMs: 60_000,
+        memberId,
+        groupInstanceId: null,
+        protocolType: 'consumer',
+        protocols: [{ name: 'range', metadata: new Uint8Array(0) }],
+      });
+    const a = await b.client();
+    const first = await join(a, '');
+    expect(first.errorCode).toBe(ErrorCode.NONE);
+    const sync = await a.request(ApiKey.SyncGroup, 2, { groupId: 'slow', generationId: first.generationId, memberId: first.memberId, groupInstanceId: null, assignments: [] });
+    expect(sync.errorCode).toBe(ErrorCode.NONE);
+    // A second member: its join waits until the first rejoins, up to 60 s.
+    const waiting = join(await b.client(), '');
+    await new Promise((r) => setTimeout(r, 200));
+    const started = Date.now();
+    await b.broker.close();
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect((await waiting).errorCode).toBe(ErrorCode.NOT_COORDINATOR);
+    await b.stop();
   });
 });
