@@ -25,7 +25,7 @@ describe('kill -9 under load on the local-directory store (issue 3, acceptance 3
       seed,
       topic: 'kill-nine',
       partitions: 4,
-      runMs: { min: 300, max: 1_500 },
+      runMs: { min: 200, max: 1_000 },
     });
     console.log(`kill -9: ${report.cycles} cycles, ${report.acknowledged} acknowledged records, ${report.failedSends} failed sends, ${report.elapsedMs} ms`);
     expect(report.cycles).toBe(CYCLES);
