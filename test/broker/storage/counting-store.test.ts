@@ -9,7 +9,7 @@ import { LocalStore } from '../../../broker/storage/local-store.js';
 import { describeStoreContract } from './store-contract.js';
 
 /** The wrapper passes list through: a short paging run is enough, LocalStore's own suite does the long one. */
-const WRAPPER = { pagingKeys: 300, propertyRuns: 50 };
+const WRAPPER = { pagingKeys: 120, propertyRuns: 50 };
 
 const tempDirs: string[] = [];
 async function tempDir(): Promise<string> {

@@ -20,7 +20,7 @@ afterAll(async () => {
 // With faults switched off the wrapper must be invisible.
 describeStoreContract('FaultInjectingStore (faults off)', async () =>
   new FaultInjectingStore(new LocalStore(await tempDir()), { seed: 1, failProbability: 0.5, lostReplyProbability: 0.5, enabled: false }),
-  { pagingKeys: 300, propertyRuns: 50 },
+  { pagingKeys: 120, propertyRuns: 50 },
 );
 
 /** Runs a fixed workload and returns what happened to each call. */
