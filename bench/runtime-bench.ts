@@ -156,10 +156,10 @@ export async function runRuntimeBench(options: { timeMs?: number; write?: boolea
 
   const bench = new Bench({ time: timeMs, iterations: 10, warmupTime: 100, warmupIterations: 5, timestampProvider: 'hrtimeNow', throws: true });
   const meta = new Map<string, { kind: RuntimeBenchRow['kind']; runner: RuntimeBenchRow['runner']; batch: number }>();
-  const add = (kind: RuntimeBenchRow['kind'], runner: RuntimeBenchRow['runner'], batch: number, fn: () => unknown) => {
+  const add = (kind: RuntimeBenchRow['kind'], runner: RuntimeBenchRow['runner'], batch: number, fn: () => unknown, beforeEach?: () => void) => {
     const name = `${kind} ${runner} ${batch}`;
     meta.set(name, { kind, runner, batch });
-    bench.add(name, fn as () => void);
+    bench.add(name, fn as () => void, beforeEach === undefined ? undefined : { beforeEach });
   };
 
   let sink = 0;
@@ -175,9 +175,16 @@ export async function runRuntimeBench(options: { timeMs?: number; write?: boolea
       const h = handles[kind];
       add(kind, 'js', batch, () => { sink += js(records).length; });
       add(kind, 'inline', batch, () => { sink += inline.runSync(h.inline, encoded).output.length; });
-      // The pool takes the input buffer (transfer): each call gets its own copy, as a pipeline's
-      // freshly encoded batch would be.
-      add(kind, 'sandbox', batch, async () => { sink += (await pool.run(h.sandbox, encoded.slice())).output.length; });
+      // The pool takes the input buffer (transfer): each call gets its own copy, made outside the
+      // timed call, as a pipeline hands over the batch it has just encoded.
+      let fresh = encoded.slice();
+      add(
+        kind,
+        'sandbox',
+        batch,
+        async () => { sink += (await pool.run(h.sandbox, fresh)).output.length; },
+        () => { fresh = encoded.slice(); },
+      );
     }
     const ext = extismBatch(records);
     const extOut = (await plugin.call('filter_batch', ext.slice()))?.bytes();
@@ -199,12 +206,17 @@ export async function runRuntimeBench(options: { timeMs?: number; write?: boolea
     });
   }
 
-  // Cost of the ABI encode + decode the pipeline does around a WASM call (not in the rows above).
+  // Cost of the ABI encode + decode the pipeline does around a WASM call (not in the rows above):
+  // warmed up, then the median of 30 rounds over 1024 records.
   const abiRecords = makeRecords(1024);
-  const abiEncoded = encodeBatch(abiRecords);
-  const abiStart = process.hrtime.bigint();
-  for (let i = 0; i < 50; i++) sink += decodeBatch(encodeBatch(abiRecords)).length + abiEncoded.length;
-  const encodeDecodeNsPerRecord = Number(process.hrtime.bigint() - abiStart) / 50 / 1024;
+  const abiRounds: number[] = [];
+  for (let i = 0; i < 60; i++) {
+    const t0 = process.hrtime.bigint();
+    sink += decodeBatch(encodeBatch(abiRecords)).length;
+    if (i >= 30) abiRounds.push(Number(process.hrtime.bigint() - t0) / 1024);
+  }
+  abiRounds.sort((a, b) => a - b);
+  const encodeDecodeNsPerRecord = quantile(abiRounds, 0.5);
 
   log(`runtime bench: ${meta.size} cases, ~${timeMs} ms each`);
   await bench.run();
@@ -228,7 +240,7 @@ export async function runRuntimeBench(options: { timeMs?: number; write?: boolea
   for (let i = 0; i < 2000; i++) await pool.run(handles.filter.sandbox, one.slice());
   const trips: number[] = [];
   for (let i = 0; i < SANDBOX_ROUND_TRIPS; i++) {
-    const input = one.slice();
+    const input = one.slice(); // outside the timed region, like the rows above
     const t0 = process.hrtime.bigint();
     sink += (await pool.run(handles.filter.sandbox, input)).output.length;
     trips.push(Number(process.hrtime.bigint() - t0) / 1e3);
