@@ -91,3 +91,18 @@ export async function kafkajsFrames(topic: string, otherTopic: string): Promise<
   }
   return out;
 }
+
+/** One request frame as kafkajs encodes it (`api` is the kafkajs folder name, e.g. `produce`, `fetch`). */
+export async function kafkajsRequestFrame(api: string, version: number, args: Record<string, unknown>, correlationId: number): Promise<Buffer> {
+  const request = builder(api, version)(args);
+  const encoded = await encodeFrame({ correlationId, clientId: 'e2e-raw', request });
+  return Buffer.from(encoded.buffer);
+}
+
+type ResponseDecoder = { decode: (payload: Buffer) => Promise<unknown> };
+
+/** Decodes a response frame (without its length prefix) with kafkajs's decoder; returns correlation id and body. */
+export async function decodeKafkajsResponse<T>(api: string, version: number, frame: Buffer): Promise<{ correlationId: number; body: T }> {
+  const decoder = require(`kafkajs/src/protocol/requests/${api}/v${version}/response`) as ResponseDecoder;
+  return { correlationId: frame.readInt32BE(0), body: (await decoder.decode(frame.subarray(4))) as T };
+}
