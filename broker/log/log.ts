@@ -519,7 +519,11 @@ export class Log {
   async commitOffsets(groupId: string, offsets: CommittedOffset[]): Promise<void> {
     if (offsets.length === 0) return;
     this.checkWritable();
-    await this.enqueueOps(offsets.map((o) => ({ op: 'commit' as const, group: groupId, topic: o.topic, partition: o.partition, offset: o.offset, metadata: o.metadata })));
+    const ops: Op[] = offsets.map((o) => ({ op: 'commit' as const, group: groupId, topic: o.topic, partition: o.partition, offset: o.offset, metadata: o.metadata }));
+    // Keep every manifest entry within its bound, however many partitions one commit names.
+    const parts: Promise<void>[] = [];
+    for (let i = 0; i < ops.length; i += LOG_FLUSH_MAX_OPS_COUNT) parts.push(this.enqueueOps(ops.slice(i, i + LOG_FLUSH_MAX_OPS_COUNT)));
+    await Promise.all(parts);
   }
 
   fetchOffsets(groupId: string, partitions?: { topic: string; partition: number }[]): CommittedOffset[] {
@@ -621,7 +625,18 @@ export class Log {
     return out;
   }
 
+  /** Flushes one batch; whatever goes wrong, every waiter of the batch is settled. */
   private async flushOne(batch: Buffer): Promise<void> {
+    try {
+      await this.writeBatch(batch);
+    } catch (err) {
+      // Not a store failure (those are handled inside): a bug or a bound we did not foresee.
+      this.log.error({ err }, 'flush failed unexpectedly; appends rejected');
+      this.failAll(batch, new StorageError('flush failed', { cause: err }));
+    }
+  }
+
+  private async writeBatch(batch: Buffer): Promise<void> {
     const seq = this.state.seq + 1;
     const ops: Op[] = [];
     let segment: { key: string; bytes: Uint8Array } | undefined;

@@ -7,8 +7,8 @@
  * Reproduce a failure with SLUICE_FAULT_SEED=<seed printed> (the fault decisions follow the
  * seed call by call; the interleaving of concurrent producers with disk I/O may still vary).
  */
-import { afterEach, expect, test } from 'vitest';
-import { Log, LogError } from '../../../broker/log/index.js';
+import { afterEach, describe, expect, test } from 'vitest';
+import { Log, LogError, StorageError } from '../../../broker/log/index.js';
 import { FaultInjectingStore } from '../../../broker/storage/fault-store.js';
 import type { ObjectStore } from '../../../broker/storage/object-store.js';
 import { SeededRandom } from '../../helpers/seeded-random.js';
@@ -202,4 +202,71 @@ test('crashes mid-flush at random points: acknowledged data survives each restar
     console.error(`log crash test failed; reproduce with SLUICE_FAULT_SEED=${seed}`);
     throw err;
   }
+});
+
+describe('each failure path, one at a time', () => {
+  async function setupFaulty() {
+    const t = tempStore('log-paths');
+    cleanups.push(t.cleanup);
+    const setupLog = await Log.open({ store: t.store, maintenanceIntervalMs: 0 });
+    await setupLog.createTopic('t', 1);
+    await setupLog.close();
+    const faulty = new FaultInjectingStore(t.store, { seed: 1 });
+    const log = await Log.open({ store: faulty, maintenanceIntervalMs: 0 });
+    cleanups.push(() => log.close());
+    return { inner: t.store, faulty, log };
+  }
+
+  test('a lost reply on the manifest entry is read back and counts as written', async () => {
+    const { inner, faulty, log } = await setupFaulty();
+    faulty.failKeys('manifest/', { kind: 'lost-reply', count: 1, ops: ['putIfAbsent'] });
+    expect((await log.append('t', 0, batchOf(['a']))).baseOffset).toBe(0n);
+    expect((await log.append('t', 0, batchOf(['b']))).baseOffset).toBe(1n);
+    await log.close();
+    const check = await Log.open({ store: inner, maintenanceIntervalMs: 0 });
+    expect(recordsOf((await check.read('t', 0, 0n, 1 << 20)).records).map((r) => r.value)).toEqual(['a', 'b']);
+    await check.close();
+  });
+
+  test('a segment PUT that keeps failing rejects the append and frees its offset', async () => {
+    const { faulty, log } = await setupFaulty();
+    faulty.failKeys('segments/', { count: 100, ops: ['put'] });
+    const err = await log.append('t', 0, batchOf(['lost'])).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StorageError);
+    faulty.clearKeyFaults();
+    expect((await log.append('t', 0, batchOf(['kept']))).baseOffset).toBe(0n);
+    expect(recordsOf((await log.read('t', 0, 0n, 1 << 20)).records).map((r) => r.value)).toEqual(['kept']);
+  });
+
+  test('an entry in doubt that did land becomes visible once read back; its offsets are never reused', async () => {
+    const { faulty, log } = await setupFaulty();
+    faulty.failKeys('manifest/', { kind: 'lost-reply', count: 1, ops: ['putIfAbsent'] });
+    faulty.failKeys('manifest/', { count: 27, ops: ['get'] });
+    await expect(log.append('t', 0, batchOf(['maybe']))).rejects.toBeInstanceOf(StorageError);
+    await expect(log.append('t', 0, batchOf(['refused']))).rejects.toBeInstanceOf(StorageError);
+    expect(log.highWatermark('t', 0)).toBe(0n);
+    const t0 = Date.now();
+    while (log.highWatermark('t', 0) === 0n && Date.now() - t0 < 5000) {
+      await log.append('t', 0, batchOf(['probe'])).catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(recordsOf((await log.read('t', 0, 0n, 1 << 20)).records)[0]).toEqual({ offset: 0n, value: 'maybe' });
+    const next = await log.append('t', 0, batchOf(['after']));
+    expect(next.baseOffset).toBeGreaterThanOrEqual(1n);
+  });
+
+  test('an entry in doubt that did not land is forgotten: the offset is free again', async () => {
+    const { faulty, log } = await setupFaulty();
+    faulty.failKeys('manifest/', { count: 5, ops: ['putIfAbsent'] });
+    faulty.failKeys('manifest/', { count: 27, ops: ['get'] });
+    await expect(log.append('t', 0, batchOf(['never']))).rejects.toBeInstanceOf(StorageError);
+    let result: bigint | undefined;
+    const t0 = Date.now();
+    while (result === undefined && Date.now() - t0 < 5000) {
+      result = await log.append('t', 0, batchOf(['later'])).then((r) => r.baseOffset, () => undefined);
+      if (result === undefined) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(result).toBe(0n);
+    expect(recordsOf((await log.read('t', 0, 0n, 1 << 20)).records).map((r) => r.value)).toEqual(['later']);
+  });
 });
