@@ -162,7 +162,11 @@ export class ModuleInstance {
       }
       throw this.classifyTrap(ex, err, 'trap');
     }
-    if (rc < 0) throw new ModuleError(rc, this.guestMessage(ex) || abiErrorName(rc), 'guest-error');
+    if (rc < 0) {
+      // A guest may stop at the output bound itself (ABI.md §6) rather than fill its memory.
+      const kind = rc === ABI_ERROR.OUTPUT_TOO_LARGE ? 'output-too-large' : 'guest-error';
+      throw new ModuleError(rc, this.guestMessage(ex) || abiErrorName(rc), kind);
+    }
 
     const memoryBytes = ex.memory.buffer.byteLength;
     if (this.limits.memoryMaxBytes !== undefined && memoryBytes > this.limits.memoryMaxBytes) {

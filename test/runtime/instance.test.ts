@@ -145,3 +145,11 @@ describe('ModuleInstance', () => {
     expect(decodeBatch(inst.processEncoded(encodeBatch(records), null).output)).toEqual(records);
   });
 });
+
+describe('ModuleInstance guest-reported output bound', () => {
+  it('reports a guest that returns OUTPUT_TOO_LARGE as output-too-large', async () => {
+    const inst = await instance({ process: '(global.set $err_len (i32.const 4)) (i32.const -101)' });
+    const err = caught(() => inst.process([rec(0, 'x')]));
+    expect([err.code, err.kind, err.message]).toEqual([-101, 'output-too-large', 'boom']);
+  });
+});

@@ -3,10 +3,10 @@
 // Authors never call them; they register one function with the register* calls.
 import { Record } from "./record";
 import { Params } from "./params";
-import { outputBegin, outputFinish, outputPtr, outputLen, outputRecord } from "./output";
+import { outputBegin, outputFinish, outputPtr, outputLen, outputRecord, outputOverflowed, OUTPUT_MAX_BYTES } from "./output";
 import {
   ABI_VERSION, KIND_NONE, KIND_FILTER, KIND_MAP, KIND_FILTER_MAP, KIND_ARRAY_MAP, KIND_AGGREGATE,
-  ERR_BAD_INPUT, ERR_BAD_PARAMS, ERR_NOT_REGISTERED, ERR_GUEST,
+  ERR_BAD_INPUT, ERR_BAD_PARAMS, ERR_NOT_REGISTERED, ERR_GUEST, ERR_OUTPUT_TOO_LARGE,
 } from "./kinds";
 
 export type FilterFn = (r: Record) => bool;
@@ -153,6 +153,11 @@ export function sluice_process(inPtr: usize, inLen: i32, statePtr: usize, stateL
       outputRecord(r, offset);
     }
     if (errorLen > 0) return ERR_GUEST;
+    if (outputOverflowed()) {
+      setError("output batch exceeds " + OUTPUT_MAX_BYTES.toString() + " bytes at record " + i.toString());
+      collectGarbage();
+      return ERR_OUTPUT_TOO_LARGE;
+    }
   }
   const produced = outputFinish();
   collectGarbage();

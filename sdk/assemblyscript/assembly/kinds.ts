@@ -12,5 +12,7 @@ export const ERR_BAD_INPUT: i32 = -2;
 export const ERR_BAD_PARAMS: i32 = -3;
 export const ERR_BAD_STATE: i32 = -4;
 export const ERR_NOT_REGISTERED: i32 = -5;
+// Also detected by the host; a guest may report it itself rather than fill its memory.
+export const ERR_OUTPUT_TOO_LARGE: i32 = -101;
 
 export const ABI_VERSION: i32 = 1;

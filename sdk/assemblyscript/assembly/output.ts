@@ -2,23 +2,35 @@
 // doubling and is reused across batches, so a steady stream of batches allocates nothing here.
 import { Record, Header } from "./record";
 
+/** The host's default output bound (ABI.md §4): stop writing there rather than fill memory. */
+export const OUTPUT_MAX_BYTES: usize = 16 << 20;
+
 let buf: usize = 0;
 let cap: usize = 0;
 let len: usize = 0;
 let count: i32 = 0;
+let overflow = false;
 
-function ensure(extra: usize): void {
+/** True once a record did not fit under OUTPUT_MAX_BYTES; the batch then fails with OUTPUT_TOO_LARGE. */
+export function outputOverflowed(): bool { return overflow; }
+
+/** Makes room for `extra` more bytes; false (and nothing written) past OUTPUT_MAX_BYTES. */
+function ensure(extra: usize): bool {
   const need = len + extra;
-  if (need <= cap) return;
+  if (need <= cap) return true;
+  if (need > OUTPUT_MAX_BYTES) { overflow = true; return false; }
   let next = cap == 0 ? <usize>65536 : cap;
   while (next < need) next <<= 1;
+  if (next > OUTPUT_MAX_BYTES) next = OUTPUT_MAX_BYTES;
   buf = buf == 0 ? heap.alloc(next) : heap.realloc(buf, next);
   cap = next;
+  return true;
 }
 
 export function outputBegin(): void {
   len = 0;
   count = 0;
+  overflow = false;
   ensure(4);
   len = 4; // the record count, written by outputFinish
 }
@@ -41,7 +53,6 @@ function putSpan(ptr: usize, n: i32): void {
 
 function putString(s: string): void {
   const n = String.UTF8.byteLength(s);
-  ensure(4 + <usize>n);
   putI32(n);
   String.UTF8.encodeUnsafe(changetype<usize>(s), s.length, buf + len);
   len += <usize>n;
@@ -49,18 +60,26 @@ function putString(s: string): void {
 
 /** Appends `r` with the given source offset. */
 export function outputRecord(r: Record, offset: i64): void {
+  if (overflow) return;
   const k = r.keyLen > 0 ? <usize>r.keyLen : 0;
   const v = r.valueLen > 0 ? <usize>r.valueLen : 0;
-  ensure(8 + 8 + 4 + k + 4 + v + 4);
+  const owned = r.ownedHeaders;
+  let h: usize = <usize>r.headersLen;
+  if (owned !== null) {
+    h = 0;
+    for (let i = 0; i < owned.length; i++) {
+      const hv = owned[i].value;
+      h += 8 + <usize>String.UTF8.byteLength(owned[i].key) + (hv === null ? 0 : <usize>hv.length);
+    }
+  }
+  // One check for the whole record, so a record is written entirely or not at all.
+  if (!ensure(8 + 8 + 4 + k + 4 + v + 4 + h)) return;
   store<i64>(buf + len, offset);
   store<i64>(buf + len, r.timestamp, 8);
   len += 16;
   putSpan(r.keyPtr, r.keyLen);
   putSpan(r.valuePtr, r.valueLen);
-  const owned = r.ownedHeaders;
   if (owned === null) {
-    const h = <usize>r.headersLen;
-    ensure(h);
     putI32(r.headerCount);
     if (h > 0) { memory.copy(buf + len, r.headersPtr, h); len += h; }
   } else {
@@ -69,8 +88,8 @@ export function outputRecord(r: Record, offset: i64): void {
       const hd: Header = owned[i];
       putString(hd.key);
       const hv = hd.value;
-      if (hv === null) { ensure(4); putI32(-1); }
-      else { ensure(4 + <usize>hv.length); putSpan(hv.dataStart, hv.length); }
+      if (hv === null) putI32(-1);
+      else putSpan(hv.dataStart, hv.length);
     }
   }
   count++;
