@@ -2,7 +2,9 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import type { RunningBroker } from '../../broker/broker.js';
 import { CliError } from '../cli-error.js';
-import { registerClientCommands } from './client-commands.js';
+import { registerConsumeCommand } from './consume.js';
+import { registerProduceCommand } from './produce.js';
+import { registerTopicCommands } from './topic.js';
 
 interface BrokerStartFlags {
   host?: string;
@@ -98,5 +100,7 @@ export function registerBrokerCommands(program: Command): void {
     .action(async (flags: BrokerStartFlags) => {
       await brokerStart(flags);
     });
-  registerClientCommands(program);
+  registerTopicCommands(program);
+  registerProduceCommand(program);
+  registerConsumeCommand(program);
 }
