@@ -60,6 +60,7 @@ export async function confluentProduce(
   records: readonly ProduceInput[],
   compression: 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd' = 'none',
   timeoutMs = 120_000,
+  idempotent = false,
 ): Promise<Array<{ partition: number; offset: bigint }>> {
   requirePythonModules('confluent_kafka');
   const input = records
@@ -73,7 +74,7 @@ export async function confluentProduce(
       }),
     )
     .join('\n');
-  const { stdout } = await runChecked(PYTHON, [path.join(SCRIPTS, 'confluent-produce.py'), address, topic, compression], {
+  const { stdout } = await runChecked(PYTHON, [path.join(SCRIPTS, 'confluent-produce.py'), address, topic, compression, ...(idempotent ? ['idempotent'] : [])], {
     input,
     timeoutMs,
   });

@@ -2,7 +2,7 @@
 delivery failed. Each input line: {"p": partition, "t": timestamp_ms, "k": b64|null, "v": b64|null,
 "h": [[name, b64], ...]}. Prints one line per record in input order: "<partition> <offset>".
 
-usage: confluent-produce.py <bootstrap> <topic> <compression>
+usage: confluent-produce.py <bootstrap> <topic> <compression> [idempotent]
 """
 import base64
 import json
@@ -17,13 +17,15 @@ def unb64(data):
 
 def main():
     bootstrap, topic, compression = sys.argv[1], sys.argv[2], sys.argv[3]
+    idempotent = len(sys.argv) > 4 and sys.argv[4] == "idempotent"
     producer = Producer({
+        "enable.idempotence": idempotent,
         "bootstrap.servers": bootstrap,
         "compression.type": compression,
         "acks": "all",
         "linger.ms": 10,
-        # One request in flight keeps per-partition order even if a request is retried.
-        "max.in.flight.requests.per.connection": 1,
+        # One request in flight keeps per-partition order even if a request is retried (idempotence allows 5).
+        "max.in.flight.requests.per.connection": 5 if idempotent else 1,
         "message.timeout.ms": 60000,
     })
     records = [json.loads(line) for line in sys.stdin if line.strip()]
