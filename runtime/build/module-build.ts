@@ -4,8 +4,9 @@
  * sdk/assemblyscript, so module sources need no relative paths into this repo.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, statSync, symlinkSync, existsSync, readlinkSync, renameSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, existsSync, readlinkSync, renameSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readModuleManifest, moduleOutputPath, type ModuleManifest } from './module-manifest.js';
@@ -150,7 +151,7 @@ export async function buildModule(dir: string, opts: { out?: string; force?: boo
     const first = text.split('\n').find((l) => /ERROR|error/.test(l))?.trim() ?? error.message;
     const where = text.split('\n').find((l) => /└─ in /.test(l))?.replace(/.*└─ in /, '').trim();
     rmSync(tmpOut, { force: true });
-    if (/AS111: Element '~lib\/@sluice\/sdk\/assembly\/abi\/sluiceAbort' not found/.test(text)) {
+    if (!readFileSync(manifest.entry, 'utf8').includes('@sluice/sdk')) {
       throw new ModuleBuildError(abs, `${manifest.name}: the module does not import "@sluice/sdk" (and export * from "@sluice/sdk/exports")`);
     }
     throw new ModuleBuildError(abs, `${manifest.name}: ${first}${where ? ` (${where})` : ''}`);
@@ -174,25 +175,52 @@ export function exampleModuleDirs(root = repoRoot()): string[] {
 }
 
 /**
- * Builds every directory, skipping up-to-date outputs. Failures do not stop the others; the
- * result lists them, one line each.
+ * Builds every directory, skipping up-to-date outputs, on up to `concurrency` threads (asc
+ * compiles one module at a time per thread). Failures do not stop the others; the result
+ * lists them, one line each. Results come back in the order of `dirs`.
  */
 export async function buildModules(
   dirs: readonly string[],
-  opts: { force?: boolean; onResult?: (r: BuildResult | ModuleBuildError) => void } = {},
+  opts: { force?: boolean; concurrency?: number; onResult?: (r: BuildResult | ModuleBuildError) => void } = {},
 ): Promise<{ results: BuildResult[]; failures: ModuleBuildError[] }> {
+  const force = opts.force ?? false;
+  const byDir = new Map<string, BuildResult | ModuleBuildError>();
+  const report = (dir: string, r: BuildResult | ModuleBuildError): void => {
+    byDir.set(dir, r);
+    opts.onResult?.(r);
+  };
+  const workerFile = fileURLToPath(new URL('./build-worker.js', import.meta.url));
+  // Workers only from compiled code (dist): under a TypeScript loader the .js file is absent.
+  const threads = existsSync(workerFile) ? Math.max(1, Math.min(opts.concurrency ?? availableParallelism(), dirs.length)) : 1;
+  const shares: string[][] = Array.from({ length: threads }, () => []);
+  dirs.forEach((d, i) => shares[i % threads]!.push(d));
+  const inThread = async (share: string[]): Promise<void> => {
+    for (const dir of share) {
+      try {
+        report(dir, await buildModule(dir, { force }));
+      } catch (err) {
+        report(dir, err instanceof ModuleBuildError ? err : new ModuleBuildError(dir, (err as Error).message));
+      }
+    }
+  };
+  const inWorker = (share: string[]): Promise<void> =>
+    new Promise((resolvePromise, reject) => {
+      const worker = new Worker(workerFile, { workerData: { dirs: share, force } });
+      worker.on('message', (m: { ok: true; result: BuildResult } | { ok: false; dir: string; message: string }) => {
+        if (m.ok) report(m.result.dir, m.result);
+        else report(m.dir, new ModuleBuildError(m.dir, m.message));
+      });
+      worker.on('error', reject);
+      worker.on('exit', () => resolvePromise());
+    });
+  await Promise.all(shares.map((share, i) => (i === 0 ? inThread(share) : inWorker(share))));
   const results: BuildResult[] = [];
   const failures: ModuleBuildError[] = [];
   for (const dir of dirs) {
-    try {
-      const r = await buildModule(dir, { force: opts.force ?? false });
-      results.push(r);
-      opts.onResult?.(r);
-    } catch (err) {
-      const e = err instanceof ModuleBuildError ? err : new ModuleBuildError(dir, (err as Error).message);
-      failures.push(e);
-      opts.onResult?.(e);
-    }
+    const r = byDir.get(resolve(dir)) ?? byDir.get(dir);
+    if (r === undefined) failures.push(new ModuleBuildError(dir, `${dir}: the build thread exited without a result`));
+    else if (r instanceof ModuleBuildError) failures.push(r);
+    else results.push(r);
   }
   return { results, failures };
 }

@@ -125,4 +125,15 @@ describe('sluice module build', () => {
     const again = await sluice(['--output', 'json', 'module', 'build', path.join(REPO_ROOT, 'modules', 'json-filter'), '--out', out]);
     expect(JSON.parse(again.stdout.toString())).toMatchObject({ name: 'json-filter', built: false, out });
   }, 120_000);
+
+  it('build-examples builds (or finds up to date) every example and fixture module', async () => {
+    const r = await sluice(['--output', 'json', 'module', 'build-examples']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const { results, failures } = JSON.parse(r.stdout.toString()) as { results: { name: string; out: string }[]; failures: unknown[] };
+    expect(failures).toEqual([]);
+    const names = results.map((x) => x.name);
+    expect(names).toEqual(expect.arrayContaining(['json-filter', 'json-map', 'json-filter-map', 'json-split', 'count-sum']));
+    for (const x of results) expect(existsSync(x.out)).toBe(true);
+  }, 240_000);
 });
