@@ -45,27 +45,30 @@ describe('SandboxPool with misbehaving modules', () => {
   }
 
   it('stops an endless loop at its deadline, replaces its worker, and keeps serving other modules during and after', async () => {
-    const loop = pool.register(await fixtureModule('endless-loop'), { deadlineMs: 300 });
+    // The deadline is generous so that a loaded machine still fits the good calls inside it; what
+    // is asserted is the order of events, never a duration.
+    const deadlineMs = 3_000;
+    const loop = pool.register(await fixtureModule('endless-loop'), { deadlineMs });
     const before = pool.stats();
     const started = performance.now();
+    let settled = false;
     const stuck = pool.run(loop, encodeBatch(records(['x'], 7n))).then(
       () => null,
       (err: unknown) => ({ err, afterMs: performance.now() - started }),
     );
+    void stuck.finally(() => {
+      settled = true;
+    });
     // While the loop holds one worker, the other serves the good module.
-    let servedDuring = 0;
-    while (performance.now() - started < 250) {
-      await expectGoodServes();
-      servedDuring++;
-    }
+    for (let i = 0; i < 3; i++) await expectGoodServes();
+    expect(settled).toBe(false);
     const failure = await stuck;
     expect(failure).not.toBeNull();
     expect(failure!.err).toBeInstanceOf(SandboxError);
     expect((failure!.err as SandboxError).kind).toBe('deadline');
-    expect((failure!.err as SandboxError).message).toMatch(/endless-loop.*300 ms deadline/);
-    expect(failure!.afterMs).toBeGreaterThanOrEqual(290);
-    expect(failure!.afterMs).toBeLessThan(2000);
-    expect(servedDuring).toBeGreaterThanOrEqual(3);
+    expect((failure!.err as SandboxError).message).toMatch(/endless-loop.*3000 ms deadline/);
+    // A deadline never fires early (it is counted from dispatch, which follows the call).
+    expect(failure!.afterMs).toBeGreaterThanOrEqual(deadlineMs - 10);
 
     // The terminated worker is replaced and the pool is whole again.
     const deadline = Date.now() + 10_000;
