@@ -35,7 +35,24 @@ describe('idempotent producers through a failing store (issue 3: idempotence is 
     console.log(`idempotent producers seed=${seed}`);
     // Lost replies are what idempotence is for: the write happened, the client retries, the broker must dedupe.
     const broker = await BrokerProcess.start({
-      launcher: [FAULT_BROKER, '--seed', String(seed), '--fail-probability', '0.03', '--lost-reply-probability', '0.08'],
+      // Outages lose the replies of manifest writes only: the entry lands, the broker cannot tell, the
+      // produce fails, and the entry later turns out durable. A retry without idempotence would duplicate.
+      launcher: [
+        FAULT_BROKER,
+        '--seed',
+        String(seed),
+        '--fail-probability',
+        '0.03',
+        '--lost-reply-probability',
+        '0.05',
+        '--outage-prefix',
+        'manifest/',
+        '--outage-kind',
+        'lost-reply',
+        // Longer than the log's own retries, so the entry goes in doubt and the produce fails.
+        '--outage-ms',
+        '1500',
+      ],
       data: dir,
     });
     try {
@@ -59,7 +76,7 @@ describe('idempotent producers through a failing store (issue 3: idempotence is 
       let producing = true;
       const outageLoop = (async () => {
         while (producing) {
-          await new Promise((resolve) => setTimeout(resolve, rnd.int(400, 1_200)));
+          await new Promise((resolve) => setTimeout(resolve, rnd.int(2_500, 4_000)));
           if (producing && broker.alive) {
             process.kill(broker.pid, 'SIGUSR2');
             outages++;

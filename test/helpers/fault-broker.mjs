@@ -6,6 +6,7 @@
 // writing (even signals), longer than the log's own retries, so producers see the errors. An outage is
 // bounded in time, not calls: a log settling a doubt calls rarely and would otherwise never see the end.
 // usage: fault-broker.mjs --data <dir> --seed <n> [--fail-probability p] [--lost-reply-probability p] [--delay-max-ms n]
+//        [--outage-ms n] [--outage-prefix key-prefix] [--outage-kind alternate|fail|lost-reply]
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
@@ -18,6 +19,9 @@ const { values } = parseArgs({
     'lost-reply-probability': { type: 'string', default: '0.05' },
     'delay-max-ms': { type: 'string', default: '0' },
     'outage-ms': { type: 'string', default: '250' },
+    // Keys an outage hits ('' = all; 'manifest/' = only manifest entries) and its kind (alternate, fail, lost-reply).
+    'outage-prefix': { type: 'string', default: '' },
+    'outage-kind': { type: 'string', default: 'alternate' },
   },
 });
 if (values.data === undefined || values.seed === undefined) {
@@ -51,7 +55,8 @@ process.on('SIGUSR2', () => {
   outages++;
   store.clearKeyFaults();
   clearTimeout(outageTimer);
-  store.failKeys('', { kind: outages % 2 === 1 ? 'fail' : 'lost-reply' });
+  const kind = values['outage-kind'] === 'alternate' ? (outages % 2 === 1 ? 'fail' : 'lost-reply') : values['outage-kind'];
+  store.failKeys(values['outage-prefix'], { kind });
   outageTimer = setTimeout(() => store.clearKeyFaults(), Number(values['outage-ms']));
 });
 
