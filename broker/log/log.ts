@@ -459,7 +459,8 @@ export class Log {
         o = {
           producerEpoch: producer.producerEpoch,
           batches: durable && durable.producerEpoch === producer.producerEpoch ? [...durable.batches] : [],
-          pendingCount: 0,
+          // Batches of the old epoch still in flight keep the overlay alive until they land.
+          pendingCount: o?.pendingCount ?? 0,
         };
         this.producerOverlay.set(producer.key, o);
       }
@@ -655,7 +656,7 @@ export class Log {
           throw new Error(`log invariant: ${a.topic}-${a.partition} offsets not contiguous in flush (${a.first} after ${g.input.last})`);
         }
         g.input.batches.push(a.bytes);
-        g.views.push(...a.batches);
+        for (const v of a.batches) g.views.push(v);
         g.input.last = a.last;
         if (a.maxTimestamp > g.input.maxTimestamp) g.input.maxTimestamp = a.maxTimestamp;
       }
