@@ -47,6 +47,7 @@ export class Connection {
   /** Shutdown: no new requests are read, the queued ones are still answered. */
   private draining = false;
   private writeBlocked = false;
+  private pumping = false;
   private readonly idleWaiters: (() => void)[] = [];
 
   constructor(socket: Socket, options: ConnectionOptions) {
@@ -114,6 +115,17 @@ export class Connection {
 
   /** Reads frames while the answer queue has room; pauses the socket when it is full. */
   private pump(): void {
+    // flush() calls back into pump(); one loop at a time keeps the stack flat under a flood.
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      this.pumpLoop();
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private pumpLoop(): void {
     while (!this.closed && !this.draining && !this.writeBlocked && this.queue.length < this.options.maxInFlight) {
       let frame: Uint8Array | null;
       try {
@@ -125,6 +137,7 @@ export class Connection {
       if (frame === null) break;
       this.handleFrame(frame);
     }
+    this.writeAnswered();
     if (this.closed || this.draining) return;
     const full = this.writeBlocked || this.queue.length >= this.options.maxInFlight;
     if (full) this.socket.pause();
@@ -206,13 +219,18 @@ export class Connection {
       );
   }
 
-  /** Writes every answered request at the head of the queue, in arrival order. */
+  /** Writes every answered request at the head of the queue, then reads on if there is room. */
   private flush(): void {
+    this.writeAnswered();
+    this.pump();
+  }
+
+  /** Writes every answered request at the head of the queue, in arrival order. */
+  private writeAnswered(): void {
     while (!this.closed && this.queue.length > 0 && this.queue[0]!.done) {
       const slot = this.queue.shift()!;
       if (slot.frame !== null && !this.socket.write(slot.frame)) this.writeBlocked = true;
     }
     if (this.queue.length === 0) this.notifyIdle();
-    this.pump();
   }
 }

@@ -231,6 +231,21 @@ describe('unsupported versions', () => {
     c.close();
   });
 
+  it('answers a flood of unsupported-version ApiVersions frames without growing the stack', async () => {
+    const c = await RawClient.open(t.broker.port);
+    const body = new Writer();
+    body.int16(ApiKey.ApiVersions).int16(9).int32(1).nullableString(null);
+    const one = frame(body.length, body.toUint8Array());
+    const n = 20_000;
+    const flood = new Uint8Array(one.byteLength * n);
+    for (let i = 0; i < n; i++) flood.set(one, i * one.byteLength);
+    c.write(flood);
+    await c.waitFrames(n, 30_000);
+    expect(c.closed).toBe(false);
+    c.close();
+    await brokerStillHealthy();
+  });
+
   it('closes the connection for another API at an unsupported version', async () => {
     const c = await RawClient.open(t.broker.port);
     const body = new Writer();
