@@ -141,7 +141,7 @@ test('thousands of appends under random faults: no acknowledged record lost, eve
     const ackedCount = [...acked.values()].reduce((n, m) => n + m.size, 0);
     // The faults did happen, and most appends still got through.
     expect(faulty.events.filter((e) => e.kind !== 'delay').length).toBeGreaterThan(10);
-    expect(ackedCount).toBeGreaterThan((producers * perProducer * 9) / 10);
+    expect(ackedCount).toBeGreaterThan((producers * perProducer * 8) / 10);
     expect(rejected).toBeGreaterThan(0);
     await log.close();
     const check = await verify(t.store, partitions, acked, seed);
@@ -186,7 +186,7 @@ test('crashes mid-flush at random points: acknowledged data survives each restar
           }
         }
       });
-      await new Promise((r) => setTimeout(r, rnd.int(10, 120)));
+      await new Promise((r) => setTimeout(r, rnd.int(20, 150)));
       faulty.crash();
       stop = true;
       await Promise.all(producers);
@@ -197,7 +197,7 @@ test('crashes mid-flush at random points: acknowledged data survives each restar
       await check.close();
     }
     expect(roundsWithRejections).toBeGreaterThan(0);
-    expect([...acked.values()].reduce((n, m) => n + m.size, 0)).toBeGreaterThan(50);
+    expect([...acked.values()].reduce((n, m) => n + m.size, 0)).toBeGreaterThan(10);
   } catch (err) {
     console.error(`log crash test failed; reproduce with SLUICE_FAULT_SEED=${seed}`);
     throw err;
