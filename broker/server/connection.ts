@@ -59,8 +59,14 @@ export class Connection {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
       if (this.closed || this.draining) return;
-      this.decoder.push(chunk);
-      this.pump();
+      try {
+        this.decoder.push(chunk);
+        this.pump();
+      } catch (err) {
+        // A bug reached by one client's bytes must cost that client its connection, not the broker.
+        this.logger.error({ err }, 'unexpected error while reading requests');
+        this.close('internal error');
+      }
     });
     socket.on('drain', () => {
       this.writeBlocked = false;
