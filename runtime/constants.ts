@@ -32,6 +32,10 @@ export const BATCH_RECORDS_MAX = 1_000_000;
 export const RECORD_HEADERS_MAX = 10_000;
 /** Target for ModuleInstance.create (instantiate + init); the acceptance bound. */
 export const INSTANTIATE_TARGET_MS = 5;
+/** Time a module's start function may take when the loader probes its ABI version and kind. */
+export const LOAD_PROBE_DEADLINE_MS = 2000;
+/** Heap of the loader's probe worker; it only instantiates the module once. */
+export const LOAD_PROBE_HEAP_MB = 16;
 /** Module names in the registry: short, path-safe, no leading dot. */
 export const MODULE_NAME_MAX_CHARS = 128;
 
@@ -52,3 +56,9 @@ export const SANDBOX_WORKER_STACK_MB = 4;
 export const SANDBOX_WORKER_INSTANCES_MAX = 64;
 /** Time close() waits for running batches before the workers are terminated. */
 export const SANDBOX_CLOSE_TIMEOUT_MS = 5000;
+/** Shared-memory mailbox of one worker (input, then output, in place); a batch of 4096 100-byte records fits. Larger batches travel as transferred buffers. */
+export const SANDBOX_MAILBOX_BYTES = 2 * 1024 * 1024;
+/** A worker polls its mailbox this long after a batch before it sleeps: back-to-back batches skip the wake-up (~30 µs). */
+export const SANDBOX_MAILBOX_SPIN_US = 80;
+/** Timeout of one sleep on the mailbox; the worker re-checks and sleeps again (a notify wakes it at once). */
+export const SANDBOX_MAILBOX_SLEEP_MS = 1000;

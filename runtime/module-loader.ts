@@ -7,14 +7,16 @@
  * binary, so the bytes stored in the registry are exactly the bytes that run.
  */
 import { createHash } from 'node:crypto';
-import { ABI_VERSION, MODULE_MAX_BYTES, MODULE_MEMORY_MAX_BYTES, WASM_PAGE_BYTES } from './constants.js';
+import { Worker } from 'node:worker_threads';
+import {
+  ABI_VERSION, LOAD_PROBE_DEADLINE_MS, LOAD_PROBE_HEAP_MB, MODULE_MAX_BYTES, MODULE_MEMORY_MAX_BYTES, WASM_PAGE_BYTES,
+} from './constants.js';
 import {
   AGGREGATE_FUNCTION_EXPORTS, ALLOWED_IMPORTS, IMPORT_NAMESPACE, MEMORY_EXPORT, REQUIRED_FUNCTION_EXPORTS,
-  formatSignature, type GuestExports,
+  formatSignature,
 } from './abi/exports.js';
 import { kindRulesForCode, type ModuleKind } from './kinds/index.js';
 import { readWasmLayout, WasmFormatError, type FuncSignature } from './wasm-binary.js';
-import { guestImports } from './guest-imports.js';
 
 export type { ModuleKind } from './kinds/index.js';
 
@@ -103,9 +105,52 @@ function checkMemory(bytes: Uint8Array): number {
   return m.maxPages * WASM_PAGE_BYTES;
 }
 
+// Runs in a throwaway worker: CommonJS source, given the compiled module in workerData.
+const PROBE_WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+try {
+  const ex = new WebAssembly.Instance(workerData, { sluice: { log() {} } }).exports;
+  parentPort.postMessage({ ok: true, abiVersion: ex.sluice_abi_version(), kindCode: ex.sluice_kind() });
+} catch (err) {
+  parentPort.postMessage({ ok: false, message: String((err && err.message) || err) });
+}`;
+
+/**
+ * Instantiates the module once to read sluice_abi_version and sluice_kind (the AssemblyScript
+ * SDK learns its kind in the start function). This runs guest code, so it runs in a worker
+ * with a deadline: a start function that never returns cannot hang the host.
+ */
+function probeModule(compiled: WebAssembly.Module): Promise<{ abiVersion: number; kindCode: number }> {
+  return new Promise((resolvePromise, reject) => {
+    const worker = new Worker(PROBE_WORKER_SOURCE, {
+      eval: true,
+      workerData: compiled,
+      resourceLimits: { maxOldGenerationSizeMb: LOAD_PROBE_HEAP_MB, maxYoungGenerationSizeMb: LOAD_PROBE_HEAP_MB },
+    });
+    let settled = false;
+    const settle = (fn: () => void): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      void worker.terminate();
+      fn();
+    };
+    const timer = setTimeout(
+      () => settle(() => reject(new ModuleValidationError(`module failed to start: its start function did not return within ${LOAD_PROBE_DEADLINE_MS} ms`))),
+      LOAD_PROBE_DEADLINE_MS,
+    );
+    worker.on('message', (m: { ok: true; abiVersion: number; kindCode: number } | { ok: false; message: string }) =>
+      settle(() => (m.ok ? resolvePromise({ abiVersion: m.abiVersion, kindCode: m.kindCode }) : reject(new ModuleValidationError(`module failed to start: ${m.message}`)))),
+    );
+    worker.on('error', (err) => settle(() => reject(new ModuleValidationError(`module failed to start: ${err.message}`, { cause: err }))));
+    worker.on('exit', (code) => settle(() => reject(new ModuleValidationError(`module failed to start: probe exited with code ${code}`))));
+  });
+}
+
 /**
  * Validates and compiles `bytes`. Throws ModuleValidationError naming what is wrong. Runs the
- * module's start function once, on a throwaway instance, to read its ABI version and kind.
+ * module's start function once, on a throwaway instance in a worker, to read its ABI version
+ * and kind.
  */
 export async function loadModule(bytes: Uint8Array, opts?: { name?: string }): Promise<LoadedModule> {
   if (bytes.length > MODULE_MAX_BYTES) {
@@ -129,17 +174,10 @@ export async function loadModule(bytes: Uint8Array, opts?: { name?: string }): P
   }
   checkExports(compiled, signatures);
 
-  let probe: GuestExports;
-  try {
-    probe = new WebAssembly.Instance(compiled, guestImports(() => undefined)).exports as unknown as GuestExports;
-  } catch (err) {
-    throw new ModuleValidationError(`module failed to start: ${(err as Error).message}`, { cause: err });
-  }
-  const abiVersion = probe.sluice_abi_version();
+  const { abiVersion, kindCode } = await probeModule(compiled);
   if (abiVersion !== ABI_VERSION) {
     throw new ModuleValidationError(`module reports ABI version ${abiVersion} (sluice_abi_version); this host implements ${ABI_VERSION}`);
   }
-  const kindCode = probe.sluice_kind();
   const rules = kindRulesForCode(kindCode);
   if (!rules) {
     throw new ModuleValidationError(

@@ -104,4 +104,11 @@ describe('loadModule', () => {
     const msg = await refusal(abiModule({ extra: '(func $boom unreachable) (start $boom)' }));
     expect(msg).toMatch(/^module failed to start: unreachable/);
   });
+
+  it('refuses a module whose start function never returns, within the probe deadline', async () => {
+    const started = performance.now();
+    const msg = await refusal(abiModule({ extra: '(func $spin (loop $l (br $l))) (start $spin)' }));
+    expect(msg).toBe('module failed to start: its start function did not return within 2000 ms');
+    expect(performance.now() - started).toBeLessThan(10_000);
+  });
 });
