@@ -13,6 +13,8 @@ export interface BenchBroker {
   port: number;
   /** From spawn to the first TCP connection the broker accepted, in ms. */
   coldStartMs: number;
+  /** CPU time (user + system) the broker process had used by then, in ms (10 ms resolution). */
+  coldStartCpuMs: number;
   process: ChildProcess;
   /** Resident set size now, in bytes (VmRSS of /proc/<pid>/status). */
   rssBytes(): number;
@@ -31,6 +33,26 @@ function tryConnect(port: number): Promise<boolean> {
     });
     socket.once('error', () => resolve(false));
   });
+}
+
+/** User + system CPU time of a process so far, in ms (from /proc/<pid>/stat, clock ticks of 10 ms). */
+export function cpuMsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may contain spaces) start at the last ")".
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const CLOCK_TICKS_PER_S = 100;
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+}
+
+/** Wall time of `node -e ""` from spawn to exit: how fast this machine starts Node at all right now. */
+export async function bareNodeStartMs(): Promise<number> {
+  const started = process.hrtime.bigint();
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
+    child.once('exit', () => resolve());
+    child.once('error', reject);
+  });
+  return Number(process.hrtime.bigint() - started) / 1e6;
 }
 
 export function rssOf(pid: number): number {
@@ -75,10 +97,12 @@ export async function startBenchBroker(dataDir: string, extraArgs: readonly stri
   while (!(await tryConnect(port))) await new Promise((r) => setTimeout(r, 1));
   const coldStartMs = Number(process.hrtime.bigint() - started) / 1e6;
   const pid = child.pid!;
+  const coldStartCpuMs = cpuMsOf(pid);
   return {
     pid,
     port,
     coldStartMs,
+    coldStartCpuMs,
     process: child,
     rssBytes: () => rssOf(pid),
     async stop() {
