@@ -26,7 +26,7 @@ const RSS_GROWTH_PEAK_MAX_KIB = 256 * 1024;
 const TOPIC = 'fuzz-data';
 const ACKED_RECORDS = 200;
 
-/** Real frames other engineers captured from real clients, when present: `*.bin` files under test/fixtures/protocol. */
+/** Request frames captured from kafkajs, kcat and kafka-python (`test/fixtures/protocol/<run>/<api>-v<n>.bin`). */
 function capturedFrames(): FrameSpec[] {
   const root = path.join(REPO_ROOT, 'test', 'fixtures', 'protocol');
   const out: FrameSpec[] = [];
@@ -35,7 +35,7 @@ function capturedFrames(): FrameSpec[] {
     for (const name of readdirSync(dir)) {
       const file = path.join(dir, name);
       if (statSync(file).isDirectory()) walk(file);
-      else if (name.endsWith('.bin') && /request|req/i.test(file)) {
+      else if (name.endsWith('.bin') && !/response/i.test(file)) {
         const bytes = readFileSync(file);
         if (bytes.length < 8 || bytes.length > 1 << 20) continue;
         // Either a whole frame or a frame without its length prefix.
@@ -164,10 +164,12 @@ describe('wire fuzzing against a real broker (issue 3, acceptance 6)', () => {
     }
     await producer.disconnect();
 
+    const captured = capturedFrames();
+    expect(captured.length, 'captured client frames in test/fixtures/protocol').toBeGreaterThan(0);
     const seeds = [
       ...(await kafkajsFrames(TOPIC, 'fuzz-other')),
       { name: 'apiVersions v3 (flexible)', frame: apiVersionsV3Frame(7, 'fuzz') },
-      ...capturedFrames(),
+      ...captured,
     ];
     const rnd = new SeededRandom(seed);
     // The whole plan (frames and how they are grouped into connections) comes from the seed.
@@ -243,7 +245,7 @@ describe('wire fuzzing against a real broker (issue 3, acceptance 6)', () => {
 
     const rssAfterKiB = b.rssKiB();
     console.log(
-      `wire fuzz: ${FRAMES} frames over ${connections} connections in ${fuzzMs} ms (${lingering} left open by the broker); ` +
+      `wire fuzz: ${FRAMES} frames from ${seeds.length} seeds (${captured.length} captured) over ${connections} connections in ${fuzzMs} ms (${lingering} left open by the broker); ` +
         `RSS before ${rssBeforeKiB} KiB, peak ${peakKiB} KiB, after ${rssAfterKiB} KiB`,
     );
     expect(peakKiB - rssBeforeKiB, 'peak RSS growth (KiB) while fuzzing').toBeLessThan(RSS_GROWTH_PEAK_MAX_KIB);
