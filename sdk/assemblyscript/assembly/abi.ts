@@ -72,19 +72,35 @@ export function sluiceAbort(message: string | null, fileName: string | null, lin
 }
 
 // ---- host-allocated regions (input batch, params, state) ----
-// Kept until the first sluice_alloc after a sluice_process or sluice_init: by then the
-// host has copied out everything it needs (ABI.md, "Memory").
+// Region i of a batch may be reused from the i-th region of the previous one: they are dead
+// at the first sluice_alloc after a sluice_process or sluice_init (ABI.md, "Memory"), and
+// reusing them saves an allocator round trip per batch. Capacities grow by doubling.
 const regions = new Array<usize>(0);
+const capacities = new Array<usize>(0);
+let nextRegion: i32 = 0;
 let regionsStale = false;
 
 export function sluice_alloc(size: i32): usize {
   if (regionsStale) {
-    for (let i = 0; i < regions.length; i++) heap.free(regions[i]);
-    regions.length = 0;
+    nextRegion = 0;
     regionsStale = false;
   }
-  const p = heap.alloc(size > 0 ? <usize>size : 1);
-  regions.push(p);
+  const want: usize = size > 0 ? <usize>size : 1;
+  const i = nextRegion++;
+  if (i < regions.length) {
+    if (unchecked(capacities[i]) >= want) return unchecked(regions[i]);
+    heap.free(unchecked(regions[i]));
+  }
+  let cap: usize = 64;
+  while (cap < want) cap <<= 1;
+  const p = heap.alloc(cap);
+  if (i < regions.length) {
+    unchecked(regions[i] = p);
+    unchecked(capacities[i] = cap);
+  } else {
+    regions.push(p);
+    capacities.push(cap);
+  }
   return p;
 }
 
