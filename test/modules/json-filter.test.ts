@@ -27,6 +27,23 @@ describe('modules/json-filter', () => {
     expect(times[10]!).toBeLessThanOrEqual(5);
   }, 180_000);
 
+  it('gives the same answer as a JavaScript filter over batches of changing sizes on one instance', async () => {
+    const m = await loadExampleModule('json-filter');
+    const inst = ModuleInstance.create(m.compiled, {});
+    const enc = new TextEncoder();
+    let offset = 0;
+    for (const size of [1, 300, 2, 1000, 0, 5, 4096, 3]) {
+      const batch = Array.from({ length: size }, () => {
+        const o = offset++;
+        const level = ['error', 'info', 'warn'][(o * 7) % 3]!;
+        return { offset: BigInt(o), timestampMs: BigInt(o), key: null, value: enc.encode(JSON.stringify({ i: o, level, pad: 'x'.repeat(o % 50) })), headers: [] };
+      });
+      const kept = inst.process(batch).records.map((r) => Number(r.offset));
+      const expected = batch.filter((r) => JSON.parse(dec.decode(r.value!)).level === 'error').map((r) => Number(r.offset));
+      expect(kept).toEqual(expected);
+    }
+  }, 180_000);
+
   for (const c of MODULE_CASES['json-filter']!) {
     it(c.title, async () => {
       const m = await loadExampleModule('json-filter');
