@@ -1,36 +1,7 @@
-import { describe, expect, it } from 'vitest';
-import { ModuleInstance } from '../../runtime/instance.js';
-import { encodeBatch, decodeBatch } from '../../runtime/abi/batch.js';
-import { MODULE_CASES } from './cases.js';
-import { loadExampleModule } from './example-modules.js';
-
-const dec = new TextDecoder();
-const text = (b: Uint8Array | null): string | null => (b === null ? null : dec.decode(b));
+import { describe } from 'vitest';
+import { itBuildsAndLoadsAs, itPassesModuleCases } from './module-suite.js';
 
 describe('modules/count-sum', () => {
-  it('builds from source and loads as a aggregate module', async () => {
-    const m = await loadExampleModule('count-sum');
-    expect(m.kind).toBe('aggregate');
-    expect(WebAssembly.Module.imports(m.compiled)).toEqual([]);
-  }, 180_000);
-
-  for (const c of MODULE_CASES['count-sum']!) {
-    it(c.title, async () => {
-      const m = await loadExampleModule('count-sum');
-      const inst = ModuleInstance.create(m.compiled, c.params);
-      let state: Uint8Array | null = null;
-      c.batches.forEach((batch, i) => {
-        const result = inst.processEncoded(encodeBatch(batch), state);
-        state = result.state;
-        const out = decodeBatch(result.output);
-        expect(out.map((r) => [Number(r.offset), text(r.key), text(r.value)])).toEqual(c.expected[i]);
-        // Everything but the value is the source record's: timestamp and headers pass through.
-        for (const r of out) {
-          const src = batch.find((s) => s.offset === r.offset)!;
-          expect(r.timestampMs).toBe(src.timestampMs);
-          expect(r.headers).toEqual(src.headers);
-        }
-      });
-    }, 180_000);
-  }
+  itBuildsAndLoadsAs('count-sum', 'aggregate');
+  itPassesModuleCases('count-sum');
 });

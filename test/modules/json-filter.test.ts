@@ -1,18 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ModuleInstance } from '../../runtime/instance.js';
-import { encodeBatch, decodeBatch } from '../../runtime/abi/batch.js';
-import { MODULE_CASES } from './cases.js';
 import { loadExampleModule } from './example-modules.js';
+import { itBuildsAndLoadsAs, itPassesModuleCases } from './module-suite.js';
 
 const dec = new TextDecoder();
-const text = (b: Uint8Array | null): string | null => (b === null ? null : dec.decode(b));
 
 describe('modules/json-filter', () => {
-  it('builds from source and loads as a filter module', async () => {
-    const m = await loadExampleModule('json-filter');
-    expect(m.kind).toBe('filter');
-    expect(WebAssembly.Module.imports(m.compiled)).toEqual([]);
-  }, 180_000);
+  itBuildsAndLoadsAs('json-filter', 'filter');
 
   it('instantiates (create + init) within 5 ms', async () => {
     const m = await loadExampleModule('json-filter');
@@ -44,23 +38,5 @@ describe('modules/json-filter', () => {
     }
   }, 180_000);
 
-  for (const c of MODULE_CASES['json-filter']!) {
-    it(c.title, async () => {
-      const m = await loadExampleModule('json-filter');
-      const inst = ModuleInstance.create(m.compiled, c.params);
-      let state: Uint8Array | null = null;
-      c.batches.forEach((batch, i) => {
-        const result = inst.processEncoded(encodeBatch(batch), state);
-        state = result.state;
-        const out = decodeBatch(result.output);
-        expect(out.map((r) => [Number(r.offset), text(r.key), text(r.value)])).toEqual(c.expected[i]);
-        // Everything but the value is the source record's: timestamp and headers pass through.
-        for (const r of out) {
-          const src = batch.find((s) => s.offset === r.offset)!;
-          expect(r.timestampMs).toBe(src.timestampMs);
-          expect(r.headers).toEqual(src.headers);
-        }
-      });
-    }, 180_000);
-  }
+  itPassesModuleCases('json-filter');
 });
