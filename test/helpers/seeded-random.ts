@@ -1,27 +1,10 @@
 /**
- * A small seeded PRNG (mulberry32) so every random choice in a test is reproducible from the seed it prints.
+ * The broker's seeded PRNG (mulberry32), with the extra draws tests want, so every random choice in a test is
+ * reproducible from the seed it prints.
  */
-export class SeededRandom {
-  private state: number;
+import { SeededRandom as Mulberry32 } from '../../broker/storage/seeded-random.js';
 
-  constructor(readonly seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  /** Uniform in [0, 1). */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-
-  /** Integer in [min, max], both inclusive. */
-  int(min: number, max: number): number {
-    return min + Math.floor(this.next() * (max - min + 1));
-  }
-
+export class SeededRandom extends Mulberry32 {
   bool(probability = 0.5): boolean {
     return this.next() < probability;
   }
