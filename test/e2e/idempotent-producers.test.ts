@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BrokerProcess, killAllBrokers } from '../helpers/broker-process.js';
-import { kafkaClient } from '../helpers/kafkajs.js';
+import { createTopicRetrying, kafkaClient } from '../helpers/kafkajs.js';
 import { kcatConsumeAll } from '../helpers/kcat.js';
 import { confluentProduce } from '../helpers/python-clients.js';
 import { REPO_ROOT } from '../helpers/repo.js';
@@ -57,18 +57,7 @@ describe('idempotent producers through a failing store (issue 3: idempotence is 
     });
     try {
       const kafka = kafkaClient(broker.address, 'e2e-idempotent', { retry: { retries: 10, initialRetryTime: 50, maxRetryTime: 1_000 } });
-      const admin = kafka.admin();
-      await admin.connect();
-      for (let attempt = 0; ; attempt++) {
-        try {
-          const metadata = await admin.fetchTopicMetadata({ topics: [] });
-          if (metadata.topics.some((t) => t.name === TOPIC)) break;
-          await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: PARTITIONS }] });
-        } catch (err) {
-          if (attempt >= 10) throw err;
-        }
-      }
-      await admin.disconnect();
+      await createTopicRetrying(kafka, TOPIC, PARTITIONS);
 
       const rnd = new SeededRandom(seed);
       const acked = new Map<string, string>();

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Producer } from 'kafkajs';
 import { BrokerProcess, killAllBrokers } from '../helpers/broker-process.js';
-import { kafkaClient } from '../helpers/kafkajs.js';
+import { createTopicRetrying, kafkaClient } from '../helpers/kafkajs.js';
 import { kcatConsumeAll } from '../helpers/kcat.js';
 import { REPO_ROOT } from '../helpers/repo.js';
 import { SeededRandom, testSeed } from '../helpers/seeded-random.js';
@@ -65,19 +65,7 @@ describe('store faults under produce load, over the wire (issue 3, acceptance 5)
     };
 
     const kafka = kafkaClient(broker.address, 'e2e-faults');
-    const admin = kafka.admin();
-    await admin.connect();
-    // Topic creation goes through the store too: retry it like a client would.
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const metadata = await admin.fetchTopicMetadata({ topics: [] });
-        if (metadata.topics.some((t) => t.name === TOPIC)) break;
-        await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: PARTITIONS }] });
-      } catch (err) {
-        if (attempt >= 10) throw err;
-      }
-    }
-    await admin.disconnect();
+    await createTopicRetrying(kafka, TOPIC, PARTITIONS);
 
     const ledger = new Map<string, string>();
     const errorTypes = new Map<string, number>();

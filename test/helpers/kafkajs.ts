@@ -28,6 +28,25 @@ export function kafkaClient(address: string, clientId: string, overrides: Partia
   });
 }
 
+/**
+ * Creates the topic unless the broker already has it, retrying like a client would when the broker's store is
+ * failing (topic creation goes through the store too); the error of the last of the attempts is thrown.
+ */
+export async function createTopicRetrying(kafka: Kafka, topic: string, numPartitions: number, maxAttempt = 10): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const metadata = await admin.fetchTopicMetadata({ topics: [] });
+      if (metadata.topics.some((t) => t.name === topic)) break;
+      await admin.createTopics({ topics: [{ topic, numPartitions }] });
+    } catch (err) {
+      if (attempt >= maxAttempt) throw err;
+    }
+  }
+  await admin.disconnect();
+}
+
 /** kafkajs decodes headers into an object (insertion order kept); turn them back into a list. */
 export function headersToList(headers: IHeaders | undefined): Array<[string, Buffer]> {
   const out: Array<[string, Buffer]> = [];
