@@ -5,7 +5,6 @@ import { ApiKey } from '../../broker/protocol/api-keys.js';
 import { ErrorCode } from '../../broker/protocol/error-codes.js';
 import { decodeRecords, iterateBatches } from '../../broker/protocol/record-batch.js';
 import {
-  DEFAULT_BOOTSTRAP,
   VERSIONS,
   type ClientFlags,
   outputOf,
@@ -17,6 +16,7 @@ import {
   listOffsets,
   text,
 } from '../kafka-client/client-helpers.js';
+import { withBootstrap } from './bootstrap-option.js';
 
 const FETCH_MAX_WAIT_MS = 500;
 const FETCH_MAX_BYTES = 16 * 1024 * 1024;
@@ -114,10 +114,8 @@ async function consume(topic: string, flags: ConsumeFlags, cmd: Command): Promis
 }
 
 export function registerConsumeCommand(program: Command): void {
-  program
-    .command('consume <topic>')
+  withBootstrap(program.command('consume <topic>'))
     .description('print the records of a topic')
-    .option('--bootstrap <host:port>', 'broker address', DEFAULT_BOOTSTRAP)
     .option('--partition <n>', 'only this partition')
     .option('--offset <where>', 'beginning, end or an offset', 'beginning')
     .option('-e, --exit-at-end', 'exit once every partition is read to its end')

@@ -8,7 +8,6 @@ import { ApiKey } from '../../broker/protocol/api-keys.js';
 import { ErrorCode } from '../../broker/protocol/error-codes.js';
 import { buildRecordBatch, type RecordInput } from '../../broker/protocol/record-batch.js';
 import {
-  DEFAULT_BOOTSTRAP,
   VERSIONS,
   type ClientFlags,
   outputOf,
@@ -19,6 +18,7 @@ import {
   print,
   encoder,
 } from '../kafka-client/client-helpers.js';
+import { withBootstrap } from './bootstrap-option.js';
 
 /** Records per produce request from stdin: large enough to amortize a flush, small enough to stream. */
 const PRODUCE_BATCH_MAX_RECORDS = 1000;
@@ -94,10 +94,8 @@ async function produce(topic: string, flags: ProduceFlags, cmd: Command): Promis
 }
 
 export function registerProduceCommand(program: Command): void {
-  program
-    .command('produce <topic>')
+  withBootstrap(program.command('produce <topic>'))
     .description('produce stdin lines as records (key<sep>value with --key-separator)')
-    .option('--bootstrap <host:port>', 'broker address', DEFAULT_BOOTSTRAP)
     .option('--key-separator <sep>', 'split each line into key and value at the first <sep>')
     .option('--partition <n>', 'write every record to this partition (default: by key, else round robin)')
     .action(produce);

@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import { ApiKey } from '../../broker/protocol/api-keys.js';
 import { ErrorCode } from '../../broker/protocol/error-codes.js';
 import {
-  DEFAULT_BOOTSTRAP,
   VERSIONS,
   type ClientFlags,
   outputOf,
@@ -16,6 +15,7 @@ import {
   listOffsets,
   parseConfigPairs,
 } from '../kafka-client/client-helpers.js';
+import { withBootstrap } from './bootstrap-option.js';
 
 const ADMIN_TIMEOUT_MS = 30_000;
 const RESOURCE_TOPIC = 2;
@@ -23,9 +23,7 @@ const RESOURCE_TOPIC = 2;
 /** `sluice topic create|list|describe|delete`. */
 export function registerTopicCommands(program: Command): void {
   const topic = program.command('topic').description('manage topics on a running broker');
-  const bootstrap = (c: Command) => c.option('--bootstrap <host:port>', 'broker address', DEFAULT_BOOTSTRAP);
-
-  bootstrap(topic.command('create <name>'))
+  withBootstrap(topic.command('create <name>'))
     .description('create a topic')
     .option('--partitions <n>', 'number of partitions', '1')
     .option('--config <key=value>', 'topic config (repeatable): retention.ms, retention.bytes, max.message.bytes', (v: string, acc: string[]) => [...acc, v], [] as string[])
@@ -47,7 +45,7 @@ export function registerTopicCommands(program: Command): void {
       });
     });
 
-  bootstrap(topic.command('list'))
+  withBootstrap(topic.command('list'))
     .description('list topics')
     .action(async (flags: ClientFlags, cmd: Command) => {
       const out = outputOf(cmd);
@@ -59,7 +57,7 @@ export function registerTopicCommands(program: Command): void {
       });
     });
 
-  bootstrap(topic.command('describe <name>'))
+  withBootstrap(topic.command('describe <name>'))
     .description('partitions, offsets and configs of a topic')
     .action(async (name: string, flags: ClientFlags, cmd: Command) => {
       const out = outputOf(cmd);
@@ -90,7 +88,7 @@ export function registerTopicCommands(program: Command): void {
       });
     });
 
-  bootstrap(topic.command('delete <name>'))
+  withBootstrap(topic.command('delete <name>'))
     .description('delete a topic')
     .action(async (name: string, flags: ClientFlags, cmd: Command) => {
       const out = outputOf(cmd);
