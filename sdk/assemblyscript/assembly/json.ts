@@ -54,6 +54,19 @@ function skipValue(p: usize, end: usize): usize {
   return p > start ? p : 0;
 }
 
+/** The position of the first member inside the container opened by `open` at the start of [p, end), or 0 when there is none. */
+function enterContainer(p: usize, end: usize, open: u8): usize {
+  p = skipWs(p, end);
+  return p < end && load<u8>(p) == open ? skipWs(p + 1, end) : 0;
+}
+
+/** `p` just after a member of a container: the position of the next member (past a comma), or of the closing bracket. */
+function nextMember(p: usize, end: usize): usize {
+  p = skipWs(p, end);
+  if (p < end && load<u8>(p) == 0x2c) p = skipWs(p + 1, end);
+  return p;
+}
+
 function typeAt(p: usize): i32 {
   const c = load<u8>(p);
   if (c == 0x22) return JSON_STRING;
@@ -144,9 +157,8 @@ export class JsonField {
     this.type = JSON_NONE;
     if (len <= 0) return false;
     const end = ptr + <usize>len;
-    let p = skipWs(ptr, end);
-    if (p >= end || load<u8>(p) != 0x7b) return false;
-    p = skipWs(p + 1, end);
+    let p = enterContainer(ptr, end, 0x7b);
+    if (p == 0) return false;
     const kp = this.key.dataStart;
     const kl = <usize>this.key.length;
     while (p < end && load<u8>(p) == 0x22) {
@@ -220,9 +232,8 @@ export class JsonArrayIterator {
 
   constructor(ptr: usize, len: i32) {
     this.limit = len > 0 ? ptr + <usize>len : ptr;
-    let p = skipWs(ptr, this.limit);
-    this.ok = p < this.limit && load<u8>(p) == 0x5b;
-    this.p = this.ok ? skipWs(p + 1, this.limit) : p;
+    this.p = enterContainer(ptr, this.limit, 0x5b);
+    this.ok = this.p != 0;
   }
 
   /** True when the bytes given were a JSON array. */
@@ -235,9 +246,7 @@ export class JsonArrayIterator {
     const e = skipValue(p, this.limit);
     if (e == 0) { this.ok = false; return false; }
     this.start = p; this.end = e; this.type = typeAt(p);
-    p = skipWs(e, this.limit);
-    if (p < this.limit && load<u8>(p) == 0x2c) p = skipWs(p + 1, this.limit);
-    this.p = p;
+    this.p = nextMember(e, this.limit);
     return true;
   }
 
@@ -363,9 +372,8 @@ export class JsonObjectIterator {
 
   constructor(ptr: usize, len: i32) {
     this.limit = len > 0 ? ptr + <usize>len : ptr;
-    const p = skipWs(ptr, this.limit);
-    this.ok = p < this.limit && load<u8>(p) == 0x7b;
-    this.p = this.ok ? skipWs(p + 1, this.limit) : p;
+    this.p = enterContainer(ptr, this.limit, 0x7b);
+    this.ok = this.p != 0;
   }
 
   get isObject(): bool { return this.ok; }
@@ -384,9 +392,7 @@ export class JsonObjectIterator {
     const ve = skipValue(p, end);
     if (ve == 0) { this.ok = false; return false; }
     this.start = p; this.end = ve; this.type = typeAt(p);
-    p = skipWs(ve, end);
-    if (p < end && load<u8>(p) == 0x2c) p = skipWs(p + 1, end);
-    this.p = p;
+    this.p = nextMember(ve, end);
     return true;
   }
 
