@@ -40,18 +40,13 @@ class Cursor {
     return this.b[this.p++]!;
   }
   u32(): number {
-    let result = 0;
-    let shift = 0;
-    for (;;) {
-      const c = this.byte();
-      result += (c & 0x7f) * 2 ** shift;
-      if ((c & 0x80) === 0) break;
-      shift += 7;
-      if (shift > 35) throw new WasmFormatError('LEB128 too long');
-    }
-    return result;
+    return this.uleb(35);
   }
   u64AsNumber(): number {
+    return this.uleb(70);
+  }
+  /** An unsigned LEB128 as a number (exact up to 2^53); `maxShift` bounds its length for the width read. */
+  private uleb(maxShift: number): number {
     let result = 0;
     let shift = 0;
     for (;;) {
@@ -59,7 +54,7 @@ class Cursor {
       result += (c & 0x7f) * 2 ** shift;
       if ((c & 0x80) === 0) break;
       shift += 7;
-      if (shift > 70) throw new WasmFormatError('LEB128 too long');
+      if (shift > maxShift) throw new WasmFormatError('LEB128 too long');
     }
     return result;
   }
