@@ -80,15 +80,8 @@ export interface GroupDescription {
   members: GroupMemberDescription[];
 }
 
-interface Member {
-  memberId: string;
-  groupInstanceId: string | null;
-  clientId: string;
-  clientHost: string;
-  sessionTimeoutMs: number;
-  rebalanceTimeoutMs: number;
-  protocolType: string;
-  protocols: GroupProtocol[];
+/** A member: what it joined with (the memberId the group gave it), and where it stands in the rebalance. */
+interface Member extends Omit<JoinGroupInput, 'requireKnownMemberId'> {
   assignment: Uint8Array;
   awaitingJoin: ((r: JoinGroupResult) => void) | null;
   awaitingSync: ((r: SyncGroupResult) => void) | null;
