@@ -6,7 +6,7 @@
 import { createLogger, type Logger } from './logger.js';
 import type { BrokerMetrics } from './metrics.js';
 import type { BrokerConfig } from './config.js';
-import { FENCED_POLL_INTERVAL_MS } from './constants.js';
+import { FENCED_POLL_INTERVAL_MS, LOG_S3_FLUSH_INTERVAL_MS, LOG_S3_FLUSH_MAX_BYTES } from './constants.js';
 import { GroupCoordinator } from './groups/index.js';
 import { createHandlers, type BrokerIdentity } from './handlers/index.js';
 import { Log } from './log/index.js';
@@ -68,12 +68,17 @@ export async function startBroker(config: BrokerConfig, options: StartBrokerOpti
     const { CountingStore } = await import('./storage/counting-store.js');
     store = new CountingStore(store, { registry: metrics.registry });
   }
+  // On S3 every PUT costs money and ~10-50 ms, so its flush profile trades latency for fewer,
+  // larger segments; the local-disk defaults live in the Log. Explicit config wins over both.
+  const s3 = config.bucket !== undefined;
+  const flushMaxBytes = config.flushMaxBytes ?? (s3 ? LOG_S3_FLUSH_MAX_BYTES : undefined);
+  const flushIntervalMs = config.flushIntervalMs ?? (s3 ? LOG_S3_FLUSH_INTERVAL_MS : undefined);
   const log = await Log.open({
     store,
     logger,
     brokerId: config.nodeId,
-    ...(config.flushMaxBytes !== undefined ? { flushMaxBytes: config.flushMaxBytes } : {}),
-    ...(config.flushIntervalMs !== undefined ? { flushIntervalMs: config.flushIntervalMs } : {}),
+    ...(flushMaxBytes !== undefined ? { flushMaxBytes } : {}),
+    ...(flushIntervalMs !== undefined ? { flushIntervalMs } : {}),
   });
   const groups = new GroupCoordinator(log);
 
