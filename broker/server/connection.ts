@@ -6,7 +6,7 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { ApiKey, apiName, isSupportedVersion } from '../protocol/api-keys.js';
-import { codecFor } from '../protocol/apis/index.js';
+import { codecFor, sizePrefixedFrame } from '../protocol/apis/index.js';
 import { encodeApiVersionsUnsupportedResponse } from '../protocol/apis/api-versions.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import {
@@ -15,7 +15,6 @@ import {
   encodeResponseHeader,
 } from '../protocol/header.js';
 import { Reader } from '../protocol/reader.js';
-import { Writer } from '../protocol/writer.js';
 import { FrameDecoder, FrameError } from './frame-decoder.js';
 import type { HandlerTable, RequestContext } from './handler.js';
 
@@ -165,12 +164,11 @@ export class Connection {
     if (codec === undefined || handler === undefined || !isSupportedVersion(apiKey, apiVersion)) {
       if (apiKey === ApiKey.ApiVersions) {
         // Clients probe with their newest ApiVersions; error 35 in a v0 body makes them retry lower.
-        const w = new Writer(16);
-        w.int32(0);
-        encodeResponseHeader(w, ApiKey.ApiVersions, 0, correlationId);
-        encodeApiVersionsUnsupportedResponse(w, ErrorCode.UNSUPPORTED_VERSION);
-        w.setInt32At(0, w.length - 4);
-        this.queue.push({ done: true, frame: w.toUint8Array() });
+        const frame = sizePrefixedFrame((w) => {
+          encodeResponseHeader(w, ApiKey.ApiVersions, 0, correlationId);
+          encodeApiVersionsUnsupportedResponse(w, ErrorCode.UNSUPPORTED_VERSION);
+        }, 16);
+        this.queue.push({ done: true, frame });
         this.flush();
         return;
       }
@@ -205,12 +203,10 @@ export class Connection {
         (response) => {
           if (this.closed) return;
           if (response !== null) {
-            const w = new Writer();
-            w.int32(0);
-            encodeResponseHeader(w, apiKey, apiVersion, correlationId);
-            codec.encodeResponse(w, apiVersion, response);
-            w.setInt32At(0, w.length - 4);
-            slot.frame = w.toUint8Array();
+            slot.frame = sizePrefixedFrame((w) => {
+              encodeResponseHeader(w, apiKey, apiVersion, correlationId);
+              codec.encodeResponse(w, apiVersion, response);
+            });
           }
           slot.done = true;
           this.options.onRequest?.(apiKey, response !== null);

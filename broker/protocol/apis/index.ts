@@ -188,6 +188,15 @@ export function codecFor(apiKey: number): ApiCodec<unknown, unknown> | undefined
   return isImplementedApiKey(apiKey) ? (CODECS[apiKey] as unknown as ApiCodec<unknown, unknown>) : undefined;
 }
 
+/** A whole frame: an int32 size, then what `write` writes (a header and a body). */
+export function sizePrefixedFrame(write: (w: Writer) => void, capacityBytes?: number): Uint8Array {
+  const w = new Writer(capacityBytes);
+  w.int32(0);
+  write(w);
+  w.setInt32At(0, w.length - 4);
+  return w.toUint8Array();
+}
+
 /** A whole request frame: int32 size, request header, body. */
 export function encodeRequestFrame<K extends ImplementedApiKey>(
   apiKey: K,
@@ -196,13 +205,11 @@ export function encodeRequestFrame<K extends ImplementedApiKey>(
   clientId: string | null,
   req: RequestOf<K>,
 ): Uint8Array {
-  const w = new Writer();
-  w.int32(0);
   const header: RequestHeader = { apiKey, apiVersion, correlationId, clientId };
-  encodeRequestHeader(w, header);
-  CODECS[apiKey].encodeRequest(w, apiVersion, req);
-  w.setInt32At(0, w.length - 4);
-  return w.toUint8Array();
+  return sizePrefixedFrame((w) => {
+    encodeRequestHeader(w, header);
+    CODECS[apiKey].encodeRequest(w, apiVersion, req);
+  });
 }
 
 /** A whole response frame: int32 size, response header, body. */
@@ -212,12 +219,10 @@ export function encodeResponseFrame<K extends ImplementedApiKey>(
   correlationId: number,
   res: ResponseOf<K>,
 ): Uint8Array {
-  const w = new Writer();
-  w.int32(0);
-  encodeResponseHeader(w, apiKey, apiVersion, correlationId);
-  CODECS[apiKey].encodeResponse(w, apiVersion, res);
-  w.setInt32At(0, w.length - 4);
-  return w.toUint8Array();
+  return sizePrefixedFrame((w) => {
+    encodeResponseHeader(w, apiKey, apiVersion, correlationId);
+    CODECS[apiKey].encodeResponse(w, apiVersion, res);
+  });
 }
 
 /** Decode a whole response frame (with its size prefix); the size must match the bytes exactly. */
