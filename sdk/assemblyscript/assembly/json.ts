@@ -221,19 +221,27 @@ export class JsonField {
   }
 }
 
-/** Iterates the elements of the JSON array [ptr, ptr + len): `while (it.next()) use(it.start, it.end)`. */
-export class JsonArrayIterator {
+/** Where an iterator over the members of the JSON container [ptr, ptr + len) stands: the span of the current value, and the next member. */
+class JsonMemberCursor {
+  /** The current value's raw span. */
   start: usize = 0;
   end: usize = 0;
   type: i32 = JSON_NONE;
-  private p: usize;
-  private limit: usize;
-  private ok: bool;
+  protected p: usize;
+  protected limit: usize;
+  protected ok: bool;
 
-  constructor(ptr: usize, len: i32) {
+  constructor(ptr: usize, len: i32, open: u8) {
     this.limit = len > 0 ? ptr + <usize>len : ptr;
-    this.p = enterContainer(ptr, this.limit, 0x5b);
+    this.p = enterContainer(ptr, this.limit, open);
     this.ok = this.p != 0;
+  }
+}
+
+/** Iterates the elements of the JSON array [ptr, ptr + len): `while (it.next()) use(it.start, it.end)`. */
+export class JsonArrayIterator extends JsonMemberCursor {
+  constructor(ptr: usize, len: i32) {
+    super(ptr, len, 0x5b);
   }
 
   /** True when the bytes given were a JSON array. */
@@ -358,22 +366,13 @@ export class JsonWriter {
  * Iterates the top-level fields of the JSON object [ptr, ptr + len):
  * `while (it.next()) use(it.keyString(), it.start, it.end)`. isObject is false for anything else.
  */
-export class JsonObjectIterator {
+export class JsonObjectIterator extends JsonMemberCursor {
   /** The key's raw bytes between its quotes. */
   keyStart: usize = 0;
   keyEnd: usize = 0;
-  /** The value's raw span. */
-  start: usize = 0;
-  end: usize = 0;
-  type: i32 = JSON_NONE;
-  private p: usize;
-  private limit: usize;
-  private ok: bool;
 
   constructor(ptr: usize, len: i32) {
-    this.limit = len > 0 ? ptr + <usize>len : ptr;
-    this.p = enterContainer(ptr, this.limit, 0x7b);
-    this.ok = this.p != 0;
+    super(ptr, len, 0x7b);
   }
 
   get isObject(): bool { return this.ok; }
