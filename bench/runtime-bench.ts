@@ -175,8 +175,9 @@ export async function runRuntimeBench(options: { timeMs?: number; write?: boolea
       const h = handles[kind];
       add(kind, 'js', batch, () => { sink += js(records).length; });
       add(kind, 'inline', batch, () => { sink += inline.runSync(h.inline, encoded).output.length; });
-      // The pool takes the input buffer (transfer): each call gets its own copy, made outside the
-      // timed call, as a pipeline hands over the batch it has just encoded.
+      // The pool copies the input into its worker's shared mailbox (and takes the buffer only for
+      // batches past the mailbox): each call still gets its own copy, made outside the timed
+      // call, as a pipeline hands over the batch it has just encoded.
       let fresh = encoded.slice();
       add(
         kind,

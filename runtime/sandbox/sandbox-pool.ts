@@ -1,22 +1,29 @@
 /**
- * Runs modules isolated in worker threads. The pool keeps a bounded queue of batches and hands a
- * worker at most one batch at a time, so every call's deadline is counted from the moment it is
- * dispatched, not from when it was queued. A missed deadline terminates that worker (piscina starts
- * a replacement); batches of other modules keep running on the other workers.
+ * Runs modules isolated in worker threads. Each worker serves one shared-memory mailbox (a
+ * long-running piscina task, see worker.ts): a batch is copied into the mailbox, the worker is
+ * notified, and the host awaits the reply with Atomics.waitAsync, so a batch costs no message
+ * round trip. piscina still starts, terminates and replaces the workers. The pool keeps a bounded
+ * queue of batches and hands a worker at most one batch at a time, so every call's deadline is
+ * counted from the moment it is dispatched, not from when it was queued. A missed deadline
+ * terminates that worker (piscina starts a replacement, which serves a new mailbox); batches of
+ * other modules keep running on the other workers.
  */
-import { SANDBOX_DEADLINE_MS_DEFAULT, SANDBOX_QUEUE_MAX_BATCHES, SANDBOX_THREADS_DEFAULT } from '../constants.js';
+import { SANDBOX_DEADLINE_MS_DEFAULT, SANDBOX_MAILBOX_BYTES, SANDBOX_QUEUE_MAX_BATCHES, SANDBOX_THREADS_DEFAULT } from '../constants.js';
 import type { LoadedModule } from '../module-loader.js';
 import { DeadlineExceededError, PoolClosedError, SandboxError } from './errors.js';
-import { ownBuffer, type RunReply, type RunTask } from './messages.js';
+import { MAILBOX_FLAG } from './mailbox-layout.js';
+import { Mailbox } from './mailbox.js';
 import { ModuleHandle, type ModuleRunner, type RegisterOptions, type RunOptions, type RunOutput } from './runner.js';
 import { TaskQueue } from './task-queue.js';
-import { TaskSignal, WorkerPool, type WorkerPoolOptions } from './worker-pool.js';
+import { WorkerPool, type WorkerPoolOptions } from './worker-pool.js';
 
 export interface SandboxPoolOptions {
   threads?: number;
   queueMaxBatches?: number;
   deadlineMsDefault?: number;
   resourceLimits?: WorkerPoolOptions['resourceLimits'];
+  /** Size of each worker's shared mailbox region; larger batches travel as transferred buffers. */
+  mailboxBytes?: number;
 }
 
 export interface SandboxPoolStats {
@@ -32,8 +39,8 @@ export interface SandboxPoolStats {
 
 interface Job {
   handle: ModuleHandle;
-  input: ArrayBuffer;
-  state: ArrayBuffer | null;
+  input: Uint8Array;
+  state: Uint8Array | null;
   deadlineMs: number;
   resolve: (out: RunOutput) => void;
   reject: (err: SandboxError) => void;
@@ -42,26 +49,91 @@ interface Job {
 export class SandboxPool implements ModuleRunner {
   readonly mode = 'sandbox' as const;
   readonly deadlineMsDefault: number;
+  readonly #mailboxBytes: number;
   #workers: WorkerPool;
   #queue: TaskQueue<Job>;
+  /** Every mailbox whose serving task has not ended (booting, idle or busy). */
+  #mailboxes = new Set<Mailbox>();
+  /** Small integers for handle keys: what a mailbox request names. */
+  #keyIds = new Map<string, number>();
   #inFlight = 0;
   #closing = false;
   #completed = 0;
   #failed = 0;
   #deadlinesMissed = 0;
   #idleWaiters: (() => void)[] = [];
+  #servingWaiters: { test: () => boolean; resolve: () => void }[] = [];
 
   private constructor(workers: WorkerPool, options: SandboxPoolOptions) {
     this.deadlineMsDefault = options.deadlineMsDefault ?? SANDBOX_DEADLINE_MS_DEFAULT;
+    this.#mailboxBytes = options.mailboxBytes ?? SANDBOX_MAILBOX_BYTES;
     this.#workers = workers;
     this.#queue = new TaskQueue(options.queueMaxBatches ?? SANDBOX_QUEUE_MAX_BATCHES);
-    workers.onCapacity(() => this.#pump());
   }
 
-  /** Starts the workers and resolves once all of them are up. */
+  /** Starts the workers and resolves once each of them serves its mailbox. */
   static async start(options: SandboxPoolOptions = {}): Promise<SandboxPool> {
     const workers = await WorkerPool.start({ threads: options.threads ?? SANDBOX_THREADS_DEFAULT, resourceLimits: options.resourceLimits });
-    return new SandboxPool(workers, options);
+    const pool = new SandboxPool(workers, options);
+    for (let i = 0; i < workers.threads; i++) pool.#serveMailbox();
+    await pool.#whenServing(() => pool.#servingCount() >= workers.threads);
+    return pool;
+  }
+
+  /**
+   * Starts one long-running serving task; piscina gives it to a worker that has none (a fresh one
+   * after a replacement). When the task ends (worker terminated or dead), its mailbox is
+   * discarded and a new task is started for the replacement worker.
+   */
+  #serveMailbox(): void {
+    if (this.#closing) return;
+    const mailbox = new Mailbox(this.#mailboxBytes);
+    this.#mailboxes.add(mailbox);
+    const { task, transferList } = mailbox.serveTask();
+    const ended = (): void => {
+      this.#mailboxes.delete(mailbox);
+      mailbox.discard();
+      this.#serveMailbox();
+      this.#changed();
+    };
+    this.#workers.run(task, transferList, mailbox.signal).then(ended, ended);
+    void mailbox.whenReady().then(() => this.#changed());
+  }
+
+  #servingCount(): number {
+    let n = 0;
+    for (const m of this.#mailboxes) if (m.ready) n++;
+    return n;
+  }
+
+  #whenServing(test: () => boolean): Promise<void> {
+    if (test()) return Promise.resolve();
+    return new Promise((resolve) => this.#servingWaiters.push({ test, resolve }));
+  }
+
+  #changed(): void {
+    if (this.#servingWaiters.length > 0) {
+      this.#servingWaiters = this.#servingWaiters.filter((w) => {
+        if (!w.test()) return true;
+        w.resolve();
+        return false;
+      });
+    }
+    this.#pump();
+  }
+
+  #idleMailbox(): Mailbox | undefined {
+    for (const m of this.#mailboxes) if (!m.busy && m.ready) return m;
+    return undefined;
+  }
+
+  #keyId(key: string): number {
+    let id = this.#keyIds.get(key);
+    if (id === undefined) {
+      id = this.#keyIds.size + 1;
+      this.#keyIds.set(key, id);
+    }
+    return id;
   }
 
   register(module: LoadedModule, options: RegisterOptions = {}): ModuleHandle {
@@ -73,17 +145,22 @@ export class SandboxPool implements ModuleRunner {
     return new Promise<RunOutput>((resolve, reject) => {
       const job: Job = {
         handle,
-        input: ownBuffer(input),
-        // Always a copy: the caller keeps its state until the new one comes back.
-        state: state === null ? null : (state.slice().buffer as ArrayBuffer),
+        input,
+        state,
         deadlineMs: options.deadlineMs ?? handle.deadlineMs ?? this.deadlineMsDefault,
         resolve,
         reject,
       };
-      if (this.#inFlight < this.#workers.capacity && this.#queue.size === 0) {
-        void this.#dispatch(job);
-        return;
+      if (this.#queue.size === 0) {
+        const mailbox = this.#idleMailbox();
+        // Dispatch copies input and state before it returns: the caller's state stays its own.
+        if (mailbox !== undefined) {
+          void this.#dispatch(job, mailbox);
+          return;
+        }
       }
+      // Queued: the caller keeps its state until the result arrives, so hold a copy of it.
+      if (state !== null) job.state = state.slice();
       try {
         this.#queue.push(job);
       } catch (err) {
@@ -93,52 +170,62 @@ export class SandboxPool implements ModuleRunner {
     });
   }
 
-  async #dispatch(job: Job): Promise<void> {
+  async #dispatch(job: Job, mailbox: Mailbox): Promise<void> {
     this.#inFlight++;
+    mailbox.busy = true;
     const { handle } = job;
-    const signal = new TaskSignal();
-    const timer = setTimeout(() => signal.abort(new DeadlineExceededError(job.deadlineMs, handle.label)), job.deadlineMs);
+    let missed = false;
+    const timer = setTimeout(() => {
+      missed = true;
+      this.#deadlinesMissed++;
+      this.#failed++;
+      job.reject(new DeadlineExceededError(job.deadlineMs, handle.label));
+      // piscina terminates the worker (V8 interrupts the guest) and starts a replacement.
+      mailbox.kill(new DeadlineExceededError(job.deadlineMs, handle.label));
+    }, job.deadlineMs);
     try {
-      const task: RunTask = { key: handle.key, input: job.input, state: job.state };
-      let reply = await this.#workers.run(task, transferOf(job.input, job.state), signal);
+      const key = this.#keyId(handle.key);
+      const flags = mailbox.writeInput(job.input, job.state);
+      let reply = await mailbox.call(key, flags);
       if (reply.status === 'miss') {
         // This worker has not seen the module yet: send it along with the same batch.
-        const retry: RunTask = { key: handle.key, input: reply.input, state: reply.state, spec: handle.spec };
-        reply = await this.#workers.run(retry, transferOf(reply.input, reply.state), signal);
+        mailbox.postSpec(handle.spec);
+        reply = await mailbox.call(key, flags | MAILBOX_FLAG.SPEC_ON_PORT);
       }
+      if (missed) return;
       if (reply.status === 'ok') {
         this.#completed++;
-        job.resolve({ output: new Uint8Array(reply.output), state: reply.state === null ? null : new Uint8Array(reply.state) });
+        job.resolve({ output: reply.output, state: reply.state });
       } else if (reply.status === 'error') {
         this.#failed++;
-        if (reply.recycleThreadId !== undefined) this.#workers.terminate(reply.recycleThreadId);
+        if (reply.recycle) mailbox.kill('recycle');
         job.reject(new SandboxError(reply.kind, `module ${handle.label}: ${reply.message}`, reply.code));
+      } else if (reply.status === 'dead') {
+        this.#failed++;
+        job.reject(new SandboxError('worker-died', `module ${handle.label}: worker died during the call; it was replaced`));
       } else {
-        throw new Error('worker answered miss to a task that carried its module');
+        throw new Error('worker answered miss to a call that carried its module');
       }
     } catch (err) {
-      this.#failed++;
-      if (signal.aborted && signal.reason instanceof DeadlineExceededError) {
-        this.#deadlinesMissed++;
-        job.reject(signal.reason);
-      } else if (err instanceof SandboxError) {
-        job.reject(err);
-      } else {
+      if (!missed) {
+        this.#failed++;
         const message = err instanceof Error ? err.message : String(err);
-        job.reject(new SandboxError('worker-died', `module ${handle.label}: worker died during the call (${message}); it was replaced`, 0, { cause: err }));
+        job.reject(new SandboxError('worker-died', `module ${handle.label}: ${message}; the worker was replaced`, 0, { cause: err }));
+        mailbox.kill(err);
       }
     } finally {
       clearTimeout(timer);
+      mailbox.busy = false;
       this.#inFlight--;
       this.#pump();
     }
   }
 
   #pump(): void {
-    while (this.#inFlight < this.#workers.capacity) {
-      const next = this.#queue.shift();
-      if (next === undefined) break;
-      void this.#dispatch(next);
+    while (this.#queue.size > 0) {
+      const mailbox = this.#idleMailbox();
+      if (mailbox === undefined) break;
+      void this.#dispatch(this.#queue.shift()!, mailbox);
     }
     if (this.#inFlight === 0 && this.#queue.size === 0 && this.#idleWaiters.length > 0) {
       const waiters = this.#idleWaiters;
@@ -148,7 +235,7 @@ export class SandboxPool implements ModuleRunner {
   }
 
   /**
-   * Terminates every worker and waits for their replacements: instances (and their guest
+   * Terminates every worker and waits for their replacements to serve: instances (and their guest
    * memory) are dropped, modules are instantiated again on next use. Waits for running batches first.
    */
   async restartWorkers(): Promise<void> {
@@ -156,9 +243,16 @@ export class SandboxPool implements ModuleRunner {
     // Only workers that have booted are terminated: piscina stops replacing workers once one
     // dies during its start.
     await this.#workers.ready();
+    await this.#whenServing(() => this.#servingCount() >= this.#workers.threads);
+    const old = new Set(this.#mailboxes);
     const started = this.#workers.workersStarted;
     for (const id of this.#workers.threadIds()) this.#workers.terminate(id);
     await this.#workers.ready(started + this.#workers.threads);
+    await this.#whenServing(() => {
+      let n = 0;
+      for (const m of this.#mailboxes) if (m.ready && !old.has(m)) n++;
+      return n >= this.#workers.threads;
+    });
   }
 
   /** Resolves when no batch is queued or running. */
@@ -193,10 +287,11 @@ export class SandboxPool implements ModuleRunner {
       job.reject(new PoolClosedError());
     }
     await this.drain();
+    // Serving tasks end on STOP; one whose worker has not picked it up yet is dropped from piscina's queue.
+    for (const m of this.#mailboxes) {
+      if (m.ready) m.stop();
+      else m.kill(new PoolClosedError());
+    }
     await this.#workers.close();
   }
-}
-
-function transferOf(input: ArrayBuffer, state: ArrayBuffer | null): ArrayBuffer[] {
-  return state === null ? [input] : [input, state];
 }

@@ -3,7 +3,7 @@
  * that dies or is terminated, retire one on request, drain, close. It knows nothing of modules
  * or of the task queue; it tells its owner how many workers can take a batch right now.
  */
-import type { Worker } from 'node:worker_threads';
+import type { MessagePort, Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import {
   SANDBOX_CLOSE_TIMEOUT_MS,
@@ -12,7 +12,8 @@ import {
   SANDBOX_WORKER_STACK_MB,
   SANDBOX_WORKER_YOUNG_GENERATION_MB,
 } from '../constants.js';
-import type { PingTask, RunReply, RunTask } from './messages.js';
+import type { PingTask } from './messages.js';
+import type { ServeTask } from './mailbox-layout.js';
 import { sandboxWorkerPath } from './worker-path.js';
 
 export interface WorkerPoolOptions {
@@ -49,7 +50,7 @@ interface BalancedWorker {
 
 export class WorkerPool {
   readonly threads: number;
-  #piscina: Piscina<RunTask | PingTask, RunReply | 'pong'>;
+  #piscina: Piscina<ServeTask | PingTask, 'stopped' | 'pong'>;
   #started = 0;
   /** Workers that have loaded the worker file (piscina's own first workers say so before they have). */
   #booted = new WeakSet<Worker>();
@@ -168,9 +169,12 @@ export class WorkerPool {
     return this.#started >= startedAtLeast && this.capacity >= this.threads;
   }
 
-  /** Runs one task on a free worker; a signal abort terminates that worker and starts another. */
-  run(task: RunTask, transferList: ArrayBuffer[], signal: TaskSignal): Promise<RunReply> {
-    return this.#piscina.run(task, { transferList, signal }) as Promise<RunReply>;
+  /**
+   * Runs one task on a free worker (for the sandbox: the task that serves a mailbox for as long as
+   * the worker lives); a signal abort terminates that worker and starts another.
+   */
+  run(task: ServeTask, transferList: MessagePort[], signal: TaskSignal): Promise<'stopped'> {
+    return this.#piscina.run(task, { transferList: transferList as never, signal }) as Promise<'stopped'>;
   }
 
   /** Retires the worker with this thread id: no new batch goes to it; piscina starts a replacement. */

@@ -1,0 +1,159 @@
+/**
+ * The host's side of one worker's mailbox (layout in mailbox-layout.ts). One call at a time; the
+ * host never blocks: it waits for the worker's reply with Atomics.waitAsync. A mailbox lives as
+ * long as the piscina task that serves it; once its worker dies or is terminated it is discarded.
+ */
+import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import {
+  MAILBOX_FLAG, MAILBOX_HEADER_BYTES, MAILBOX_HEADER_INTS, MAILBOX_OP, MAILBOX_STATE, MAILBOX_STATUS,
+  SLOT, copyIntoRegion, copyOutOfRegion, stateOffset, type MailboxError, type ServeTask,
+} from './mailbox-layout.js';
+import { ownBuffer, type ModuleSpec } from './messages.js';
+import { TaskSignal } from './worker-pool.js';
+
+export type MailboxReply =
+  | { status: 'ok'; output: Uint8Array; state: Uint8Array | null }
+  | { status: 'miss' }
+  | ({ status: 'error' } & MailboxError)
+  /** The mailbox was discarded while the call ran (deadline, or the worker died). */
+  | { status: 'dead' };
+
+type WaitAsync = (ta: Int32Array, index: number, value: number) => { async: false; value: string } | { async: true; value: Promise<string> };
+const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
+
+export class Mailbox {
+  readonly #ctrl: Int32Array;
+  readonly #data: Uint8Array;
+  readonly #sab: SharedArrayBuffer;
+  readonly #port: MessagePort;
+  #workerPort: MessagePort | null;
+  /** Aborting it makes piscina terminate the worker serving this mailbox and start another. */
+  readonly signal = new TaskSignal();
+  #dead = false;
+  busy = false;
+
+  constructor(bytes: number) {
+    this.#sab = new SharedArrayBuffer(MAILBOX_HEADER_BYTES + bytes);
+    this.#ctrl = new Int32Array(this.#sab, 0, MAILBOX_HEADER_INTS);
+    this.#data = new Uint8Array(this.#sab, MAILBOX_HEADER_BYTES);
+    const { port1, port2 } = new MessageChannel();
+    this.#port = port1;
+    this.#workerPort = port2;
+  }
+
+  /** The piscina task that serves this mailbox (its port is in the transfer list). */
+  serveTask(): { task: ServeTask; transferList: MessagePort[] } {
+    const port = this.#workerPort;
+    if (port === null) throw new Error('mailbox already handed to a worker');
+    this.#workerPort = null;
+    return { task: { serve: { sab: this.#sab }, port }, transferList: [port] };
+  }
+
+  get dead(): boolean {
+    return this.#dead;
+  }
+
+  get ready(): boolean {
+    return !this.#dead && Atomics.load(this.#ctrl, SLOT.STATE) !== MAILBOX_STATE.BOOTING;
+  }
+
+  get threadId(): number {
+    return Atomics.load(this.#ctrl, SLOT.THREAD_ID);
+  }
+
+  /** Resolves true once a worker serves this mailbox, false if it is discarded first. */
+  async whenReady(): Promise<boolean> {
+    while (!this.#dead && Atomics.load(this.#ctrl, SLOT.STATE) === MAILBOX_STATE.BOOTING) await this.#wait(MAILBOX_STATE.BOOTING);
+    return !this.#dead;
+  }
+
+  /**
+   * Places input and state for the next call: in the region when both fit, else as transferred
+   * buffers on the port. Returns the request flags. Copies, so the caller's state stays its own.
+   */
+  writeInput(input: Uint8Array, state: Uint8Array | null): number {
+    const stateAt = stateOffset(input.length);
+    const end = state === null ? input.length : stateAt + state.length;
+    Atomics.store(this.#ctrl, SLOT.IN_LEN, input.length);
+    Atomics.store(this.#ctrl, SLOT.IN_STATE_LEN, state === null ? -1 : state.length);
+    if (end <= this.#data.length) {
+      copyIntoRegion(this.#data, 0, input);
+      if (state !== null) copyIntoRegion(this.#data, stateAt, state);
+      return 0;
+    }
+    const inBuf = ownBuffer(input);
+    const stateBuf = state === null ? null : (state.slice().buffer as ArrayBuffer);
+    this.#port.postMessage({ input: inBuf, state: stateBuf }, stateBuf === null ? [inBuf] : [inBuf, stateBuf]);
+    return MAILBOX_FLAG.INPUT_ON_PORT;
+  }
+
+  /** Sends the module spec ahead of a call flagged SPEC_ON_PORT. */
+  postSpec(spec: ModuleSpec): void {
+    this.#port.postMessage(spec);
+  }
+
+  /** One call: the input must have been placed by writeInput. */
+  async call(key: number, flags: number): Promise<MailboxReply> {
+    if (this.#dead) return { status: 'dead' };
+    const c = this.#ctrl;
+    Atomics.store(c, SLOT.OP, MAILBOX_OP.RUN);
+    Atomics.store(c, SLOT.FLAGS, flags);
+    Atomics.store(c, SLOT.KEY, key);
+    Atomics.store(c, SLOT.STATE, MAILBOX_STATE.REQUEST);
+    Atomics.notify(c, SLOT.STATE);
+    // Never blocks the host's event loop. (Polling across event-loop turns with setImmediate
+    // first was measured slower here: batch-of-1 p50 ~100 µs against ~30 µs.)
+    while (!this.#dead && Atomics.load(c, SLOT.STATE) === MAILBOX_STATE.REQUEST) await this.#wait(MAILBOX_STATE.REQUEST);
+    if (this.#dead) return { status: 'dead' };
+    const reply = this.#readReply();
+    Atomics.store(c, SLOT.STATE, MAILBOX_STATE.IDLE);
+    return reply;
+  }
+
+  #readReply(): MailboxReply {
+    const c = this.#ctrl;
+    const status = Atomics.load(c, SLOT.STATUS);
+    if (status === MAILBOX_STATUS.OK) {
+      const outLen = Atomics.load(c, SLOT.OUT_LEN);
+      const stateLen = Atomics.load(c, SLOT.OUT_STATE_LEN);
+      const at = stateOffset(outLen);
+      return { status: 'ok', output: copyOutOfRegion(this.#data, 0, outLen), state: stateLen < 0 ? null : copyOutOfRegion(this.#data, at, stateLen) };
+    }
+    if (status === MAILBOX_STATUS.MISS) return { status: 'miss' };
+    const message = receiveMessageOnPort(this.#port)?.message as unknown;
+    if (status === MAILBOX_STATUS.OK_ON_PORT) {
+      const m = message as { output: ArrayBuffer; state: ArrayBuffer | null };
+      return { status: 'ok', output: new Uint8Array(m.output), state: m.state === null ? null : new Uint8Array(m.state) };
+    }
+    if (status === MAILBOX_STATUS.ERROR && message !== undefined) return { status: 'error', ...(message as MailboxError) };
+    throw new Error(`sandbox mailbox: worker replied status ${status} without its message`);
+  }
+
+  /** Asks the worker to return from its serving task (the worker stays up). */
+  stop(): void {
+    if (this.#dead) return;
+    Atomics.store(this.#ctrl, SLOT.OP, MAILBOX_OP.STOP);
+    Atomics.store(this.#ctrl, SLOT.STATE, MAILBOX_STATE.REQUEST);
+    Atomics.notify(this.#ctrl, SLOT.STATE);
+  }
+
+  /** Discards the mailbox: a pending call resolves 'dead'. Does not touch the worker. */
+  discard(): void {
+    if (this.#dead) return;
+    this.#dead = true;
+    Atomics.store(this.#ctrl, SLOT.STATE, MAILBOX_STATE.DEAD);
+    Atomics.notify(this.#ctrl, SLOT.STATE);
+    this.#port.close();
+  }
+
+  /** Discards the mailbox and has piscina terminate (and replace) the worker serving it. */
+  kill(reason: unknown): void {
+    this.discard();
+    this.signal.abort(reason);
+  }
+
+  #wait(value: number): Promise<unknown> {
+    const r = waitAsync(this.#ctrl, SLOT.STATE, value);
+    return r.async ? r.value : Promise.resolve(r.value);
+  }
+}

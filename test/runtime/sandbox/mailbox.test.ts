@@ -1,0 +1,124 @@
+// The shared-memory mailbox between the host and each worker: batches that fit go through the
+// region, larger inputs, outputs and states fall back to transferred buffers on the port, and
+// every path gives the inline runner's bytes. Queued batches from several modules all come back
+// to the right caller; close ends the serving tasks.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeBatch, encodeBatch, type HostRecord } from '../../../runtime/abi/batch.js';
+import { InlineRunner, PoolClosedError, SandboxPool } from '../../../runtime/sandbox/index.js';
+import { record } from '../../modules/cases.js';
+import { exampleModule, fixtureModule, LOG_LINES, records } from './fixtures.js';
+
+const hex = (b: Uint8Array | null) => (b === null ? null : Buffer.from(b).toString('hex'));
+
+function amounts(n: number, first: number): HostRecord[] {
+  return Array.from({ length: n }, (_, i) => record(first + i, `{"amount":${(i % 7) + 1}}`, `key-number-${i % 20}`));
+}
+
+describe('sandbox mailbox', () => {
+  const inline = new InlineRunner();
+  afterAll(async () => {
+    await inline.close();
+  });
+
+  describe('a region too small for the batch', () => {
+    let pool: SandboxPool;
+    beforeAll(async () => {
+      // 256 bytes: a few records fit, larger batches, outputs and states go over the port.
+      pool = await SandboxPool.start({ threads: 2, mailboxBytes: 256 });
+    });
+    afterAll(async () => {
+      await pool?.close();
+    });
+
+    it('filter: small and large batches give the inline bytes', async () => {
+      const module = await exampleModule('json-filter');
+      const params = { field: 'level', value: 'error' };
+      const sh = pool.register(module, { params });
+      const ih = inline.register(module, { params });
+      for (const n of [1, 2, 40, 400]) {
+        const batch = records(Array.from({ length: n }, (_, i) => LOG_LINES[i % LOG_LINES.length]!), BigInt(n * 1000));
+        const input = encodeBatch(batch);
+        const want = inline.runSync(ih, input);
+        const got = await pool.run(sh, encodeBatch(batch));
+        expect(hex(got.output), `batch of ${n}`).toBe(hex(want.output));
+        // LOG_LINES has errors at positions 0 and 2 of every 4.
+        expect(decodeBatch(got.output), `batch of ${n}`).toHaveLength(Math.floor(n / 4) * 2 + Math.min(n % 4 === 0 ? 0 : n % 4 <= 2 ? 1 : 2, 2));
+      }
+    });
+
+    it('aggregate: a state larger than the region travels on the port and stays the caller’s', async () => {
+      const module = await exampleModule('count-sum');
+      const sh = pool.register(module);
+      const ih = inline.register(module);
+      let sState: Uint8Array | null = null;
+      let iState: Uint8Array | null = null;
+      for (let b = 0; b < 4; b++) {
+        const batch = amounts(b === 2 ? 3 : 60, b * 100);
+        const want = inline.runSync(ih, encodeBatch(batch), iState);
+        const passed = sState === null ? null : sState.slice();
+        const got = await pool.run(sh, encodeBatch(batch), passed);
+        expect(hex(got.output)).toBe(hex(want.output));
+        expect(hex(got.state)).toBe(hex(want.state));
+        // The state handed in is untouched.
+        expect(hex(passed)).toBe(hex(sState));
+        sState = got.state;
+        iState = want.state;
+      }
+      expect(sState!.length).toBeGreaterThan(256);
+    });
+  });
+
+  describe('a region that holds the input but not the output', () => {
+    let pool: SandboxPool;
+    beforeAll(async () => {
+      pool = await SandboxPool.start({ threads: 1, mailboxBytes: 8192 });
+    });
+    afterAll(async () => {
+      await pool?.close();
+    });
+
+    it('array_map output past the region comes back whole', async () => {
+      const module = await fixtureModule('output-flood');
+      const sh = pool.register(module, { params: { copies: '20' } });
+      const ih = inline.register(module, { params: { copies: '20' } });
+      const input = encodeBatch(records(['a', 'b'], 5n));
+      const want = inline.runSync(ih, input);
+      expect(want.output.length).toBeGreaterThan(8192);
+      const got = await pool.run(sh, encodeBatch(records(['a', 'b'], 5n)));
+      expect(hex(got.output)).toBe(hex(want.output));
+      expect(decodeBatch(got.output)).toHaveLength(40);
+      // The next small call goes through the region again.
+      const small = pool.register(module, { params: { copies: '1' } });
+      expect(decodeBatch((await pool.run(small, encodeBatch(records(['c'], 9n)))).output)).toHaveLength(1);
+    });
+  });
+
+  describe('many callers', () => {
+    let pool: SandboxPool;
+    beforeAll(async () => {
+      pool = await SandboxPool.start({ threads: 2 });
+    });
+
+    it('queued batches of several modules each come back to their caller', async () => {
+      const filter = await exampleModule('json-filter');
+      const handles = [
+        pool.register(filter, { params: { field: 'level', value: 'error' } }),
+        pool.register(filter, { params: { field: 'level', value: 'warn' } }),
+        pool.register(filter, { params: { field: 'user', value: 'bob' } }),
+      ];
+      const expected = handles.map((h) => inline.runSync(inline.register(filter, { params: h.spec.params }), encodeBatch(records(LOG_LINES, 0n))));
+      const calls = Array.from({ length: 60 }, (_, i) => ({ i, run: pool.run(handles[i % 3]!, encodeBatch(records(LOG_LINES, 0n))) }));
+      for (const { i, run } of calls) expect(hex((await run).output), `call ${i}`).toBe(hex(expected[i % 3]!.output));
+      expect(pool.stats().completed).toBeGreaterThanOrEqual(60);
+    });
+
+    it('close ends the serving tasks and refuses new batches', async () => {
+      const filter = await exampleModule('json-filter');
+      const h = pool.register(filter, { params: { field: 'level', value: 'error' } });
+      const last = pool.run(h, encodeBatch(records(LOG_LINES, 0n)));
+      await pool.close();
+      expect(decodeBatch((await last).output).map((r) => r.offset)).toEqual([0n, 2n]);
+      await expect(pool.run(h, encodeBatch(records(LOG_LINES, 0n)))).rejects.toBeInstanceOf(PoolClosedError);
+    });
+  });
+});
