@@ -32,8 +32,8 @@ export const BATCH_RECORDS_MAX = 1_000_000;
 export const RECORD_HEADERS_MAX = 10_000;
 /** Target for ModuleInstance.create (instantiate + init); the acceptance bound. */
 export const INSTANTIATE_TARGET_MS = 5;
-/** Time a module's start function may take when the loader probes its ABI version and kind. */
-export const LOAD_PROBE_DEADLINE_MS = 2000;
+/** Time a module's start function may take when the loader probes its ABI version and kind; generous because starting the probe worker alone can take a second on a loaded machine. */
+export const LOAD_PROBE_DEADLINE_MS = 5000;
 /** Heap of the loader's probe worker; it only instantiates the module once. */
 export const LOAD_PROBE_HEAP_MB = 16;
 /** Module names in the registry: short, path-safe, no leading dot. */
