@@ -8,6 +8,6 @@ export default defineConfig({
     // Broker integration tests start real processes on ephemeral ports; two cores in CI.
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
-    reporters: ['default'],
+    reporters: ['default', './test/reporters/summary-line.ts'],
   },
 });
