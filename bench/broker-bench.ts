@@ -33,10 +33,12 @@ const GIB = 1024 ** 3;
 const MIB = 1024 ** 2;
 /** Bytes moved per bench iteration: enough for many flushes, small enough for several samples. */
 const ITERATION_BYTES = 32 * MIB;
-/** Appends in flight at once (8 MiB), like many producers on many partitions: enough to fill a default flush. */
-const APPENDS_IN_FLIGHT = 512;
-/** For the S3 flush profile: 16 MiB in flight, so that flushes can reach their 8 MiB bound. */
-const S3_PROFILE_APPENDS_IN_FLIGHT = 1024;
+/** Full load means many producers on many partitions: while one flush is being written the next
+ * buffer fills, so twice the flush bound in flight lets every flush reach its bound (with only one
+ * bound in flight, segments stop at what the window holds and the bench measures the window). */
+const BATCH_WIRE_BYTES_APPROX = RECORDS_PER_BATCH * (RECORD_VALUE_BYTES + 20) + 61;
+const APPENDS_IN_FLIGHT = Math.ceil((2 * LOG_FLUSH_MAX_BYTES) / BATCH_WIRE_BYTES_APPROX);
+const S3_PROFILE_APPENDS_IN_FLIGHT = Math.ceil((2 * LOG_S3_FLUSH_MAX_BYTES) / BATCH_WIRE_BYTES_APPROX);
 /** Bytes ingested under the S3 flush profile to count its PUTs. */
 const S3_PROFILE_BYTES = 128 * MIB;
 const PARTITIONS = 6;

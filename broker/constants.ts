@@ -53,8 +53,8 @@ export const LOG_DEFAULT_LEVEL = 'info';
 export const METRICS_DEFAULT_HOST = '127.0.0.1';
 
 // ---- log ----
-/** Flush the append buffer at this size: at full load one segment PUT + one manifest entry per 8 MiB = 256 writes per GiB. */
-export const LOG_FLUSH_MAX_BYTES = 8 * 1024 * 1024;
+/** Flush the append buffer at this size: at full load one segment PUT + one manifest entry per flush, and flushes reach ~80% of the bound, so 16 MiB keeps it under 256 writes per GiB. */
+export const LOG_FLUSH_MAX_BYTES = 16 * 1024 * 1024;
 /** Flush at most this long after the first pending append: the latency a local-disk produce pays for batching. */
 export const LOG_FLUSH_INTERVAL_MS = 5;
 /** S3 profile: PUTs cost money and ~20-50 ms each, so fewer, larger segments. */
