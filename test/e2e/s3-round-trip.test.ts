@@ -5,7 +5,7 @@ import { requirePythonModules, requireTool } from '../helpers/tools.js';
 import { testSeed } from '../helpers/seeded-random.js';
 import { runRoundTrip, totalRecords, type RoundTripCounts } from './round-trip-scenario.js';
 
-/** A fifth of the local run: s3rver writes every object through its own filesystem store, in this process. */
+/** A fifth of the local run: s3rver writes every object through its own filesystem store. */
 const COUNTS: RoundTripCounts = { kafkajsPlain: 7_000, kafkajsGzip: 4_000, kcatPerCodecPartition: 300, confluent: 1_800 };
 
 describe('round trip across Kafka clients on S3 (s3rver) (issue 3, acceptance 4)', () => {

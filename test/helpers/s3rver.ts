@@ -1,67 +1,75 @@
-import S3rver from 's3rver';
+/**
+ * A real S3-compatible server (s3rver) in a child process on 127.0.0.1, with an ephemeral port,
+ * a temporary directory and S3's answer to `If-None-Match: *` (see s3rver-server.cjs), for every
+ * test of anything on the S3 store.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { makeTempDir, removeTempDir } from './temp-dir.js';
 
+const serverScript = path.join(path.dirname(fileURLToPath(import.meta.url)), 's3rver-server.cjs');
+const START_TIMEOUT_MS = 15_000;
 /** Credentials s3rver accepts; the broker reads them from the standard AWS variables. */
 const S3RVER_KEY = 'S3RVER';
 
 export interface S3Server {
+  /** http://127.0.0.1:<port> */
   endpoint: string;
+  /** The first bucket created. */
   bucket: string;
+  buckets: string[];
+  credentials: { accessKeyId: string; secretAccessKey: string };
   /** AWS_* variables for a broker child process. */
   env: NodeJS.ProcessEnv;
+  /** The s3rver process, for tests that need to stop or kill it. */
+  process: ChildProcess;
   stop(): Promise<void>;
 }
 
-/**
- * s3rver 3.7 ignores `If-None-Match: *` on PUT, which real S3 honours (412 PreconditionFailed) and which
- * the manifest's putIfAbsent relies on. This middleware gives it S3's answer so the fencing path is real.
- */
-function conditionalPut(server: S3rver): void {
-  server.middleware.unshift(async (ctx, next) => {
-    if (ctx.method === 'PUT' && ctx.headers['if-none-match'] === '*') {
-      const parts = ctx.path.split('/').slice(1);
-      const bucket = decodeURIComponent(parts[0] ?? '');
-      const key = parts.slice(1).map(decodeURIComponent).join('/');
-      if (bucket && key && (await ctx.store.existsObject(bucket, key))) {
-        ctx.status = 412;
-        ctx.set('Content-Type', 'application/xml');
-        ctx.body =
-          '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>PreconditionFailed</Code>' +
-          '<Message>At least one of the pre-conditions you specified did not hold</Message>' +
-          '<Condition>If-None-Match</Condition></Error>';
-        return;
-      }
-    }
-    await next();
-  });
-}
-
-/** Starts s3rver on 127.0.0.1 (ephemeral port) over a temp dir, with `bucket` created. */
-export async function startS3rver(bucket = 'sluice-test'): Promise<S3Server> {
+/** Starts s3rver with `buckets` created (one name or several). */
+export async function startS3rver(buckets: string | string[] = 'sluice-test'): Promise<S3Server> {
+  const names = typeof buckets === 'string' ? [buckets] : buckets;
   const directory = makeTempDir('s3rver');
-  const server = new S3rver({
-    address: '127.0.0.1',
-    port: 0,
-    silent: true,
-    directory,
-    // Path-style requests only (the S3 store sets forcePathStyle for custom endpoints).
-    vhostBuckets: false,
-    configureBuckets: [{ name: bucket }],
+  const child = spawn(process.execPath, ['--openssl-legacy-provider', serverScript, directory, ...names], {
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
-  conditionalPut(server);
-  const { port } = await server.run();
-  const endpoint = `http://127.0.0.1:${port}`;
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d));
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`s3rver did not start within ${START_TIMEOUT_MS} ms: ${stderr}`));
+    }, START_TIMEOUT_MS);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d;
+      const line = out.split('\n')[0];
+      if (out.includes('\n') && line !== undefined) {
+        clearTimeout(timer);
+        resolve((JSON.parse(line) as { port: number }).port);
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`s3rver exited with ${code}: ${stderr}`));
+    });
+  });
   return {
-    endpoint,
-    bucket,
-    env: {
-      AWS_ACCESS_KEY_ID: S3RVER_KEY,
-      AWS_SECRET_ACCESS_KEY: S3RVER_KEY,
-      AWS_REGION: 'us-east-1',
-    },
+    endpoint: `http://127.0.0.1:${port}`,
+    bucket: names[0]!,
+    buckets: names,
+    credentials: { accessKeyId: S3RVER_KEY, secretAccessKey: S3RVER_KEY },
+    env: { AWS_ACCESS_KEY_ID: S3RVER_KEY, AWS_SECRET_ACCESS_KEY: S3RVER_KEY, AWS_REGION: 'us-east-1' },
+    process: child,
     async stop() {
-      server.httpServer?.closeAllConnections();
-      await server.close();
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        await exited;
+        clearTimeout(timer);
+      }
       removeTempDir(directory);
     },
   };

@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ObjectNotFoundError, ObjectStoreError } from '../../../broker/storage/object-store.js';
 import { S3Store } from '../../../broker/storage/s3-store.js';
-import { startS3rver as startConditionalS3rver } from '../../helpers/s3rver.js';
-import { type S3rverHandle, startS3rver } from './s3rver-fixture.js';
+import { type S3Server, startS3rver } from '../../helpers/s3rver.js';
 import { describeStoreContract } from './store-contract.js';
 
-let s3: S3rverHandle;
+let s3: S3Server;
 let prefixCounter = 0;
 beforeAll(async () => {
   s3 = await startS3rver(['sluice-test', 'other-bucket']);
@@ -103,8 +102,8 @@ describe('S3Store', () => {
     }
   });
 
-  it('putIfAbsent maps 412 PreconditionFailed to false (s3rver with If-None-Match enforced by the shared test helper)', async () => {
-    const server = await startConditionalS3rver('conditional');
+  it('putIfAbsent maps 412 PreconditionFailed to false (s3rver with If-None-Match enforced by the test helper)', async () => {
+    const server = await startS3rver('conditional');
     const store = new S3Store({
       bucket: server.bucket,
       prefix: 'manifest',
