@@ -46,7 +46,8 @@ export const S3_REQUEST_TIMEOUT_MS = 30_000;
 export const S3_MAX_SOCKETS = 64;
 /** Default byte budget of the read cache of immutable objects. */
 export const READ_CACHE_DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
-// logging and metrics (broker/logger.ts, broker/metrics.ts)
+
+// ---- logging and metrics (broker/logger.ts, broker/metrics.ts) ----
 /** Logs at info unless SLUICE_LOG_LEVEL or config asks otherwise: start, stop, fencing, bad connections. */
 export const LOG_DEFAULT_LEVEL = 'info';
 /** The metrics endpoint listens on loopback unless told otherwise: it is not meant for the world. */
