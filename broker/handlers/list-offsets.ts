@@ -1,34 +1,12 @@
 /** ListOffsets: -1 latest (the high watermark), -2 earliest (log start), else the first offset at or after a timestamp. */
 import type { ListOffsetsRequest, ListOffsetsResponse, ListOffsetsResponsePartition } from '../protocol/apis/list-offsets.js';
 import { ErrorCode } from '../protocol/error-codes.js';
-import { decodeRecords } from '../protocol/record-batch.js';
 import type { HandlerContext } from './context.js';
 import { errorCodeOf } from './errors.js';
 
 const LATEST_TIMESTAMP = -1n;
 const EARLIEST_TIMESTAMP = -2n;
 const NO_EPOCH = -1;
-
-/**
- * The first record at or after `timestampMs`, as Kafka answers it. The log finds the batch; the
- * record inside it is found here when the batch can be decoded (uncompressed or gzip), else the
- * batch's own answer stands.
- */
-async function recordForTimestamp(ctx: HandlerContext, topic: string, partition: number, timestampMs: bigint): Promise<{ offset: bigint; timestampMs: bigint } | null> {
-  const found = await ctx.log.offsetForTimestamp(topic, partition, timestampMs);
-  if (found === null) return null;
-  try {
-    const read = await ctx.log.read(topic, partition, found.offset, 1);
-    for (const batch of read.records) {
-      for (const r of decodeRecords(batch)) {
-        if (r.offset >= found.offset && r.timestampMs >= timestampMs) return { offset: r.offset, timestampMs: r.timestampMs };
-      }
-    }
-  } catch (err) {
-    ctx.logger.debug({ err, topic, partition }, 'list offsets: batch not decodable, answering at batch granularity');
-  }
-  return found;
-}
 
 export async function handleListOffsets(ctx: HandlerContext, req: ListOffsetsRequest): Promise<ListOffsetsResponse> {
   const topics = await Promise.all(
@@ -54,7 +32,7 @@ export async function handleListOffsets(ctx: HandlerContext, req: ListOffsetsReq
             else if (p.timestamp === EARLIEST_TIMESTAMP) offset = ctx.log.logStartOffset(t.name, p.partitionIndex);
             else if (p.timestamp < 0n) return fail(ErrorCode.INVALID_REQUEST);
             else {
-              const found = await recordForTimestamp(ctx, t.name, p.partitionIndex, p.timestamp);
+              const found = await ctx.log.offsetForTimestamp(t.name, p.partitionIndex, p.timestamp);
               // No record at or after the timestamp: Kafka answers offset -1, timestamp -1.
               offset = found?.offset ?? -1n;
               timestamp = found?.timestampMs ?? -1n;

@@ -35,7 +35,7 @@ import {
   TOPIC_RETENTION_MS_DEFAULT,
 } from '../constants.js';
 import { ObjectNotFoundError, type ObjectStore } from '../storage/object-store.js';
-import { parseBatchHeader, parseRecordSet, setBaseOffset, type RecordBatchView } from '../protocol/record-batch.js';
+import { decodeRecords, parseBatchHeader, parseRecordSet, setBaseOffset, type RecordBatchView } from '../protocol/record-batch.js';
 import {
   CorruptRecordError,
   FencedError,
@@ -970,6 +970,7 @@ export class Log {
     return batches;
   }
 
+  /** ListOffsets by time: the first record at or after `timestampMs` (record-exact where the batch can be decoded, else its batch). */
   async offsetForTimestamp(topic: string, partition: number, timestampMs: bigint): Promise<{ offset: bigint; timestampMs: bigint } | null> {
     const p = this.partitionOrThrow(topic, partition);
     for (const c of p.chunks) {
@@ -979,7 +980,7 @@ export class Log {
         if (h.maxTimestamp < timestampMs) continue;
         if (h.baseOffset + BigInt(h.lastOffsetDelta) < p.logStart) continue;
         const offset = h.baseOffset < p.logStart ? p.logStart : h.baseOffset;
-        return { offset, timestampMs: h.maxTimestamp };
+        return recordAtOrAfter(batch, offset, timestampMs) ?? { offset, timestampMs: h.maxTimestamp };
       }
     }
     return null;
@@ -1185,3 +1186,20 @@ function findSmallRun(chunks: Chunk[]): Chunk[] | undefined {
   return run.length >= LOG_COMPACT_MIN_CHUNKS_COUNT ? run : undefined;
 }
 
+/**
+ * The first record of `batch` at or after both `offset` and `timestampMs`, as Kafka's ListOffsets
+ * answers. Only uncompressed and gzip batches can be looked into; for the others (null) the caller
+ * answers at batch granularity.
+ */
+function recordAtOrAfter(batch: Uint8Array, offset: bigint, timestampMs: bigint): { offset: bigint; timestampMs: bigint } | null {
+  let records;
+  try {
+    records = decodeRecords(batch);
+  } catch {
+    return null;
+  }
+  for (const r of records) {
+    if (r.offset >= offset && r.timestampMs >= timestampMs) return { offset: r.offset, timestampMs: r.timestampMs };
+  }
+  return null;
+}
