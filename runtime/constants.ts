@@ -59,11 +59,35 @@ export const SANDBOX_CLOSE_TIMEOUT_MS = 5000;
 /** Shared-memory mailbox of one worker (input, then output, in place); a batch of 4096 100-byte records fits. Larger batches travel as transferred buffers. */
 export const SANDBOX_MAILBOX_BYTES = 2 * 1024 * 1024;
 /**
- * A worker polls its mailbox this long after a batch before it sleeps. 0: on this shared 2-core VM
- * polling (20 or 80 µs) cut the batch-of-1 median but raised its p99 and made 4096-record batches
- * ~1.7x slower (the poll takes the core the host and other processes need). Raise it on idle cores.
+ * A worker polls its mailbox this long after a batch before it sleeps, when the batch before came
+ * within this long too (a pipeline sending batches back to back; otherwise it sleeps at once).
+ * On this VM a sleeping thread takes 50-100 µs to wake, which is more than a batch of a thousand
+ * records takes to run; a poll catches the next batch at once. Bounded, so a worker spends at most
+ * this much CPU per batch waiting.
  */
-export const SANDBOX_MAILBOX_SPIN_US = 0;
+export const SANDBOX_MAILBOX_SPIN_US = 250;
+/**
+ * After its poll, a worker sleeps on the mailbox with a blocking futex wait (woken in a few µs)
+ * for this long since its last batch, returning to its event loop every SANDBOX_MAILBOX_YIELD_MS;
+ * past it, it sleeps on its event loop (Atomics.waitAsync, woken in tens of µs, no CPU at all).
+ */
+export const SANDBOX_MAILBOX_WARM_MS = 50;
+/**
+ * In its synchronous wait (SANDBOX_HOST_SYNC_WAIT_US) the host polls for a reply for twice the
+ * module's recent call time plus this, then blocks on the mailbox: a short batch comes back with
+ * no wake-up at all, and a late one costs no more CPU than the poll.
+ */
+export const SANDBOX_HOST_SPIN_US = 20;
+/**
+ * When nothing else waits for a worker and the module's recent calls took less than this, the host
+ * waits for the reply synchronously (poll, then futex wait) for at most this long before it falls
+ * back to Atomics.waitAsync. A wait through the event loop or a futex costs 50-100 µs on this VM,
+ * as much as a batch of a thousand records takes to run; this bounds how long one call can hold the
+ * host's event loop (running the same batch inline would hold it about as long).
+ */
+export const SANDBOX_HOST_SYNC_WAIT_US = 1000;
+/** Weight of the newest call in a module's running mean call time (decides sync or async wait). */
+export const SANDBOX_CALL_TIME_EWMA_WEIGHT = 0.25;
 /** A busy worker returns to its event loop at least this often, so V8's GC tasks run. */
 export const SANDBOX_MAILBOX_YIELD_MS = 2;
 /** Timeout of one sleep on the mailbox; the worker re-checks and sleeps again (a notify wakes it at once). */

@@ -8,7 +8,10 @@
  * terminates that worker (piscina starts a replacement, which serves a new mailbox); batches of
  * other modules keep running on the other workers.
  */
-import { SANDBOX_DEADLINE_MS_DEFAULT, SANDBOX_MAILBOX_BYTES, SANDBOX_QUEUE_MAX_BATCHES, SANDBOX_THREADS_DEFAULT } from '../constants.js';
+import {
+  SANDBOX_CALL_TIME_EWMA_WEIGHT, SANDBOX_DEADLINE_MS_DEFAULT, SANDBOX_HOST_SPIN_US, SANDBOX_HOST_SYNC_WAIT_US, SANDBOX_MAILBOX_BYTES, SANDBOX_QUEUE_MAX_BATCHES,
+  SANDBOX_THREADS_DEFAULT,
+} from '../constants.js';
 import type { LoadedModule } from '../module-loader.js';
 import { DeadlineExceededError, PoolClosedError, SandboxError } from './errors.js';
 import { MAILBOX_FLAG } from './mailbox-layout.js';
@@ -24,6 +27,8 @@ export interface SandboxPoolOptions {
   resourceLimits?: WorkerPoolOptions['resourceLimits'];
   /** Size of each worker's shared mailbox region; larger batches travel as transferred buffers. */
   mailboxBytes?: number;
+  /** Longest synchronous wait for a short call's reply (SANDBOX_HOST_SYNC_WAIT_US); 0 never blocks the host. */
+  hostSyncWaitUs?: number;
 }
 
 export interface SandboxPoolStats {
@@ -35,6 +40,10 @@ export interface SandboxPoolStats {
   deadlinesMissed: number;
   workersStarted: number;
   workersReplaced: number;
+  /** Calls the host waited for synchronously (expected short, nothing else waiting for a worker). */
+  syncWaits: number;
+  /** Of those, the calls whose reply came within the synchronous wait. */
+  syncReplies: number;
 }
 
 interface Job {
@@ -50,12 +59,17 @@ export class SandboxPool implements ModuleRunner {
   readonly mode = 'sandbox' as const;
   readonly deadlineMsDefault: number;
   readonly #mailboxBytes: number;
+  readonly #hostSyncWaitUs: number;
+  #syncWaits = 0;
+  #syncReplies = 0;
   #workers: WorkerPool;
   #queue: TaskQueue<Job>;
   /** Every mailbox whose serving task has not ended (booting, idle or busy). */
   #mailboxes = new Set<Mailbox>();
   /** Small integers for handle keys: what a mailbox request names. */
   #keyIds = new Map<string, number>();
+  /** Running mean time of a call, by key id, in µs: decides whether the host waits synchronously. */
+  #callTimeUs = new Map<number, number>();
   #inFlight = 0;
   #closing = false;
   #completed = 0;
@@ -67,6 +81,7 @@ export class SandboxPool implements ModuleRunner {
   private constructor(workers: WorkerPool, options: SandboxPoolOptions) {
     this.deadlineMsDefault = options.deadlineMsDefault ?? SANDBOX_DEADLINE_MS_DEFAULT;
     this.#mailboxBytes = options.mailboxBytes ?? SANDBOX_MAILBOX_BYTES;
+    this.#hostSyncWaitUs = options.hostSyncWaitUs ?? SANDBOX_HOST_SYNC_WAIT_US;
     this.#workers = workers;
     this.#queue = new TaskQueue(options.queueMaxBatches ?? SANDBOX_QUEUE_MAX_BATCHES);
   }
@@ -186,9 +201,27 @@ export class SandboxPool implements ModuleRunner {
     try {
       const key = this.#keyId(handle.key);
       const flags = mailbox.writeInput(job.input, job.state);
-      let reply = await mailbox.call(key, flags);
+      // A short call with nothing else waiting for a worker: the reply is nearer than an event-loop hop.
+      const expectedUs = this.#callTimeUs.get(key);
+      const bound = this.#hostSyncWaitUs;
+      const syncWaitUs = this.#queue.size === 0 && expectedUs !== undefined && expectedUs <= bound ? bound : 0;
+      const started = performance.now();
+      // call() does its synchronous wait before it returns its promise.
+      // Poll about as long as the call should take, then block: the host spends the call's time
+      // waiting for it, as it would spend it running the batch inline.
+      const pending = mailbox.call(key, flags, syncWaitUs, syncWaitUs > 0 ? SANDBOX_HOST_SPIN_US + 2 * expectedUs! : 0);
+      if (syncWaitUs > 0) {
+        this.#syncWaits++;
+        if (mailbox.repliedInSyncWait) this.#syncReplies++;
+      }
+      let reply = await pending;
+      if (reply.status === 'ok') {
+        const tookUs = (performance.now() - started) * 1000;
+        this.#callTimeUs.set(key, expectedUs === undefined ? tookUs : expectedUs + SANDBOX_CALL_TIME_EWMA_WEIGHT * (tookUs - expectedUs));
+      }
       if (reply.status === 'miss') {
-        // This worker has not seen the module yet: send it along with the same batch.
+        // This worker has not seen the module yet: send it along with the same batch. (This call
+        // compiles and instantiates too: it is not timed into the module's running mean.)
         mailbox.postSpec(handle.spec);
         reply = await mailbox.call(key, flags | MAILBOX_FLAG.SPEC_ON_PORT);
       }
@@ -271,6 +304,8 @@ export class SandboxPool implements ModuleRunner {
       deadlinesMissed: this.#deadlinesMissed,
       workersStarted: this.#workers.workersStarted,
       workersReplaced: this.#workers.workersReplaced,
+      syncWaits: this.#syncWaits,
+      syncReplies: this.#syncReplies,
     };
   }
 

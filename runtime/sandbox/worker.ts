@@ -7,7 +7,9 @@
  */
 import { receiveMessageOnPort, threadId, type MessagePort } from 'node:worker_threads';
 import { ModuleInstance } from '../instance.js';
-import { SANDBOX_MAILBOX_SLEEP_MS, SANDBOX_MAILBOX_SPIN_US, SANDBOX_MAILBOX_YIELD_MS, SANDBOX_WORKER_INSTANCES_MAX } from '../constants.js';
+import {
+  SANDBOX_MAILBOX_SLEEP_MS, SANDBOX_MAILBOX_SPIN_US, SANDBOX_MAILBOX_WARM_MS, SANDBOX_MAILBOX_YIELD_MS, SANDBOX_WORKER_INSTANCES_MAX,
+} from '../constants.js';
 import { ownBuffer, type ModuleSpec, type PingTask } from './messages.js';
 import { guestErrorOf } from './guest-error.js';
 import {
@@ -68,7 +70,8 @@ function runOne(key: number, readInput: () => { input: Uint8Array; state: Uint8A
 
 function callGuest(key: number, instance: ModuleInstance, input: Uint8Array, state: Uint8Array | null): CallResult {
   try {
-    return instance.processEncoded(input, state);
+    // The output stays a view into guest memory: handle() copies it into the region (or onto the port) at once.
+    return instance.processEncoded(input, state, { outputView: true });
   } catch (err) {
     const failure = guestErrorOf(err);
     if (failure.kind === 'memory-limit') {
@@ -82,18 +85,6 @@ function callGuest(key: number, instance: ModuleInstance, input: Uint8Array, sta
   }
 }
 
-/**
- * One private buffer for the input, reused across batches: allocating a fresh one per batch (128
- * KiB at 1024 records) made the worker's GC run far more often. processEncoded only copies from it.
- */
-let scratch = new Uint8Array(64 * 1024);
-
-function toScratch(region: Uint8Array, at: number, len: number): Uint8Array {
-  if (scratch.length < len) scratch = new Uint8Array(Math.max(len, scratch.length * 2));
-  scratch.set(region.subarray(at, at + len));
-  return scratch.subarray(0, len);
-}
-
 /** Runs the request in the mailbox and writes the reply; the caller flips STATE to DONE. */
 function handle(ctrl: Int32Array, data: Uint8Array, port: MessagePort): void {
   const flags = Atomics.load(ctrl, SLOT.FLAGS);
@@ -103,13 +94,12 @@ function handle(ctrl: Int32Array, data: Uint8Array, port: MessagePort): void {
       const m = receiveMessageOnPort(port)?.message as { input: ArrayBuffer; state: ArrayBuffer | null };
       return { input: new Uint8Array(m.input), state: m.state === null ? null : new Uint8Array(m.state) };
     }
-    // Private copies, not views: processEncoded copies into guest memory at whatever address the
-    // guest allocated, and a shared-to-guest copy that is not 8-aligned on both sides goes byte by
-    // byte (~8x slower than this extra aligned copy).
+    // The input is read in place: processEncoded copies it into guest memory once (staging it
+    // only when the guest's address is not 8-aligned). The state is small: a private copy.
     const inLen = Atomics.load(ctrl, SLOT.IN_LEN);
     const stateLen = Atomics.load(ctrl, SLOT.IN_STATE_LEN);
     const at = stateOffset(inLen);
-    return { input: toScratch(data, 0, inLen), state: stateLen < 0 ? null : copyOutOfRegion(data, at, stateLen) };
+    return { input: data.subarray(0, inLen), state: stateLen < 0 ? null : copyOutOfRegion(data, at, stateLen) };
   };
   const readSpec = (flags & MAILBOX_FLAG.SPEC_ON_PORT) !== 0 ? () => receiveMessageOnPort(port)?.message as ModuleSpec : null;
 
@@ -138,7 +128,7 @@ function handle(ctrl: Int32Array, data: Uint8Array, port: MessagePort): void {
     Atomics.store(ctrl, SLOT.STATUS, MAILBOX_STATUS.OK);
     return;
   }
-  const outBuf = ownBuffer(output);
+  const outBuf = output.slice().buffer; // a view into guest memory: never transfer that buffer
   const stateBuf = state === null ? null : ownBuffer(state);
   port.postMessage({ output: outBuf, state: stateBuf }, stateBuf === null ? [outBuf] : [outBuf, stateBuf]);
   Atomics.store(ctrl, SLOT.STATUS, MAILBOX_STATUS.OK_ON_PORT);
@@ -148,11 +138,17 @@ type WaitAsync = (ta: Int32Array, index: number, value: number, timeoutMs: numbe
 const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+const ready = (s: number): boolean => s === MAILBOX_STATE.REQUEST || s === MAILBOX_STATE.DEAD;
+
 /**
- * Serves the mailbox until the host sends STOP or discards it; terminate ends it otherwise. Sleeps
- * in Atomics.waitAsync, on the worker's event loop, and yields to that loop at least every
- * SANDBOX_MAILBOX_YIELD_MS while busy: V8 runs GC and other housekeeping as event-loop tasks,
- * and a worker that never returns to its loop got ~3x slower at the same batch.
+ * Serves the mailbox until the host sends STOP or discards it; terminate ends it otherwise. After
+ * a batch the worker waits for the next one in three steps, each cheaper in CPU and slower to
+ * wake: it polls (SANDBOX_MAILBOX_SPIN_US, only while batches come back to back), then blocks on
+ * the mailbox with Atomics.wait until
+ * SANDBOX_MAILBOX_WARM_MS have passed since the batch, then sleeps on its event loop with
+ * Atomics.waitAsync. It returns to its event loop at least every SANDBOX_MAILBOX_YIELD_MS while
+ * busy or warm: V8 runs GC and other housekeeping as event-loop tasks, and a worker that never
+ * returns to its loop got ~3x slower at the same batch.
  */
 async function serve(task: ServeTask): Promise<'stopped'> {
   const ctrl = new Int32Array(task.serve.sab, 0, MAILBOX_HEADER_INTS);
@@ -164,21 +160,39 @@ async function serve(task: ServeTask): Promise<'stopped'> {
   Atomics.notify(ctrl, SLOT.STATE);
   const spinMs = SANDBOX_MAILBOX_SPIN_US / 1000;
   let lastYield = performance.now();
+  let lastBatch = -Infinity;
+  /** Whether the last request came within the poll window of the batch before it. */
+  let backToBack = false;
   for (;;) {
     let s = Atomics.load(ctrl, SLOT.STATE);
-    if (s !== MAILBOX_STATE.REQUEST && s !== MAILBOX_STATE.DEAD) {
-      // Poll a little first: a batch that follows closely skips the sleep and the wake-up.
-      const until = performance.now() + spinMs;
-      do s = Atomics.load(ctrl, SLOT.STATE);
-      while (s !== MAILBOX_STATE.REQUEST && s !== MAILBOX_STATE.DEAD && performance.now() < until);
-      while (s !== MAILBOX_STATE.REQUEST && s !== MAILBOX_STATE.DEAD) {
-        const r = waitAsync(ctrl, SLOT.STATE, s, SANDBOX_MAILBOX_SLEEP_MS);
-        if (r.async) await r.value;
-        lastYield = performance.now();
+    if (!ready(s)) {
+      if (backToBack) {
+        const until = performance.now() + spinMs;
+        do s = Atomics.load(ctrl, SLOT.STATE);
+        while (!ready(s) && performance.now() < until);
+      }
+      for (;;) {
+        if (ready(s)) break;
+        const now = performance.now();
+        const warmLeft = lastBatch + SANDBOX_MAILBOX_WARM_MS - now;
+        if (warmLeft > 0) {
+          if (now - lastYield >= SANDBOX_MAILBOX_YIELD_MS) {
+            await nextTurn();
+            lastYield = performance.now();
+          } else {
+            Atomics.wait(ctrl, SLOT.STATE, s, Math.min(warmLeft, SANDBOX_MAILBOX_YIELD_MS - (now - lastYield)));
+          }
+        } else {
+          const r = waitAsync(ctrl, SLOT.STATE, s, SANDBOX_MAILBOX_SLEEP_MS);
+          if (r.async) await r.value;
+          lastYield = performance.now();
+        }
         s = Atomics.load(ctrl, SLOT.STATE);
       }
     }
     if (s === MAILBOX_STATE.DEAD) break;
+    // The gap as seen here includes a sleeping worker's wake-up (50-100 µs): hence the slack.
+    backToBack = performance.now() - lastBatch <= 2 * spinMs;
     if (Atomics.load(ctrl, SLOT.OP) === MAILBOX_OP.STOP) {
       Atomics.store(ctrl, SLOT.STATE, MAILBOX_STATE.DONE);
       Atomics.notify(ctrl, SLOT.STATE);
@@ -187,7 +201,8 @@ async function serve(task: ServeTask): Promise<'stopped'> {
     handle(ctrl, data, port);
     Atomics.store(ctrl, SLOT.STATE, MAILBOX_STATE.DONE);
     Atomics.notify(ctrl, SLOT.STATE);
-    if (performance.now() - lastYield >= SANDBOX_MAILBOX_YIELD_MS) {
+    lastBatch = performance.now();
+    if (lastBatch - lastYield >= SANDBOX_MAILBOX_YIELD_MS) {
       await nextTurn();
       lastYield = performance.now();
     }

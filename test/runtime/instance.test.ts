@@ -29,6 +29,21 @@ const TRAP_ON_EMPTY = `(if (i32.eqz (i32.load (local.get $in))) (then unreachabl
   (global.set $out_ptr (local.get $in)) (global.set $out_len (local.get $len)) (i32.load (local.get $in))`;
 
 describe('ModuleInstance', () => {
+  it('reads input from shared memory at any alignment and can hand the output back as a view', async () => {
+    const inst = await instance({});
+    const input = encodeBatch([rec(1, 'a'), rec(2, 'bbb'), rec(3, 'cc')]);
+    const want = inst.processEncoded(input, null).output;
+    for (const at of [0, 3, 8, 13]) {
+      // Shared memory at an 8-aligned and at a misaligned offset (the staged copy).
+      const shared = new Uint8Array(new SharedArrayBuffer(input.length + 16), at, input.length);
+      shared.set(input);
+      expect(inst.processEncoded(shared, null).output, `offset ${at}`).toEqual(want);
+      const view = inst.processEncoded(shared, null, { outputView: true }).output;
+      expect(view.buffer.byteLength, 'a view into guest memory, not a copy').toBeGreaterThanOrEqual(65536);
+      expect(view).toEqual(want);
+    }
+  });
+
   it('copies the batch in, makes one call, and copies the output out', async () => {
     const inst = await instance({});
     expect(inst.kind).toBe('filter');

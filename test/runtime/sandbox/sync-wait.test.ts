@@ -1,0 +1,110 @@
+// The host waits synchronously, and only for a bounded time, for a call it expects to be short
+// (SANDBOX_HOST_SYNC_WAIT_US): short calls come back within that wait, a call expected to be long
+// never blocks the host, and a call that outlasts the wait falls back to the asynchronous wait, so
+// its deadline still fires and other modules keep serving.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeBatch, encodeBatch } from '../../../runtime/abi/batch.js';
+import { SANDBOX_HOST_SYNC_WAIT_US } from '../../../runtime/constants.js';
+import { DeadlineExceededError, InlineRunner, SandboxPool } from '../../../runtime/sandbox/index.js';
+import { exampleModule, fixtureModule, LOG_LINES, records } from './fixtures.js';
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+const FILTER = { field: 'level', value: 'error' };
+
+describe('the host’s synchronous wait for short calls', () => {
+  const inline = new InlineRunner();
+  afterAll(async () => {
+    await inline.close();
+  });
+
+  it('is bounded by a named constant that stays well under a millisecond', () => {
+    expect(SANDBOX_HOST_SYNC_WAIT_US).toBeGreaterThan(0);
+    expect(SANDBOX_HOST_SYNC_WAIT_US).toBeLessThanOrEqual(1000);
+  });
+
+  describe('with a bound generous enough for any machine', () => {
+    let pool: SandboxPool;
+    beforeAll(async () => {
+      // 200 ms: a one-record filter call always comes back within it, even on a loaded machine.
+      pool = await SandboxPool.start({ threads: 2, hostSyncWaitUs: 200_000 });
+    });
+    afterAll(async () => {
+      await pool?.close();
+    });
+
+    it('awaits short calls synchronously once it knows they are short, with the inline bytes', async () => {
+      const module = await exampleModule('json-filter');
+      const sh = pool.register(module, { params: FILTER });
+      const ih = inline.register(module, { params: FILTER });
+      const before = pool.stats();
+      for (let i = 0; i < 20; i++) {
+        const batch = records([LOG_LINES[i % LOG_LINES.length]!], BigInt(i));
+        const got = await pool.run(sh, encodeBatch(batch));
+        expect(hex(got.output)).toBe(hex(inline.runSync(ih, encodeBatch(batch)).output));
+      }
+      const after = pool.stats();
+      // The first call brings the module to the worker (not timed) and the second is the first
+      // timed one: both are awaited asynchronously. Every later one is known to be short.
+      expect(after.syncWaits - before.syncWaits).toBe(18);
+      expect(after.syncReplies - before.syncReplies).toBe(18);
+    });
+
+    it('falls back to the asynchronous wait when a call outlasts the bound: its deadline fires, other modules keep serving', async () => {
+      const good = pool.register(await exampleModule('json-filter'), { params: FILTER });
+      // The endless loop returns at once on an empty batch (it loops per record): that makes it
+      // "short" in the host's eyes, so its next call is awaited synchronously first.
+      const loop = pool.register(await fixtureModule('endless-loop'), { deadlineMs: 1500 });
+      for (let i = 0; i < 3; i++) expect(decodeBatch((await pool.run(loop, encodeBatch([]))).output)).toEqual([]);
+      const before = pool.stats();
+      const stuck = pool.run(loop, encodeBatch(records(['{}'])));
+      const outcome = stuck.then(() => 'returned', (err: unknown) => err);
+      // Meanwhile the other worker serves the good module (the host's loop is free again after the bound).
+      const served = await pool.run(good, encodeBatch(records(LOG_LINES, 10n)));
+      expect(decodeBatch(served.output).map((r) => r.offset)).toEqual([10n, 12n]);
+      expect(await outcome).toBeInstanceOf(DeadlineExceededError);
+      const after = pool.stats();
+      expect(after.deadlinesMissed - before.deadlinesMissed).toBe(1);
+      // The stuck call was waited for synchronously (and its reply did not come within the wait).
+      expect(after.syncWaits - before.syncWaits).toBeGreaterThanOrEqual(1);
+      expect(after.syncWaits - after.syncReplies).toBeGreaterThan(before.syncWaits - before.syncReplies);
+    });
+  });
+
+  it('never blocks the host for calls expected to be longer than the bound', async () => {
+    // A 1 µs bound: no call is ever that short, so every call is awaited asynchronously.
+    const pool = await SandboxPool.start({ threads: 1, hostSyncWaitUs: 1 });
+    try {
+      const module = await exampleModule('json-filter');
+      const sh = pool.register(module, { params: FILTER });
+      const ih = inline.register(module, { params: FILTER });
+      const batch = records(Array.from({ length: 400 }, (_, i) => LOG_LINES[i % LOG_LINES.length]!));
+      for (let i = 0; i < 10; i++) {
+        expect(hex((await pool.run(sh, encodeBatch(batch))).output)).toBe(hex(inline.runSync(ih, encodeBatch(batch)).output));
+      }
+      expect(pool.stats().syncWaits).toBe(0);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('does not wait synchronously while other batches wait for a worker', async () => {
+    const pool = await SandboxPool.start({ threads: 1, hostSyncWaitUs: 200_000 });
+    try {
+      const module = await exampleModule('json-filter');
+      const sh = pool.register(module, { params: FILTER });
+      // The first call brings the module to the worker, the second times it: now known to be short.
+      for (let i = 0; i < 2; i++) await pool.run(sh, encodeBatch(records([LOG_LINES[0]!])));
+      const before = pool.stats();
+      // Eight at once on one worker: the first is dispatched while seven are queued behind it.
+      const outs = await Promise.all(Array.from({ length: 8 }, (_, i) => pool.run(sh, encodeBatch(records([LOG_LINES[0]!], BigInt(i))))));
+      expect(outs.map((o) => decodeBatch(o.output)[0]!.offset)).toEqual([0n, 1n, 2n, 3n, 4n, 5n, 6n, 7n]);
+      const after = pool.stats();
+      // The first is dispatched with nothing queued (a sync wait, during which the other seven are
+      // not even submitted yet); the next six each leave others in the queue (no sync wait); the
+      // last leaves the queue empty (a sync wait).
+      expect(after.syncWaits - before.syncWaits).toBe(2);
+    } finally {
+      await pool.close();
+    }
+  });
+});
