@@ -124,3 +124,7 @@ export const GROUP_INITIAL_REBALANCE_DELAY_MS = 100;
 export const GROUP_MEMBER_METADATA_MAX_BYTES = 1024 * 1024;
 /** Metadata string stored with a committed offset: Kafka's offset.metadata.max.bytes. */
 export const OFFSET_METADATA_MAX_BYTES = 4096;
+
+// ---- codecs (broker/protocol/codecs): looking inside compressed batches ----
+/** Largest zstd window accepted: fzstd allocates the whole window up front, and one past what records may inflate to is never needed. */
+export const CODEC_ZSTD_WINDOW_MAX_BYTES = RECORD_BATCH_DECOMPRESSED_MAX_BYTES;

@@ -25,6 +25,7 @@ export {
   type RequestHeaderPrefix,
 } from './header.js';
 export * from './record-batch.js';
+export { compressionName, inflateRecords } from './codecs/index.js';
 export * from './apis/index.js';
 export * from './apis/api-versions.js';
 export * from './apis/metadata.js';

@@ -1,0 +1,59 @@
+/** Batches around hand-compressed records sections, for the codec tests. */
+import { expect } from 'vitest';
+import { ErrorCode } from '../../../../broker/protocol/error-codes.js';
+import { KafkaError } from '../../../../broker/protocol/errors.js';
+import {
+  RECORD_BATCH_HEADER_BYTES,
+  buildRecordBatch,
+  computeCrc,
+  decodeRecords,
+  type DecodedRecord,
+  type RecordInput,
+} from '../../../../broker/protocol/record-batch.js';
+import { Writer } from '../../../../broker/protocol/writer.js';
+
+export { enc, recordsSection, sampleRecords } from '../../../fixtures/protocol/codec-samples.js';
+
+/** The batch of `records`, its records section replaced by `section` compressed with `codec`; CRC recomputed. */
+export function compressedBatch(records: readonly RecordInput[], codec: number, section: Uint8Array): Uint8Array {
+  const plain = buildRecordBatch(records, { baseTimestamp: records[0]?.timestampMs ?? 0n });
+  const w = new Writer(RECORD_BATCH_HEADER_BYTES + section.byteLength);
+  w.raw(plain.subarray(0, RECORD_BATCH_HEADER_BYTES)).raw(section);
+  const batch = w.toUint8Array();
+  const view = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
+  view.setInt32(8, RECORD_BATCH_HEADER_BYTES - 12 + section.byteLength);
+  view.setInt16(21, (view.getInt16(21) & ~0x07) | codec);
+  view.setUint32(17, computeCrc(batch));
+  return batch;
+}
+
+/** What decodeRecords returns for these records at base offset 0. */
+export function expectedRecords(records: readonly RecordInput[]): DecodedRecord[] {
+  return records.map((r, i) => ({ offset: BigInt(i), timestampMs: r.timestampMs!, key: r.key, value: r.value, headers: [...(r.headers ?? [])] }));
+}
+
+/** The KafkaError a call throws (failing the test when it throws anything else, or nothing). */
+export function kafkaErrorOf(fn: () => unknown): KafkaError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof KafkaError) return err;
+    throw err;
+  }
+  throw new Error('expected a KafkaError, nothing was thrown');
+}
+
+export function expectCorrupt(fn: () => unknown, message: RegExp): void {
+  const err = kafkaErrorOf(fn);
+  expect([err.code, err.message]).toEqual([ErrorCode.CORRUPT_MESSAGE, expect.stringMatching(message)]);
+}
+
+/** A records section of exactly `bytes` bytes (zeros): what a bound test inflates to. */
+export function zeros(bytes: number): Uint8Array {
+  return new Uint8Array(bytes);
+}
+
+/** Decode a bare section through the batch path, with a bound. */
+export function decodeSection(codec: number, section: Uint8Array, decompressedMaxBytes: number): DecodedRecord[] {
+  return decodeRecords(compressedBatch([], codec, section), { decompressedMaxBytes });
+}

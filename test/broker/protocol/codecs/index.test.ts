@@ -1,0 +1,64 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { ApiKey } from '../../../../broker/protocol/api-keys.js';
+import { codecFor, type RequestOf } from '../../../../broker/protocol/apis/index.js';
+import { KafkaError } from '../../../../broker/protocol/errors.js';
+import { decodeRequestHeader } from '../../../../broker/protocol/header.js';
+import { Reader } from '../../../../broker/protocol/reader.js';
+import { decodeRecords, iterateBatches } from '../../../../broker/protocol/record-batch.js';
+
+const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../fixtures/protocol');
+
+/** The one batch kcat produced with `-z codec` (a captured Produce v7 frame). */
+function kcatBatch(codec: string): Uint8Array {
+  const frame = new Uint8Array(readFileSync(path.join(fixtures, codec === 'none' ? 'kcat' : `kcat-${codec}`, 'produce-v7.bin')));
+  const r = new Reader(frame, 4);
+  decodeRequestHeader(r);
+  const produce = codecFor(ApiKey.Produce)!.decodeRequest(r, 7) as RequestOf<typeof ApiKey.Produce>;
+  const [batch] = [...iterateBatches(produce.topicData[0]!.partitionData[0]!.records!)];
+  return batch!.bytes;
+}
+
+const moduleCache = createRequire(import.meta.url).cache;
+const loaded = (pkg: string): boolean => Object.keys(moduleCache).some((k) => k.includes(`${path.sep}node_modules${path.sep}${pkg}${path.sep}`));
+
+describe('record codecs', () => {
+  // Runs first in its own process (vitest forks a process per test file): nothing has loaded the libraries yet.
+  it('loads a codec library only when a batch with that codec is decoded', () => {
+    const libraries = { snappy: 'snappy', lz4: 'lz4-napi', zstd: 'fzstd' } as const;
+    expect(Object.values(libraries).map(loaded)).toEqual([false, false, false]);
+    decodeRecords(kcatBatch('gzip'));
+    expect(Object.values(libraries).map(loaded)).toEqual([false, false, false]);
+    const seen: string[] = [];
+    for (const [codec, pkg] of Object.entries(libraries)) {
+      expect(decodeRecords(kcatBatch(codec))).toHaveLength(2);
+      seen.push(pkg);
+      expect(Object.values(libraries).map(loaded)).toEqual(Object.values(libraries).map((p) => seen.includes(p)));
+    }
+  });
+
+  it('mutated batches of every codec only ever raise KafkaError, and never inflate past the bound', () => {
+    const batches = ['none', 'gzip', 'snappy', 'lz4', 'zstd'].map(kcatBatch);
+    const mutated = fc
+      .tuple(fc.constantFrom(...batches), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }))
+      .map(([valid, muts]) => {
+        const copy = valid.slice();
+        for (const [at, b] of muts) copy[61 + (at % (copy.byteLength - 61))] = b; // the records section, past the header
+        return copy;
+      });
+    fc.assert(
+      fc.property(mutated, fc.integer({ min: 0, max: 1024 }), (batch, bound) => {
+        try {
+          decodeRecords(batch, { decompressedMaxBytes: bound });
+        } catch (err) {
+          if (!(err instanceof KafkaError)) throw err;
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { compressSync } from 'snappy';
+import { Compression, inflateRecords } from '../../../../broker/protocol/codecs/index.js';
+import { KafkaError } from '../../../../broker/protocol/errors.js';
+import { decodeRecords } from '../../../../broker/protocol/record-batch.js';
+import { Writer } from '../../../../broker/protocol/writer.js';
+import { compressedBatch, expectCorrupt, expectedRecords, recordsSection, sampleRecords, zeros } from './helpers.js';
+
+const XERIAL_MAGIC = [0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00];
+
+/** xerial framing as snappy-java writes it: magic, version 1, compatible version 1, length-prefixed raw chunks. */
+function xerial(data: Uint8Array, chunkBytes: number): Uint8Array {
+  const w = new Writer();
+  for (const b of XERIAL_MAGIC) w.uint8(b);
+  w.int32(1).int32(1);
+  for (let at = 0; at < data.byteLength; at += chunkBytes) {
+    const chunk = compressSync(data.subarray(at, at + chunkBytes));
+    w.int32(chunk.byteLength).raw(chunk);
+  }
+  return w.toUint8Array();
+}
+
+const raw = (data: Uint8Array): Uint8Array => new Uint8Array(compressSync(data));
+const inflate = (body: Uint8Array, maxBytes: number): Uint8Array => inflateRecords(Compression.snappy, body, maxBytes);
+
+describe('snappy records', () => {
+  it('raw and xerial-framed sections decode to the records (any chunking)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 200 }), fc.integer({ min: 1, max: 4096 }), (count, chunkBytes) => {
+        const records = sampleRecords(count);
+        const section = recordsSection(records);
+        expect(decodeRecords(compressedBatch(records, Compression.snappy, raw(section)))).toEqual(expectedRecords(records));
+        expect(decodeRecords(compressedBatch(records, Compression.snappy, xerial(section, chunkBytes)))).toEqual(expectedRecords(records));
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it('an xerial frame with no chunks is an empty section', () => {
+    expect(inflate(xerial(new Uint8Array(0), 1), 10).byteLength).toBe(0);
+  });
+
+  it('inflates exactly up to the bound and refuses one byte past it, raw or framed', () => {
+    const bound = 256 * 1024;
+    expect(inflate(raw(zeros(bound)), bound).byteLength).toBe(bound);
+    expect(inflate(xerial(zeros(bound), 32 * 1024), bound).byteLength).toBe(bound);
+    expectCorrupt(() => inflate(raw(zeros(bound + 1)), bound), /snappy records inflate to 262145 bytes, past the 262144-byte bound/);
+    expectCorrupt(() => inflate(xerial(zeros(bound + 1), 32 * 1024), bound), /inflate to 262145 bytes, past/);
+  });
+
+  it('refuses a bomb on its declared length, before inflating or allocating it', () => {
+    // A raw block that claims 2^32 - 1 bytes: the snappy library would allocate that much up front.
+    const claim = new Writer().uvarint(0xffffffff).raw(new Uint8Array(16)).toUint8Array();
+    expectCorrupt(() => inflate(claim, 64 * 1024 * 1024), /inflate to 4294967295 bytes, past the 67108864-byte bound/);
+    // 16 xerial chunks of 1 MiB of zeros each (snappy's best ratio is ~21:1).
+    const bomb = xerial(zeros(16 * 1024 * 1024), 1024 * 1024);
+    expect(bomb.byteLength * 20).toBeLessThan(16 * 1024 * 1024);
+    expectCorrupt(() => inflate(bomb, 4 * 1024 * 1024), /inflate to 16777216 bytes, past the 4194304-byte bound/);
+  });
+
+  it('truncated or lying blocks and chunks are CORRUPT_MESSAGE', () => {
+    const section = recordsSection(sampleRecords(20));
+    const r = raw(section);
+    expectCorrupt(() => inflate(r.subarray(0, r.byteLength - 3), 1 << 20), /snappy block 0 does not inflate/);
+    expectCorrupt(() => inflate(new Uint8Array(0), 1 << 20), /snappy records do not decode: truncated/);
+    const x = xerial(section, 100);
+    expectCorrupt(() => inflate(x.subarray(0, x.byteLength - 1), 1 << 20), /xerial snappy chunk of \d+ bytes/);
+    expectCorrupt(() => inflate(x.subarray(0, 12), 1 << 20), /xerial snappy header truncated/);
+    // A block that declares one byte more than it holds.
+    const lying = new Writer().uvarint(section.byteLength + 1).raw(r.subarray(new Writer().uvarint(section.byteLength).length)).toUint8Array();
+    expectCorrupt(() => inflate(lying, 1 << 20), /snappy block 0/);
+  });
+
+  it('random and mutated sections only ever raise KafkaError', () => {
+    const valid = xerial(recordsSection(sampleRecords(30)), 200);
+    const mutated = fc
+      .array(fc.tuple(fc.nat({ max: valid.byteLength - 1 }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 })
+      .map((muts) => {
+        const copy = valid.slice();
+        for (const [at, b] of muts) copy[at] = b;
+        return copy;
+      });
+    fc.assert(
+      fc.property(fc.oneof(fc.uint8Array({ maxLength: 300 }), mutated, mutated.map((m) => m.subarray(XERIAL_MAGIC.length + 8 + 4))), (bytes) => {
+        try {
+          expect(inflate(bytes, 1 << 20).byteLength).toBeLessThanOrEqual(1 << 20);
+        } catch (err) {
+          if (!(err instanceof KafkaError)) throw err;
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
