@@ -3,7 +3,7 @@
  * 100-byte JSON records; batch sizes 1, 16, 256, 1024, 4096; filter and map; each as
  *   js       the same logic as a plain JavaScript function over decoded records,
  *   inline   the WASM example module on the calling thread (encoded ABI batch in, out),
- *   sandbox  the same module through the worker pool (batch transferred, not cloned),
+ *   sandbox  the same module through the worker pool (batch copied through the worker's shared mailbox, not cloned),
  *   extism   (filter only) the same filter as an Extism as-pdk plugin, per batch and per record.
  * Also: module instantiation time. Writes bench/results/runtime.json and runtime.md.
  */
@@ -294,7 +294,7 @@ export function renderMarkdown(result: RuntimeBenchResult): string {
   const lines: string[] = [];
   lines.push('# SmartModule runtime bench', '');
   lines.push(`Generated ${result.generatedAt} on Node ${result.node}, load average at the end ${result.loadAverage.map((x) => x.toFixed(1)).join(' / ')} (2 cores). 100-byte JSON records; filter keeps level=="error" (1 in 4, module json-filter); map projects {level,user} (module json-map).`);
-  lines.push('js = a plain JavaScript function over decoded records (JSON.parse); inline = the WASM module on the calling thread (ABI batch in, out); sandbox = the same module through the worker pool (batch transferred); extism-batch / extism-record = the same filter as an Extism as-pdk plugin, one call per batch / per record.');
+  lines.push('js = a plain JavaScript function over decoded records (JSON.parse); inline = the WASM module on the calling thread (ABI batch in, out); sandbox = the same module through the worker pool (batch copied through the worker’s shared mailbox; the host waits synchronously, bounded, for calls it expects to be short, see docs/sandbox.md); extism-batch / extism-record = the same filter as an Extism as-pdk plugin, one call per batch / per record.');
   lines.push('ns/rec p50 = median batch time / batch size (robust to other processes on the machine; the ratios and targets use it); ns/rec mean = mean batch time / batch size. "vs js" compares ns/rec p50 with the JavaScript function at the same batch size.', '');
   lines.push('| kind | runner | batch | ns/rec p50 | ns/rec mean | vs js | p50 batch µs | p99 batch µs | samples |');
   lines.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
