@@ -177,8 +177,7 @@ describe('frames', () => {
   it('a hostile top-level array count is refused at once', () => {
     // Produce v7: transactional_id null, acks, timeout, then a topic count of 2^31-1 with 4 bytes behind it.
     const w = new Writer().nullableString(null).int16(1).int32(1000).int32(0x7fffffff).int32(0);
-    const start = performance.now();
-    expect(() => CODECS[ApiKey.Produce].decodeRequest(new Reader(w.toUint8Array()), 7)).toThrow(/exceeds/);
-    expect(performance.now() - start).toBeLessThan(50);
+    // Refused on the count itself, against the bytes left, before a single element is read or allocated.
+    expect(() => CODECS[ApiKey.Produce].decodeRequest(new Reader(w.toUint8Array()), 7)).toThrow(/^array count 2147483647 at offset 8 exceeds the 4 bytes left$/);
   });
 });
