@@ -48,9 +48,12 @@ export function encodedBatchSize(records: readonly HostRecord[], headerKeys?: Ui
   return n;
 }
 
+const NO_KEYS: Uint8Array[] = [];
+
 /** The exact bytes the host copies into guest memory for `records`. */
 export function encodeBatch(records: readonly HostRecord[]): Uint8Array {
-  const headerKeys = records.map((r) => r.headers.map((h) => utf8.encode(h.key)));
+  // Header keys are UTF-8 encoded once (sizing and writing both need them); most records have none.
+  const headerKeys = records.map((r) => (r.headers.length === 0 ? NO_KEYS : r.headers.map((h) => utf8.encode(h.key))));
   const size = encodedBatchSize(records, headerKeys);
   const out = new Uint8Array(size);
   const view = new DataView(out.buffer);
@@ -94,11 +97,14 @@ export function batchRecordCount(bytes: Uint8Array): number {
 
 /**
  * Decodes a batch, checking every length against the bytes left; malformed input throws
- * BatchDecodeError and never allocates more than the input's own size. Values are copies.
+ * BatchDecodeError and never allocates more than the input's own size. Keys and values are views
+ * into one private copy of the batch (one allocation per batch, not one per field), never into
+ * `bytes` itself, so the caller may reuse its buffer.
  */
-export function decodeBatch(bytes: Uint8Array): HostRecord[] {
+export function decodeBatch(input: Uint8Array): HostRecord[] {
   const limit = Math.max(INPUT_BATCH_MAX_BYTES, OUTPUT_BATCH_MAX_BYTES);
-  if (bytes.length > limit) throw new BatchDecodeError(`batch of ${bytes.length} bytes exceeds ${limit}`);
+  if (input.length > limit) throw new BatchDecodeError(`batch of ${input.length} bytes exceeds ${limit}`);
+  const bytes = input.slice();
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const end = bytes.length;
   const count = batchRecordCount(bytes);
@@ -117,7 +123,7 @@ export function decodeBatch(bytes: Uint8Array): HostRecord[] {
     if (len === -1 && nullable) return null;
     if (len < 0) throw new BatchDecodeError(`record ${index}: ${what} length ${len}`);
     need(len, what, index);
-    const b = bytes.slice(p, p + len);
+    const b = bytes.subarray(p, p + len);
     p += len;
     return b;
   };
