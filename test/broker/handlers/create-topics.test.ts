@@ -70,6 +70,42 @@ describe('CreateTopics', () => {
     expect(await exists('cfg-ok')).toBe(true);
   });
 
+  it('accepts the value sluice implements for a fixed config and refuses any other, saying why', async () => {
+    const fixedOk = [
+      { name: 'cleanup.policy', value: 'delete' },
+      { name: 'compression.type', value: 'producer' },
+      { name: 'message.timestamp.type', value: 'CreateTime' },
+      { name: 'min.insync.replicas', value: '1' },
+      { name: 'unclean.leader.election.enable', value: 'false' },
+    ];
+    const res = await c.request(ApiKey.CreateTopics, 3, {
+      topics: [
+        topic('fixed-ok', { configs: fixedOk }),
+        topic('fixed-gzip', { configs: [{ name: 'compression.type', value: 'gzip' }] }),
+        topic('fixed-compact', { configs: [{ name: 'cleanup.policy', value: 'compact' }] }),
+        topic('unknown-key', { configs: [{ name: 'segment.bytes', value: '1048576' }] }),
+      ],
+      timeoutMs: 5_000,
+      validateOnly: false,
+    });
+    const byName = Object.fromEntries(res.topics.map((x) => [x.name, [x.errorCode, x.errorMessage]]));
+    expect(byName['fixed-ok']).toEqual([ErrorCode.NONE, null]);
+    expect(byName['fixed-gzip']![0]).toBe(ErrorCode.INVALID_CONFIG);
+    expect(byName['fixed-gzip']![1]).toMatch(/compression\.type=gzip is not supported .*never recompresses.*only producer/);
+    expect(byName['fixed-compact']![1]).toMatch(/cleanup\.policy=compact is not supported .*only delete/);
+    expect(byName['unknown-key']![0]).toBe(ErrorCode.INVALID_CONFIG);
+    expect(byName['unknown-key']![1]).toMatch(/unknown topic config segment\.bytes; supported: retention\.ms, .*cleanup\.policy=delete/);
+    expect(await exists('fixed-ok')).toBe(true);
+    expect(await exists('fixed-gzip')).toBe(false);
+    // DescribeConfigs lists the fixed ones as read-only defaults.
+    const described = await c.request(ApiKey.DescribeConfigs, 2, {
+      resources: [{ resourceType: 2, resourceName: 'fixed-ok', configurationKeys: null }],
+      includeSynonyms: false,
+    });
+    const entries = Object.fromEntries(described.results[0]!.configs.map((x) => [x.name, [x.value, x.readOnly]]));
+    for (const { name, value } of fixedOk) expect(entries[name], name).toEqual([value, true]);
+  });
+
   it('answers INVALID_REQUEST for a topic named twice', async () => {
     expect(await create([topic('twice'), topic('twice')])).toEqual([['twice', ErrorCode.INVALID_REQUEST], ['twice', ErrorCode.INVALID_REQUEST]]);
   });
