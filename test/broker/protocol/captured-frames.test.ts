@@ -7,14 +7,21 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ApiKey, apiName } from '../../../broker/protocol/api-keys.js';
 import { CODECS, codecFor, type ImplementedApiKey, type RequestOf } from '../../../broker/protocol/apis/index.js';
-import { ErrorCode } from '../../../broker/protocol/error-codes.js';
-import { KafkaError } from '../../../broker/protocol/errors.js';
 import { decodeRequestHeader, type RequestHeader } from '../../../broker/protocol/header.js';
 import { Reader } from '../../../broker/protocol/reader.js';
-import { Compression, compressionOf, decodeRecords, parseRecordSet, verifyCrc, type DecodedRecord } from '../../../broker/protocol/record-batch.js';
+import {
+  Compression,
+  RECORD_BATCH_HEADER_BYTES,
+  compressionOf,
+  decodeRecords,
+  parseRecordSet,
+  verifyCrc,
+  type DecodedRecord,
+} from '../../../broker/protocol/record-batch.js';
 import {
   FIXTURE_TOPIC,
   KAFKAJS_MESSAGES,
+  KAFKA_PYTHON_COMPRESSIBLE_MESSAGES,
   KAFKA_PYTHON_MESSAGES,
   KCAT_HEADER,
   KCAT_MESSAGES,
@@ -113,6 +120,33 @@ describe('captured client frames', () => {
     const { batches, records } = producedRecords('kafkajs-gzip');
     expect(batches.map((b) => compressionOf(b.header.attributes))).toEqual([Compression.gzip]);
     expectMessages(records(), KAFKAJS_MESSAGES);
+  });
+
+  it.each([
+    ['kafkajs-snappy', Compression.snappy], // kafkajs-snappy (snappyjs): one raw block
+    ['kafkajs-lz4', Compression.lz4], // lz4js: a frame with a content checksum
+  ] as const)('%s: the batch inflates to the same records', (client, codec) => {
+    const { batches, records } = producedRecords(client);
+    expect(batches.map((b) => compressionOf(b.header.attributes))).toEqual([codec]);
+    expectMessages(records(), KAFKAJS_MESSAGES);
+  });
+
+  it.each([
+    ['kafka-python-snappy', Compression.snappy], // xerial framing
+    ['kafka-python-lz4', Compression.lz4], // python-lz4 frames
+    ['kafka-python-zstd', Compression.zstd], // python-zstandard, with the content size
+  ] as const)('%s: the batch inflates to the same records', (client, codec) => {
+    const { batches, records } = producedRecords(client);
+    expect(batches.map((b) => compressionOf(b.header.attributes))).toEqual([codec]);
+    expectMessages(records(), KAFKA_PYTHON_COMPRESSIBLE_MESSAGES);
+  });
+
+  it('kafka-python writes snappy in xerial framing (as the Java client does), kcat and kafkajs-snappy as one raw block', () => {
+    const xerialMagic = Buffer.from('\x82SNAPPY\x00', 'latin1');
+    const section = (client: string): Buffer => Buffer.from(producedRecords(client).batches[0]!.bytes.subarray(RECORD_BATCH_HEADER_BYTES));
+    expect(section('kafka-python-snappy').subarray(0, 8)).toEqual(xerialMagic);
+    expect(section('kafkajs-snappy').subarray(0, 8)).not.toEqual(xerialMagic);
+    expect(section('kcat-snappy').subarray(0, 8)).not.toEqual(xerialMagic);
   });
 
   it('kafka-python: ApiVersions v0, Metadata v0/v1 probes and a Produce v7 batch', () => {
