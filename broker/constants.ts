@@ -62,7 +62,9 @@ export const LOG_FLUSH_INTERVAL_MS = 5;
 export const LOG_S3_FLUSH_MAX_BYTES = 16 * 1024 * 1024;
 /** S3 profile: a quarter second of batching keeps PUTs per GiB low at modest rates. */
 export const LOG_S3_FLUSH_INTERVAL_MS = 250;
-/** Bytes buffered (not counting the flush in flight) before appends wait: bounds memory under a slow store. */
+/** Flushes in flight at once: the next segment is written while the entry before it commits (entries still commit in order); two keep CPU and disk both busy, more would only queue on the same disk and hold more memory. */
+export const LOG_FLUSH_PIPELINE_MAX_COUNT = 2;
+/** Bytes buffered (not counting the flushes in flight) before appends wait: bounds memory under a slow store. */
 export const LOG_BUFFER_MAX_BYTES = 64 * 1024 * 1024;
 /** Appends buffered before new ones wait: bounds promises and index entries per flush. */
 export const LOG_PENDING_APPENDS_MAX_COUNT = 50_000;

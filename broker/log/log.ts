@@ -4,8 +4,9 @@
  * Appends from all partitions share one buffer. A flush writes the buffered batches as ONE
  * segment object, then ONE manifest entry (putIfAbsent under the next sequence number) that
  * names the segment's per-partition byte ranges and any metadata changes. Only after the
- * entry is durable do high watermarks move and appends resolve. One flush is in flight at a
- * time (entries are written in order) while the next buffer fills.
+ * entry is durable do high watermarks move and appends resolve. Up to
+ * LOG_FLUSH_PIPELINE_MAX_COUNT flushes are in flight: the next segment is written while the
+ * entry before it commits, and entries are written (and appends resolve) in order.
  */
 import { randomUUID } from 'node:crypto';
 import { pino, type Logger } from 'pino';
@@ -19,6 +20,7 @@ import {
   LOG_FLUSH_INTERVAL_MS,
   LOG_FLUSH_MAX_BYTES,
   LOG_FLUSH_MAX_OPS_COUNT,
+  LOG_FLUSH_PIPELINE_MAX_COUNT,
   LOG_MAINTENANCE_INTERVAL_MS,
   LOG_PENDING_APPENDS_MAX_COUNT,
   LOG_PRODUCER_DEDUP_BATCHES_COUNT,
@@ -113,6 +115,29 @@ interface Buffer {
   opCount: number;
 }
 
+/** A flush in flight. */
+interface FlushJob {
+  batch: Buffer;
+  /** Set when a flush ahead of it failed: its waiters were rejected with it, and it writes no entry. */
+  rejected: boolean;
+  /** Settles (never rejects) once the flush ended, after the flush ahead of it ended. */
+  done: Promise<void>;
+}
+
+/** What a flush writes, before its sequence number is known. */
+interface PreparedFlush {
+  ops: Op[];
+  segment?: { key: string; bytes: Uint8Array; arena: { buffer: Uint8Array } };
+  cacheable: { chunk: Chunk; batches: Uint8Array[] }[];
+}
+
+/** The segment PUT of a flush failed after its retries. */
+class SegmentPutError extends Error {
+  constructor(key: string, cause: unknown) {
+    super(`writing segment ${key} failed`, { cause });
+  }
+}
+
 interface PendingProducerBatch extends ProducerBatch {
   /** Set while the batch is not yet durable: a retry of it waits for the original. */
   pending?: Promise<AppendResult>;
@@ -189,7 +214,8 @@ export class Log {
   private bufferSinceMs = 0;
   /** While > 0, flush() is waiting: flush without waiting for the time bound. */
   private forcing = 0;
-  private flushing: Promise<void> | null = null;
+  /** Flushes in flight, oldest first; each commits its entry only after the one before it ended. */
+  private readonly flushes: FlushJob[] = [];
   private timer: NodeJS.Timeout | null = null;
   private maintenanceTimer: NodeJS.Timeout | null = null;
   private fenceTimer: NodeJS.Timeout | null = null;
@@ -207,8 +233,8 @@ export class Log {
   private readonly pendingCreates = new Set<string>();
   private readonly pendingDeletes = new Set<string>();
   private inDoubt: { seq: number; bytes: Uint8Array; ops: Op[]; segment?: string } | null = null;
-  /** Reused for every flush's segment bytes (one flush in flight at a time). */
-  private readonly segmentArena = { buffer: new Uint8Array(0) };
+  /** Segment buffers reused from flush to flush, one per flush in flight at most: fresh pages cost more than the copy. */
+  private readonly freeArenas: { buffer: Uint8Array }[] = [];
   private resolvingDoubt: Promise<void> | null = null;
   private fencedBy = 0;
   private closed = false;
@@ -557,23 +583,35 @@ export class Log {
     return this.buffer.appends.length === 0 && this.buffer.metas.length === 0;
   }
 
+  /** Whether the buffer holds a whole flush (a size or count bound reached). */
+  private bufferFull(): boolean {
+    const b = this.buffer;
+    return b.bytes >= this.flushMaxBytes || b.opCount >= LOG_FLUSH_MAX_OPS_COUNT || b.appends.length >= LOG_PENDING_APPENDS_MAX_COUNT;
+  }
+
   /** Whether the buffer must be flushed now: a size bound reached, its time bound passed, or flush() waiting. */
   private bufferDue(): boolean {
-    const b = this.buffer;
-    return (
-      this.forcing > 0 ||
-      b.bytes >= this.flushMaxBytes ||
-      b.opCount >= LOG_FLUSH_MAX_OPS_COUNT ||
-      b.appends.length >= LOG_PENDING_APPENDS_MAX_COUNT ||
-      performance.now() - this.bufferSinceMs >= this.flushIntervalMs
-    );
+    return this.forcing > 0 || this.bufferFull() || performance.now() - this.bufferSinceMs >= this.flushIntervalMs;
+  }
+
+  /**
+   * Whether a flush may start now. With none in flight, when the buffer is due. Beside flushes
+   * in flight (up to the pipeline bound), only a full buffer or flush() starts one: below full
+   * load the time bound waits for the flush in flight, as with one at a time, so a busy store
+   * never gets more, smaller objects than before.
+   */
+  private canStartFlush(): boolean {
+    if (this.bufferEmpty() || this.fenced) return false;
+    if (this.flushes.length === 0) return this.bufferDue();
+    return this.flushes.length < LOG_FLUSH_PIPELINE_MAX_COUNT && (this.forcing > 0 || this.bufferFull());
   }
 
   private scheduleFlush(): void {
-    if (this.flushing || this.bufferEmpty()) return; // the drain loop looks again when the flush in flight ends
-    if (this.bufferDue()) {
+    if (this.bufferEmpty()) return;
+    if (this.canStartFlush()) {
       this.kick();
-    } else if (!this.timer) {
+    } else if (this.flushes.length === 0 && !this.timer) {
+      // (With flushes in flight, the end of each looks again.)
       const wait = Math.max(0, this.flushIntervalMs - (performance.now() - this.bufferSinceMs));
       this.timer = setTimeout(() => {
         this.timer = null;
@@ -582,25 +620,28 @@ export class Log {
     }
   }
 
+  /** Starts as many flushes as may start now. */
   private kick(): void {
-    if (this.flushing) return;
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    this.flushing = this.drain().finally(() => {
-      this.flushing = null;
-      // Whatever arrived during the last flush: flush now if due, else arm the timer.
-      if (!this.fenced) this.scheduleFlush();
-    });
-  }
-
-  private async drain(): Promise<void> {
-    while (!this.bufferEmpty() && !this.fenced && this.bufferDue()) {
+    while (this.canStartFlush()) {
       const batch = this.takeBatch();
       for (const w of this.spaceWaiters.splice(0)) w();
-      await this.flushOne(batch);
+      const prev = this.flushes.at(-1)?.done;
+      const job: FlushJob = { batch, rejected: false, done: Promise.resolve() };
+      job.done = this.flushOne(job, prev).then(() => {
+        // Each flush ends after the one before it (it waits for it), so they leave in order.
+        if (this.flushes[0] !== job) throw new Error('log invariant: flushes ended out of order');
+        this.flushes.shift();
+        // Whatever arrived meanwhile: flush now if due, else arm the timer.
+        if (!this.fenced) this.scheduleFlush();
+      });
+      this.flushes.push(job);
     }
+    // A timer can fire a hair before the time bound by performance.now(): arm it again.
+    if (this.flushes.length === 0 && !this.fenced) this.scheduleFlush();
   }
 
   /** Takes up to one flush worth (bytes and ops) from the buffer; the rest stays for the next flush. */
@@ -626,21 +667,46 @@ export class Log {
     return out;
   }
 
-  /** Flushes one batch; whatever goes wrong, every waiter of the batch is settled. */
-  private async flushOne(batch: Buffer): Promise<void> {
+  /**
+   * One flush: lay out and PUT the segment (beside the flush ahead, if any), then, once the
+   * flush ahead has ended, write the manifest entry under the next sequence number. Never
+   * throws; whatever goes wrong, every waiter of the batch is settled, and never before the
+   * flush ahead has ended (failing rejects everything behind, and forgets offsets that the
+   * flush ahead may still make durable).
+   */
+  private async flushOne(job: FlushJob, prev: Promise<void> | undefined): Promise<void> {
+    let prepared: PreparedFlush | undefined;
+    let failure: unknown;
     try {
-      await this.writeBatch(batch);
+      prepared = this.prepareFlush(job.batch);
+      if (prepared.segment) await this.putSegment(prepared.segment);
     } catch (err) {
-      // Not a store failure (those are handled inside): a bug or a bound we did not foresee.
-      this.log.error({ err }, 'flush failed unexpectedly; appends rejected');
-      this.failAll(batch, new StorageError('flush failed', { cause: err }));
+      failure = err;
+    }
+    await prev;
+    const segmentKey = prepared?.segment?.key;
+    if (job.rejected) {
+      // A flush ahead failed: our waiters were rejected with it and no entry may name the segment.
+      if (segmentKey) void this.store.delete(segmentKey).catch(() => undefined);
+      return;
+    }
+    try {
+      if (failure !== undefined) throw failure;
+      await this.commitBatch(job.batch, prepared!);
+    } catch (err) {
+      const unexpected = !(err instanceof SegmentPutError);
+      if (unexpected) this.log.error({ err }, 'flush failed unexpectedly; appends rejected');
+      else this.log.warn({ err: err.cause }, 'segment write failed; appends rejected');
+      this.failAll(job.batch, new StorageError(unexpected ? 'flush failed' : `writing segment ${segmentKey}`, { cause: unexpected ? err : err.cause }));
+      // No manifest entry names it, so nobody needs it.
+      if (segmentKey) void this.store.delete(segmentKey).catch(() => undefined);
     }
   }
 
-  private async writeBatch(batch: Buffer): Promise<void> {
-    const seq = this.state.seq + 1;
+  /** Groups the batch per partition, lays out its segment and the entry's operations (sequence number still open). */
+  private prepareFlush(batch: Buffer): PreparedFlush {
     const ops: Op[] = [];
-    let segment: { key: string; bytes: Uint8Array } | undefined;
+    let segment: PreparedFlush['segment'];
     const cacheable: { chunk: Chunk; batches: Uint8Array[] }[] = [];
     if (batch.appends.length > 0) {
       // Group per partition (keeping offset order) so each partition is one contiguous range.
@@ -662,8 +728,15 @@ export class Log {
       }
       const key = segmentKey(this.epoch, ++this.segmentCounter);
       const list = [...groups.values()];
-      const encoded = encodeSegment(key, this.epoch, list.map((g) => g.input), this.segmentArena);
-      segment = { key, bytes: encoded.bytes };
+      const arena = this.freeArenas.pop() ?? { buffer: new Uint8Array(0) };
+      let encoded;
+      try {
+        encoded = encodeSegment(key, this.epoch, list.map((g) => g.input), arena);
+      } catch (err) {
+        this.freeArenas.push(arena);
+        throw err;
+      }
+      segment = { key, bytes: encoded.bytes, arena };
       encoded.chunks.forEach((chunk, i) => {
         ops.push({ op: 'chunk', topicId: list[i]!.topicId, chunk });
         cacheable.push({ chunk, batches: list[i]!.views });
@@ -676,14 +749,28 @@ export class Log {
       }
     }
     for (const m of batch.metas) ops.push(...m.ops);
+    return { ops, segment, cacheable };
+  }
+
+  /** PUTs the segment (with retries), then hands its arena back for the next flush. */
+  private async putSegment(segment: NonNullable<PreparedFlush['segment']>): Promise<void> {
+    try {
+      await withRetry(() => this.store.put(segment.key, segment.bytes));
+    } catch (err) {
+      throw new SegmentPutError(segment.key, err);
+    } finally {
+      if (this.freeArenas.length >= LOG_FLUSH_PIPELINE_MAX_COUNT) throw new Error('log invariant: more segment arenas than flushes in flight');
+      this.freeArenas.push(segment.arena);
+    }
+  }
+
+  /** Writes the entry of a flush whose segment is durable, under the next sequence number; commits or fails the batch. */
+  private async commitBatch(batch: Buffer, prepared: PreparedFlush): Promise<void> {
+    const seq = this.state.seq + 1;
+    const { ops, segment, cacheable } = prepared;
     const entry: ManifestEntry = { v: MANIFEST_VERSION, seq, epoch: this.epoch, writer: this.writer, ops };
     const entryBytes = encodeEntry(entry);
-
     try {
-      if (segment) {
-        const s = segment;
-        await withRetry(() => this.store.put(s.key, s.bytes));
-      }
       const outcome = await this.writeEntry(seq, entryBytes);
       if (outcome !== 'written') {
         const other = outcome.conflict;
@@ -744,7 +831,11 @@ export class Log {
     if (entry.seq - Math.max(this.lastCheckpointSeq, 0) >= LOG_CHECKPOINT_INTERVAL_ENTRIES) void this.checkpoint();
   }
 
-  /** Rejects a failed flush and everything buffered behind it, and forgets the offsets they took. */
+  /**
+   * Rejects a failed flush and everything behind it (flushes in flight after it, then the
+   * buffer), and forgets the offsets they took. A batch not in flight (fencing, close) rejects
+   * every flush in flight.
+   */
   private failAll(batch: Buffer, err: Error): void {
     const rest = this.buffer;
     this.buffer = emptyBuffer();
@@ -752,7 +843,9 @@ export class Log {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    for (const b of [batch, rest]) {
+    const behind = this.flushes.slice(this.flushes.findIndex((f) => f.batch === batch) + 1);
+    for (const f of behind) f.rejected = true;
+    for (const b of [batch, ...behind.map((f) => f.batch), rest]) {
       for (const a of b.appends) a.reject(err);
       for (const m of b.metas) m.reject(err);
     }
@@ -861,7 +954,7 @@ export class Log {
    * newer broker can have written it (ours are written by the flush, which is idle now).
    */
   private async checkFenced(): Promise<void> {
-    if (this.fenced || this.closed || this.flushing || this.inDoubt) return;
+    if (this.fenced || this.closed || this.flushes.length > 0 || this.inDoubt) return;
     const seq = this.state.seq + 1;
     let bytes: Uint8Array;
     try {
@@ -884,12 +977,14 @@ export class Log {
     try {
       for (;;) {
         if (this.resolvingDoubt) await this.resolvingDoubt;
-        if (this.flushing) {
-          await this.flushing;
+        const last = this.flushes.at(-1);
+        if (last) {
+          await last.done;
           continue;
         }
         if (this.bufferEmpty()) return;
         this.kick();
+        if (this.flushes.length === 0) return; // fenced: nothing can be written any more
       }
     } finally {
       this.forcing--;
