@@ -51,7 +51,8 @@ export function inflateSnappy(body: Uint8Array, maxBytes: number): Uint8Array {
   for (let i = 0; i < blocks.length; i++) {
     let part: Buffer;
     try {
-      part = lib.uncompressSync(blocks[i]!, { asBuffer: true }) as Buffer;
+      // copyOutputData: a V8-heap copy costs ~0.3 ms per 730 KiB; handing over Rust's buffer as an external one costs ~1.9 ms.
+      part = lib.uncompressSync(blocks[i]!, { asBuffer: true, copyOutputData: true }) as Buffer;
     } catch (err) {
       throw corrupt(`snappy block ${i} does not inflate: ${(err as Error).message}`, err);
     }
