@@ -583,35 +583,29 @@ export class Log {
     return this.buffer.appends.length === 0 && this.buffer.metas.length === 0;
   }
 
-  /** Whether the buffer holds a whole flush (a size or count bound reached). */
-  private bufferFull(): boolean {
-    const b = this.buffer;
-    return b.bytes >= this.flushMaxBytes || b.opCount >= LOG_FLUSH_MAX_OPS_COUNT || b.appends.length >= LOG_PENDING_APPENDS_MAX_COUNT;
-  }
-
   /** Whether the buffer must be flushed now: a size bound reached, its time bound passed, or flush() waiting. */
   private bufferDue(): boolean {
-    return this.forcing > 0 || this.bufferFull() || performance.now() - this.bufferSinceMs >= this.flushIntervalMs;
+    const b = this.buffer;
+    return (
+      this.forcing > 0 ||
+      b.bytes >= this.flushMaxBytes ||
+      b.opCount >= LOG_FLUSH_MAX_OPS_COUNT ||
+      b.appends.length >= LOG_PENDING_APPENDS_MAX_COUNT ||
+      performance.now() - this.bufferSinceMs >= this.flushIntervalMs
+    );
   }
 
-  /**
-   * Whether a flush may start now. With none in flight, when the buffer is due. Beside flushes
-   * in flight (up to the pipeline bound), only a full buffer or flush() starts one: below full
-   * load the time bound waits for the flush in flight, as with one at a time, so a busy store
-   * never gets more, smaller objects than before.
-   */
+  /** Whether a flush may start now: the buffer is due and fewer than the pipeline bound are in flight. */
   private canStartFlush(): boolean {
-    if (this.bufferEmpty() || this.fenced) return false;
-    if (this.flushes.length === 0) return this.bufferDue();
-    return this.flushes.length < LOG_FLUSH_PIPELINE_MAX_COUNT && (this.forcing > 0 || this.bufferFull());
+    return !this.bufferEmpty() && !this.fenced && this.flushes.length < LOG_FLUSH_PIPELINE_MAX_COUNT && this.bufferDue();
   }
 
   private scheduleFlush(): void {
     if (this.bufferEmpty()) return;
     if (this.canStartFlush()) {
       this.kick();
-    } else if (this.flushes.length === 0 && !this.timer) {
-      // (With flushes in flight, the end of each looks again.)
+    } else if (this.flushes.length < LOG_FLUSH_PIPELINE_MAX_COUNT && !this.timer) {
+      // (At the pipeline bound, the end of the oldest flush looks again.)
       const wait = Math.max(0, this.flushIntervalMs - (performance.now() - this.bufferSinceMs));
       this.timer = setTimeout(() => {
         this.timer = null;
@@ -641,7 +635,7 @@ export class Log {
       this.flushes.push(job);
     }
     // A timer can fire a hair before the time bound by performance.now(): arm it again.
-    if (this.flushes.length === 0 && !this.fenced) this.scheduleFlush();
+    if (!this.fenced) this.scheduleFlush();
   }
 
   /** Takes up to one flush worth (bytes and ops) from the buffer; the rest stays for the next flush. */
@@ -710,19 +704,19 @@ export class Log {
     const cacheable: { chunk: Chunk; batches: Uint8Array[] }[] = [];
     if (batch.appends.length > 0) {
       // Group per partition (keeping offset order) so each partition is one contiguous range.
-      const groups = new Map<string, { topicId: string; input: ChunkInput; views: Uint8Array[] }>();
+      const groups = new Map<string, { topicId: string; input: ChunkInput }>();
       for (const a of batch.appends) {
         const k = `${a.topicId}:${a.partition}`;
         let g = groups.get(k);
         if (!g) {
-          g = { topicId: a.topicId, input: { topic: a.topic, partition: a.partition, first: a.first, last: a.last, maxTimestamp: a.maxTimestamp, batches: [] }, views: [] };
+          g = { topicId: a.topicId, input: { topic: a.topic, partition: a.partition, first: a.first, last: a.last, maxTimestamp: a.maxTimestamp, batches: [] } };
           groups.set(k, g);
         }
         if (a.first !== (g.input.batches.length === 0 ? g.input.first : g.input.last + 1n)) {
           throw new Error(`log invariant: ${a.topic}-${a.partition} offsets not contiguous in flush (${a.first} after ${g.input.last})`);
         }
-        g.input.batches.push(a.bytes);
-        for (const v of a.batches) g.views.push(v);
+        // One view per batch: the segment covers each batch's header, the tail cache keeps them as they are.
+        for (const v of a.batches) g.input.batches.push(v);
         g.input.last = a.last;
         if (a.maxTimestamp > g.input.maxTimestamp) g.input.maxTimestamp = a.maxTimestamp;
       }
@@ -739,7 +733,7 @@ export class Log {
       segment = { key, bytes: encoded.bytes, arena };
       encoded.chunks.forEach((chunk, i) => {
         ops.push({ op: 'chunk', topicId: list[i]!.topicId, chunk });
-        cacheable.push({ chunk, batches: list[i]!.views });
+        cacheable.push({ chunk, batches: list[i]!.input.batches });
       });
       for (const a of batch.appends) {
         if (a.producer) {
