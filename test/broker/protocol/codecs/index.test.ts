@@ -6,10 +6,13 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ApiKey } from '../../../../broker/protocol/api-keys.js';
 import { codecFor, type RequestOf } from '../../../../broker/protocol/apis/index.js';
+import { lazyRequire } from '../../../../broker/protocol/codecs/lazy-require.js';
+import { ErrorCode } from '../../../../broker/protocol/error-codes.js';
 import { KafkaError } from '../../../../broker/protocol/errors.js';
 import { decodeRequestHeader } from '../../../../broker/protocol/header.js';
 import { Reader } from '../../../../broker/protocol/reader.js';
 import { decodeRecords, iterateBatches } from '../../../../broker/protocol/record-batch.js';
+import { kafkaErrorOf } from './helpers.js';
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../fixtures/protocol');
 
@@ -39,6 +42,12 @@ describe('record codecs', () => {
       seen.push(pkg);
       expect(Object.values(libraries).map(loaded)).toEqual(Object.values(libraries).map((p) => seen.includes(p)));
     }
+  });
+
+  it('a codec library that cannot be loaded makes the codec unsupported here, not the batch corrupt', () => {
+    const missing = lazyRequire<unknown>('sluice-no-such-codec-library', 'imaginary');
+    const err = kafkaErrorOf(() => missing());
+    expect([err.code, err.message]).toEqual([ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, expect.stringMatching(/^the imaginary codec \(sluice-no-such-codec-library\) cannot be loaded: /)]);
   });
 
   it('mutated batches of every codec only ever raise KafkaError, and never inflate past the bound', () => {
