@@ -42,9 +42,9 @@ async function brokerStart(flags: BrokerStartFlags): Promise<void> {
   }
   const { startBroker } = await import('../../broker/broker.js');
   const broker = await startBroker(config);
-  if (config.registerExamples) await registerExamples(broker);
-  process.stdout.write(`sluice broker listening on ${broker.host}:${broker.port} (bucket: ${broker.bucket})\n`);
 
+  // Installed before the listening line: whoever reads it may send SIGTERM at once, and without a
+  // handler Node would die of it without flushing.
   let exitCode = 0;
   const shutdown = (signal: string): void => {
     broker.logger.info({ signal }, 'shutting down');
@@ -63,6 +63,9 @@ async function brokerStart(flags: BrokerStartFlags): Promise<void> {
     exitCode = EXIT_FENCED;
     shutdown('fenced');
   });
+
+  if (config.registerExamples) await registerExamples(broker);
+  process.stdout.write(`sluice broker listening on ${broker.host}:${broker.port} (bucket: ${broker.bucket})\n`);
 }
 
 /** Registers the built example modules in the bucket (`npm start` does it); unbuilt ones are named in a warning. */
