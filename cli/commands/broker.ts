@@ -1,7 +1,7 @@
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import type { RunningBroker } from '../../broker/broker.js';
 import { CliError } from '../cli-error.js';
+import { packageRootAbove } from '../package-root.js';
 import { registerConsumeCommand } from './consume.js';
 import { registerProduceCommand } from './produce.js';
 import { registerTopicCommands } from './topic.js';
@@ -71,8 +71,8 @@ async function brokerStart(flags: BrokerStartFlags): Promise<void> {
 /** Registers the built example modules in the bucket (`npm start` does it); unbuilt ones are named in a warning. */
 async function registerExamples(broker: RunningBroker): Promise<void> {
   const { registerExampleModules, defaultModulesDir } = await import('../../runtime/registry.js');
-  // dist/cli/commands → the repository root, where modules/ lives.
-  const root = fileURLToPath(new URL('../../..', import.meta.url));
+  // The checkout holding this file (in dist/ or the bundle), where modules/ lives.
+  const root = packageRootAbove(import.meta.url);
   const { registered, missing } = await registerExampleModules(broker.store, defaultModulesDir(root));
   broker.logger.info({ modules: registered.map((m) => m.name) }, 'registered example modules');
   if (missing.length > 0) {

@@ -1,0 +1,11 @@
+/**
+ * The commands that run on the broker side of sluice: `broker start` and the Kafka client
+ * commands. They need neither the SmartModule runtime nor the S3 SDK, so they are the ones the
+ * bundled fast entry serves (`broker start` must accept connections fast: cold start target 300 ms).
+ */
+const BROKER_SIDE_COMMANDS: ReadonlySet<string> = new Set(['broker', 'topic', 'produce', 'consume']);
+
+/** `argv` as in process.argv: the command is argv[2]. */
+export function isBrokerSideCommand(argv: readonly string[]): boolean {
+  return BROKER_SIDE_COMMANDS.has(argv[2] ?? '');
+}
