@@ -466,16 +466,20 @@ export class Log {
     const bytes = recordSet.byteLength * 2 >= recordSet.buffer.byteLength ? recordSet : recordSet.slice();
     let offset = base;
     let maxTimestamp = -1n;
+    const views: Uint8Array[] = [];
     for (const b of batches) {
-      setBaseOffset(bytes.subarray(b.position), offset);
+      // Kept as is, the parser's views already are the batches (no second view per batch).
+      const view = bytes === recordSet ? b.bytes : bytes.subarray(b.position, b.position + b.bytes.byteLength);
+      setBaseOffset(view, offset);
+      views.push(view);
       offset += BigInt(b.header.lastOffsetDelta) + 1n;
       if (b.header.maxTimestamp > maxTimestamp) maxTimestamp = b.header.maxTimestamp;
     }
     if (base < p.highWatermark) throw new Error(`log invariant: offset ${base} below high watermark ${p.highWatermark}`);
+    if (offset !== last + 1n) throw new Error(`log invariant: batches end at ${offset - 1n}, not ${last}`);
     this.nextOffsets.set(offsetKey, last + 1n);
 
     const d = defer<AppendResult>();
-    const views = batches.map((b) => bytes.subarray(b.position, b.position + b.bytes.byteLength));
     const pending: PendingAppend = { topic, topicId: t.info.topicId, partition, bytes, batches: views, first: base, last, maxTimestamp, producer, resolve: d.resolve, reject: d.reject };
     if (producer) {
       producer.batch.pending = d.promise;
