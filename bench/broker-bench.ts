@@ -10,6 +10,8 @@
  *   cold start  spawn of `node bin/sluice.js broker start` to the first accepted TCP connection;
  *   idle RSS    VmRSS of a freshly started broker after a second of idleness.
  * Writes bench/results/broker.json and broker.md.
+ * `node dist/bench/broker-bench.js throughput` runs the throughput part alone and prints its
+ * figures without writing results (for comparing a change; the full run is what gets recorded).
  */
 import { mkdtemp, open, rm, unlink } from 'node:fs/promises';
 import os from 'node:os';
@@ -363,6 +365,24 @@ export async function runBrokerBench(options: { write?: boolean; log?: Logger } 
   }
 }
 
+/** The throughput part alone: log vs raw, CPU per MiB, load average around it. Writes nothing. */
+export async function runBrokerThroughputOnly(log: Logger = (line) => process.stdout.write(line + '\n')): Promise<BrokerBenchResult['throughput']> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'sluice-broker-bench-'));
+  const loadStart = os.loadavg()[0]!;
+  try {
+    const { throughput: t } = await benchThroughput(dir, log);
+    log(
+      `throughput: log ${formatNumber(t.logMBps)} MB/s, raw ${formatNumber(t.rawMBps)} MB/s, ratio ${formatNumber(t.ratio, 2)}; ` +
+        `CPU ${formatNumber(t.cpuMsPerMiB.log, 2)} ms/MiB log, ${formatNumber(t.cpuMsPerMiB.raw, 2)} ms/MiB raw; ` +
+        `${t.samples.log}/${t.samples.raw} samples; load average ${formatNumber(loadStart, 2)} -> ${formatNumber(os.loadavg()[0]!, 2)}`,
+    );
+    return t;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
-  await runBrokerBench();
+  if (process.argv.includes('throughput')) await runBrokerThroughputOnly();
+  else await runBrokerBench();
 }
