@@ -128,5 +128,5 @@ export const GROUP_MEMBER_METADATA_MAX_BYTES = 1024 * 1024;
 export const OFFSET_METADATA_MAX_BYTES = 4096;
 
 // ---- codecs (broker/protocol/codecs): looking inside compressed batches ----
-/** Largest zstd window accepted: fzstd allocates the whole window up front, and one past what records may inflate to is never needed. */
+/** Largest zstd window accepted: the decoder allocates the window of a frame of unknown size, and one past what records may inflate to is never needed. */
 export const CODEC_ZSTD_WINDOW_MAX_BYTES = RECORD_BATCH_DECOMPRESSED_MAX_BYTES;

@@ -13,13 +13,16 @@ import { lazyRequire } from './lazy-require.js';
  *   [checksum UINT32]
  * skippable frame => magic UINT32 (0x184D2A5?)  size UINT32  size bytes
  *
- * We walk the frames first (header fields fzstd would trust, and its window allocation), then inflate
- * with fzstd block by block, counting, so a bomb stops at the bound without allocating past it.
- * fzstd skips the optional content checksum (Kafka clients do not write one by default); the batch's
- * CRC-32C, checked on produce, already covers the compressed bytes.
+ * We walk the frames first and bound what they inflate to from their headers: a declared content size
+ * exactly, raw and RLE blocks exactly, a compressed block at the block maximum (min(window, 128 KiB)),
+ * which encoders fill but for the last block. Past the bound the batch is refused before anything is
+ * inflated; within it libzstd (@toondepauw/node-zstd) inflates, in linear time, checking the content
+ * size and checksum. (fzstd, pure JS, shifts its whole window once per block: a frame of many tiny
+ * blocks cost it seconds of CPU.)
  */
 
-const fzstd = lazyRequire<typeof import('fzstd')>('fzstd', 'zstd');
+const zstdLib = lazyRequire<typeof import('@toondepauw/node-zstd')>('@toondepauw/node-zstd', 'zstd');
+let decoder: InstanceType<typeof import('@toondepauw/node-zstd').Decoder> | undefined;
 
 const ZSTD_MAGIC = 0xfd2fb528;
 const SKIPPABLE_MAGIC_MASK = 0xfffffff0;
@@ -27,16 +30,19 @@ const SKIPPABLE_MAGIC = 0x184d2a50;
 const DESCRIPTOR_RESERVED = 0x08;
 const DICTIONARY_ID_BYTES = [0, 1, 2, 4];
 const BLOCK_TYPE_RLE = 1;
+const BLOCK_TYPE_COMPRESSED = 2;
 const BLOCK_TYPE_RESERVED = 3;
 const WINDOW_LOG_MIN = 10;
+const BLOCK_MAX_BYTES = 128 * 1024;
 
-function walkFrames(body: Uint8Array, maxBytes: number): void {
+/** Walk every frame; returns the most the frames can inflate to (refusing past maxBytes as soon as it is known). */
+function walkFrames(body: Uint8Array, maxBytes: number): number {
   const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
   const need = (pos: number, n: number, what: string): void => {
     if (pos + n > body.byteLength) throw corrupt(`zstd frame truncated: ${what} needs ${n} bytes at byte ${pos}, ${body.byteLength - pos} left`);
   };
   if (body.byteLength === 0) throw corrupt('zstd records section is empty: no frame');
-  let declaredBytes = 0;
+  let upperBytes = 0;
   let pos = 0;
   while (pos < body.byteLength) {
     need(pos, 4, 'a frame magic');
@@ -73,57 +79,55 @@ function walkFrames(body: Uint8Array, maxBytes: number): void {
       pos += dictionaryIdBytes;
     }
     const contentSizeBytes = contentSizeFlag === 0 ? singleSegment : 1 << contentSizeFlag;
+    let contentBytes: number | undefined;
     if (contentSizeBytes) {
       need(pos, contentSizeBytes, 'the content size');
-      let contentBytes = 0;
+      contentBytes = 0;
       for (let i = contentSizeBytes - 1; i >= 0; i--) contentBytes = contentBytes * 256 + body[pos + i]!;
       if (contentSizeBytes === 2) contentBytes += 256;
       pos += contentSizeBytes;
-      declaredBytes += contentBytes;
-      if (declaredBytes > maxBytes) throw inflatesPastBound('zstd', declaredBytes, maxBytes);
+      if (upperBytes + contentBytes > maxBytes) throw inflatesPastBound('zstd', upperBytes + contentBytes, maxBytes);
       if (singleSegment) windowBytes = contentBytes;
     }
     if (windowBytes > CODEC_ZSTD_WINDOW_MAX_BYTES) {
       throw corrupt(`zstd frame window of ${windowBytes} bytes is past the ${CODEC_ZSTD_WINDOW_MAX_BYTES}-byte bound on a zstd window`);
     }
+    const blockMaxBytes = Math.min(windowBytes, BLOCK_MAX_BYTES);
+    let blocksBytes = 0;
     for (let last = 0; !last; ) {
       need(pos, 3, 'a block header');
       const header = body[pos]! | (body[pos + 1]! << 8) | (body[pos + 2]! << 16);
       last = header & 1;
       const type = (header >> 1) & 3;
+      const size = header >>> 3;
       if (type === BLOCK_TYPE_RESERVED) throw corrupt(`zstd block at byte ${pos} has the reserved block type`);
-      const dataBytes = type === BLOCK_TYPE_RLE ? 1 : header >>> 3;
+      // Raw and RLE blocks regenerate their size; a compressed block at most the block maximum.
+      blocksBytes += type === BLOCK_TYPE_COMPRESSED ? blockMaxBytes : size;
+      if (contentBytes === undefined && upperBytes + blocksBytes > maxBytes) {
+        throw inflatesPastBound('zstd', `${type === BLOCK_TYPE_COMPRESSED ? 'up to ' : ''}${upperBytes + blocksBytes}`, maxBytes);
+      }
+      const dataBytes = type === BLOCK_TYPE_RLE ? 1 : size;
       need(pos + 3, dataBytes, 'a block');
       pos += 3 + dataBytes;
     }
+    upperBytes += contentBytes === undefined ? blocksBytes : Math.min(contentBytes, blocksBytes);
     if (hasChecksum) {
       need(pos, 4, 'the content checksum');
       pos += 4;
     }
   }
+  return upperBytes;
 }
 
 export function inflateZstd(body: Uint8Array, maxBytes: number): Uint8Array {
-  walkFrames(body, maxBytes);
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  // fzstd hands over one block (at most 128 KiB) at a time: stop at the first one past the bound.
-  const stream = new (fzstd().Decompress)((chunk) => {
-    total += chunk.byteLength;
-    if (total > maxBytes) throw inflatesPastBound('zstd', `more than ${maxBytes}`, maxBytes);
-    if (chunk.byteLength > 0) chunks.push(chunk);
-  });
-  stream.push(body, true);
-  if (chunks.length === 1) {
-    // A raw block comes back as a view of the input (a Buffer when the input is one): a plain view, like the other codecs.
-    const only = chunks[0]!;
-    return new Uint8Array(only.buffer, only.byteOffset, only.byteLength);
+  const upperBytes = walkFrames(body, maxBytes);
+  let out: Buffer;
+  try {
+    decoder ??= new (zstdLib().Decoder)();
+    out = decoder.decodeSync(Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+  } catch (err) {
+    throw corrupt(`zstd frame does not inflate: ${(err as Error).message}`, err);
   }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
+  if (out.byteLength > upperBytes) throw new Error(`zstd inflated ${out.byteLength} bytes, past the ${upperBytes} its blocks allow`);
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }

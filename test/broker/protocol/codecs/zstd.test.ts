@@ -18,24 +18,22 @@ interface FrameSpec {
   window?: number;
   contentBytes?: number;
   singleSegment?: boolean;
-  checksum?: boolean;
 }
 
 /** A zstd frame built by hand from raw and RLE blocks (RFC 8878): valid zstd, no encoder needed. */
 function zstdFrame(spec: FrameSpec): Uint8Array {
   const out: number[] = [0x28, 0xb5, 0x2f, 0xfd];
   const fcsFlag = spec.contentBytes === undefined ? 0 : 3; // 8-byte content size
-  out.push((fcsFlag << 6) | (spec.singleSegment ? 0x20 : 0) | (spec.checksum ? 0x04 : 0));
+  out.push((fcsFlag << 6) | (spec.singleSegment ? 0x20 : 0));
   if (!spec.singleSegment) out.push(spec.window ?? 0x38);
   if (spec.contentBytes !== undefined) for (let i = 0, v = spec.contentBytes; i < 8; i++, v = Math.floor(v / 256)) out.push(v % 256);
   spec.blocks.forEach((b, i) => {
     const last = i === spec.blocks.length - 1 ? 1 : 0;
     const header = 'raw' in b ? (b.raw.byteLength << 3) | last : (b.bytes << 3) | (1 << 1) | last;
     out.push(header & 0xff, (header >> 8) & 0xff, (header >> 16) & 0xff);
-    if ('raw' in b) out.push(...b.raw);
+    if ('raw' in b) for (const byte of b.raw) out.push(byte);
     else out.push(b.rle);
   });
-  if (spec.checksum) out.push(0, 0, 0, 0); // fzstd does not check it; see the note in zstd.ts
   return new Uint8Array(out);
 }
 
@@ -68,22 +66,47 @@ describe('zstd records', () => {
     }
   });
 
-  it('inflates exactly up to the bound and refuses one byte past it, while inflating', () => {
+  it('inflates exactly up to the bound and refuses one byte past it (raw and RLE blocks, declared sizes)', () => {
     const bound = 300 * 1024;
     expect(inflate(zstdFrame({ blocks: rleBlocks(bound) }), bound).byteLength).toBe(bound);
-    expectCorrupt(() => inflate(zstdFrame({ blocks: rleBlocks(bound + 1) }), bound), /zstd records inflate to more than 307200 bytes, past the 307200-byte bound/);
+    expect(inflate(zstdFrame({ blocks: rawBlocks(new Uint8Array(bound)) }), bound).byteLength).toBe(bound);
+    expectCorrupt(() => inflate(zstdFrame({ blocks: rleBlocks(bound + 1) }), bound), /zstd records inflate to 307201 bytes, past the 307200-byte bound/);
+    expectCorrupt(() => inflate(zstdFrame({ blocks: rawBlocks(new Uint8Array(bound + 1)) }), bound), /zstd records inflate to 307201 bytes, past/);
     expectCorrupt(() => inflate(zstdFrame({ blocks: rleBlocks(bound + 1), contentBytes: bound + 1 }), bound), /zstd records inflate to 307201 bytes, past/);
   });
 
-  it('stops an RLE bomb at the bound: 4 bytes per 128 KiB block', () => {
+  it('counts a compressed block at the block maximum, min(window, 128 KiB), before inflating it', () => {
+    // kcat's frame: one compressed block of 363 bytes in a 2 MiB window.
+    const kcat = fixture('kcat-records.zst');
+    expect(inflate(kcat, 128 * 1024).byteLength).toBe(363);
+    expectCorrupt(() => inflate(kcat, 128 * 1024 - 1), /zstd records inflate to up to 131072 bytes, past the 131071-byte bound/);
+    // A declared content size is exact, whatever its blocks could hold.
+    expect(inflate(fixture('sample-l19-sized-check.zst'), recordsSection(sampleRecords(2000)).byteLength).byteLength).toBe(185449);
+  });
+
+  it('stops an RLE bomb at the bound from its block headers: 4 bytes per 128 KiB block', () => {
     const bomb = zstdFrame({ blocks: rleBlocks(1 << 30), window: 0x38 });
     expect(bomb.byteLength).toBeLessThan(40 * 1024);
-    expectCorrupt(() => inflate(bomb, 4 << 20), /zstd records inflate to more than 4194304 bytes/);
+    expectCorrupt(() => inflate(bomb, 4 << 20), /zstd records inflate to 4325376 bytes, past the 4194304-byte bound/);
     // Declared up front: refused without inflating anything.
     expectCorrupt(() => inflate(zstdFrame({ blocks: [{ rle: 0, bytes: 1 }], contentBytes: 2 ** 40 }), 64 << 20), /inflate to 1099511627776 bytes, past/);
   });
 
-  it('refuses a window past CODEC_ZSTD_WINDOW_MAX_BYTES before fzstd allocates it', () => {
+  it('a frame of many tiny blocks inflates (libzstd is linear in blocks; fzstd shifted its window per block)', () => {
+    const tiny = zstdFrame({ blocks: Array.from({ length: 10_000 }, () => ({ rle: 7, bytes: 1 })), window: 11 << 3 });
+    expect(inflate(tiny, 1 << 20)).toEqual(new Uint8Array(10_000).fill(7));
+  });
+
+  it('a bad content checksum or a lying content size is CORRUPT_MESSAGE', () => {
+    const checked = fixture('sample-l19-sized-check.zst').slice();
+    checked[checked.byteLength - 1]! ^= 0x01;
+    expectCorrupt(() => inflate(checked, 1 << 20), /zstd frame does not inflate: .*checksum/i);
+    const data = new Uint8Array([1, 2, 3, 4]);
+    expectCorrupt(() => inflate(zstdFrame({ blocks: [{ raw: data }], contentBytes: 5 }), 1 << 20), /zstd frame does not inflate/);
+    expectCorrupt(() => inflate(zstdFrame({ blocks: [{ raw: data }], contentBytes: 3 }), 1 << 20), /zstd frame does not inflate/);
+  });
+
+  it('refuses a window past CODEC_ZSTD_WINDOW_MAX_BYTES before the decoder allocates it', () => {
     // Window descriptor: exponent in bits 7-3 (2^(10+e)), eighths of it in bits 2-0.
     const exponent = Math.log2(CODEC_ZSTD_WINDOW_MAX_BYTES) - 10;
     expect(Number.isInteger(exponent)).toBe(true);
