@@ -34,6 +34,8 @@ export const FENCED_POLL_INTERVAL_MS = 500;
 // ---- storage ----
 /** Name start of in-flight temporary files in the local store; keys may not use it, list never shows it. */
 export const LOCAL_STORE_TEMP_PREFIX = '.sluice-tmp-';
+/** Directory handles the local store keeps open to fsync them: a flush writes to two directories, a few more cover checkpoints, the registry and deletes. */
+export const LOCAL_STORE_DIR_HANDLES_MAX_COUNT = 8;
 /** Longest object key: S3's limit, so a key that works locally also works on S3. */
 export const OBJECT_KEY_MAX_BYTES = 1024;
 /** SDK attempts for idempotent S3 calls (get, put, list, delete); putIfAbsent gets exactly one so a lost reply surfaces. */
@@ -130,3 +132,5 @@ export const OFFSET_METADATA_MAX_BYTES = 4096;
 // ---- codecs (broker/protocol/codecs): looking inside compressed batches ----
 /** Largest zstd window accepted: the decoder allocates the window of a frame of unknown size, and one past what records may inflate to is never needed. */
 export const CODEC_ZSTD_WINDOW_MAX_BYTES = RECORD_BATCH_DECOMPRESSED_MAX_BYTES;
+/** Snappy blocks declaring fewer bytes inflate in JS: a native call (~4 µs) costs more than their work, and a batch of many tiny xerial chunks would cost seconds. */
+export const CODEC_SNAPPY_NATIVE_MIN_BYTES = 4096;

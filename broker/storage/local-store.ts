@@ -4,10 +4,11 @@
  * target directory first, so a reader (or a crash) never sees half an object.
  */
 import { randomBytes } from 'node:crypto';
-import { constants as fsConstants } from 'node:fs';
+import { close as closeFd, constants as fsConstants, fsync as fsyncFd, open as openFd } from 'node:fs';
 import { link, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import path from 'node:path';
-import { LOCAL_STORE_TEMP_PREFIX } from '../constants.js';
+import { LOCAL_STORE_DIR_HANDLES_MAX_COUNT, LOCAL_STORE_TEMP_PREFIX } from '../constants.js';
 import { assertRange, compareKeys, validateKey } from './keys.js';
 import { type ByteRange, type ObjectInfo, type ObjectStore, ObjectNotFoundError, ObjectStoreError } from './object-store.js';
 
@@ -37,13 +38,37 @@ async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
+const openDirFd = (dir: string): Promise<number> => promisify(openFd)(dir, fsConstants.O_RDONLY | fsConstants.O_DIRECTORY);
+const fsyncFdAsync = promisify(fsyncFd);
+
+/** An open directory, kept to fsync it; closed once evicted and no fsync uses it. */
+interface DirHandle {
+  fd: Promise<number>;
+  users: number;
+  evicted: boolean;
+}
+
+/**
+ * Plain descriptors rather than FileHandles: a store dropped without close() must not leave
+ * them to the garbage collector's close (a deprecated path that warns). Its open directory
+ * descriptors are closed here once the store itself is garbage.
+ */
+const unclosedDirFds = new FinalizationRegistry<Set<number>>((fds) => {
+  for (const fd of fds) closeFd(fd, () => {});
+});
+
 export class LocalStore implements ObjectStore {
   readonly rootDir: string;
   /** Directories made durable by this process (or being made so), to skip mkdir on the hot path. */
   private readonly dirs = new Map<string, Promise<void>>();
+  /** Handles of the directories written to most recently (least recent first), for their fsyncs. */
+  private readonly dirHandles = new Map<string, DirHandle>();
+  /** Every directory descriptor open now; holds no reference to the store. */
+  private readonly dirFds = new Set<number>();
 
   constructor(rootDir: string) {
     this.rootDir = path.resolve(rootDir);
+    unclosedDirFds.register(this, this.dirFds);
   }
 
   private pathOf(key: string): string {
@@ -74,6 +99,54 @@ export class LocalStore implements ObjectStore {
     return ready;
   }
 
+  /**
+   * fsyncs a directory through a handle kept open: every step of a write is a round trip to
+   * the thread pool that waits for the event loop, and open + fsync + close was three.
+   */
+  private async syncDir(dir: string): Promise<void> {
+    let d = this.dirHandles.get(dir);
+    if (d === undefined) {
+      const fd = openDirFd(dir);
+      void fd.then((n) => this.dirFds.add(n)).catch(() => {});
+      d = { fd, users: 0, evicted: false };
+    } else {
+      this.dirHandles.delete(dir);
+    }
+    this.dirHandles.set(dir, d);
+    d.users++;
+    for (const [k, old] of this.dirHandles) {
+      if (this.dirHandles.size <= LOCAL_STORE_DIR_HANDLES_MAX_COUNT) break;
+      this.dirHandles.delete(k);
+      old.evicted = true;
+      if (old.users === 0) this.closeDirHandle(old);
+    }
+    try {
+      await fsyncFdAsync(await d.fd);
+    } catch (err) {
+      // Never reuse a handle that failed: the next fsync opens the directory again.
+      if (this.dirHandles.get(dir) === d) this.dirHandles.delete(dir);
+      d.evicted = true;
+      throw err;
+    } finally {
+      d.users--;
+      if (d.evicted && d.users === 0) this.closeDirHandle(d);
+    }
+  }
+
+  private closeDirHandle(d: DirHandle): void {
+    void d.fd
+      .then((fd) => {
+        this.dirFds.delete(fd);
+        closeFd(fd, () => {});
+      })
+      .catch(() => {});
+  }
+
+  /** Directory handles kept open (for tests of the bound). */
+  get openDirHandleCount(): number {
+    return this.dirHandles.size;
+  }
+
   /** Writes and fsyncs `bytes` to a fresh temporary file beside `file`; returns its path. */
   private async writeTemp(file: string, bytes: Uint8Array): Promise<string> {
     const dir = path.dirname(file);
@@ -95,7 +168,8 @@ export class LocalStore implements ObjectStore {
       await unlink(tmp).catch(() => {});
       throw err;
     }
-    await handle.close();
+    // The data is durable: the rename or link need not wait for the close.
+    void handle.close().catch(() => {});
     return tmp;
   }
 
@@ -142,7 +216,7 @@ export class LocalStore implements ObjectStore {
       tmp = await this.writeTemp(file, bytes);
       await rename(tmp, file);
       tmp = undefined;
-      await fsyncDir(path.dirname(file));
+      await this.syncDir(path.dirname(file));
     } catch (err) {
       if (tmp !== undefined) await unlink(tmp).catch(() => {});
       throw wrapFsError('put', key, err);
@@ -161,7 +235,15 @@ export class LocalStore implements ObjectStore {
         if (isErrno(err, 'EEXIST')) return false;
         throw err;
       }
-      await fsyncDir(path.dirname(file));
+      // The link is made before the fsync starts, so the fsync makes it durable; the temporary
+      // name goes meanwhile (whether that removal is in this fsync does not matter).
+      const removing = unlink(tmp).catch(() => {});
+      tmp = undefined;
+      try {
+        await this.syncDir(path.dirname(file));
+      } finally {
+        await removing;
+      }
       return true;
     } catch (err) {
       throw wrapFsError('putIfAbsent', key, err);
@@ -219,7 +301,7 @@ export class LocalStore implements ObjectStore {
       throw wrapFsError('delete', key, err);
     }
     try {
-      await fsyncDir(path.dirname(file));
+      await this.syncDir(path.dirname(file));
     } catch (err) {
       throw wrapFsError('delete', key, err);
     }
@@ -227,5 +309,10 @@ export class LocalStore implements ObjectStore {
 
   async close(): Promise<void> {
     this.dirs.clear();
+    for (const d of this.dirHandles.values()) {
+      d.evicted = true;
+      if (d.users === 0) this.closeDirHandle(d);
+    }
+    this.dirHandles.clear();
   }
 }

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LOCAL_STORE_TEMP_PREFIX } from '../../../broker/constants.js';
+import { LOCAL_STORE_DIR_HANDLES_MAX_COUNT, LOCAL_STORE_TEMP_PREFIX } from '../../../broker/constants.js';
 import { LocalStore } from '../../../broker/storage/local-store.js';
 import { ObjectStoreError } from '../../../broker/storage/object-store.js';
 import { describeStoreContract } from './store-contract.js';
@@ -145,5 +145,30 @@ describe('LocalStore on disk', () => {
     await Promise.all(readers);
     expect(reads).toBeGreaterThan(0);
     expect(Buffer.from(await store.get('big')).equals(versions[5]!)).toBe(true);
+  });
+  it('keeps at most LOCAL_STORE_DIR_HANDLES_MAX_COUNT directory handles for fsync, even with writes to more directories in flight', async () => {
+    const root = await tempDir();
+    const store = new LocalStore(root);
+    const dirs = LOCAL_STORE_DIR_HANDLES_MAX_COUNT * 3;
+    // All at once: handles are evicted while other writes still use them.
+    await Promise.all(
+      Array.from({ length: dirs }, async (_, i) => {
+        await store.put(`d${i}/a`, Uint8Array.of(i));
+        expect(await store.putIfAbsent(`d${i}/b`, Uint8Array.of(i, i))).toBe(true);
+        await store.delete(`d${i}/a`);
+      }),
+    );
+    expect(store.openDirHandleCount).toBeLessThanOrEqual(LOCAL_STORE_DIR_HANDLES_MAX_COUNT);
+    expect(store.openDirHandleCount).toBeGreaterThan(0);
+    for (let i = 0; i < dirs; i++) {
+      expect(Array.from(await store.get(`d${i}/b`))).toEqual([i, i]);
+      expect(await store.list(`d${i}/`)).toEqual([{ key: `d${i}/b`, size: 2 }]);
+    }
+    await store.close();
+    expect(store.openDirHandleCount).toBe(0);
+    // Still usable after close (handles are opened again), like before.
+    await store.put('d0/c', Uint8Array.of(9));
+    expect(Array.from(await store.get('d0/c'))).toEqual([9]);
+    await store.close();
   });
 });
