@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { compressSync } from 'snappy';
+import { CODEC_SNAPPY_NATIVE_MIN_BYTES } from '../../../../broker/constants.js';
 import { Compression, inflateRecords } from '../../../../broker/protocol/codecs/index.js';
 import { KafkaError } from '../../../../broker/protocol/errors.js';
 import { decodeRecords } from '../../../../broker/protocol/record-batch.js';
 import { Writer } from '../../../../broker/protocol/writer.js';
-import { compressedBatch, expectCorrupt, expectedRecords, recordsSection, sampleRecords, zeros } from './helpers.js';
+import { compressedBatch, enc, expectCorrupt, expectedRecords, recordsSection, sampleRecords, zeros } from './helpers.js';
 
 const XERIAL_MAGIC = [0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00];
 
@@ -49,6 +50,38 @@ describe('snappy records', () => {
     expectCorrupt(() => inflate(xerial(zeros(bound + 1), 32 * 1024), bound), /inflate to 262145 bytes, past/);
   });
 
+  it('blocks below CODEC_SNAPPY_NATIVE_MIN_BYTES inflate in JS, from it natively, to the same bytes', () => {
+    const data = recordsSection(sampleRecords(400));
+    for (const chunkBytes of [CODEC_SNAPPY_NATIVE_MIN_BYTES - 1, CODEC_SNAPPY_NATIVE_MIN_BYTES]) {
+      expect(Buffer.from(inflate(xerial(data, chunkBytes), 1 << 20)).equals(data), `${chunkBytes}-byte chunks`).toBe(true);
+    }
+    for (const bytes of [CODEC_SNAPPY_NATIVE_MIN_BYTES - 1, CODEC_SNAPPY_NATIVE_MIN_BYTES]) {
+      const block = data.subarray(0, bytes);
+      expect(Buffer.from(inflate(raw(block), 1 << 20)).equals(block), `a ${bytes}-byte block`).toBe(true);
+    }
+  });
+
+  it('the JS path refuses what the library refuses: bad copies, short literals, lying lengths', () => {
+    const block = (...bytes: number[]): Uint8Array => new Uint8Array(bytes);
+    // length 4: literal "ab" (tag 0x04), then a copy of 2 from offset 2 (tag 0x01 | (2-1)<<2 = 0x06, offset UINT16LE).
+    expect(inflate(block(4, 0x04, 97, 98, 0x06, 2, 0), 10)).toEqual(enc('abab'));
+    expectCorrupt(() => inflate(block(4, 0x04, 97, 98, 0x06, 3, 0), 10), /a 2-byte copy from 3 back/);
+    expectCorrupt(() => inflate(block(4, 0x04, 97, 98, 0x06, 0, 0), 10), /a 2-byte copy from 0 back/);
+    expectCorrupt(() => inflate(block(4, 0x0c, 97, 98), 10), /a 4-byte literal past the end/);
+    expectCorrupt(() => inflate(block(5, 0x04, 97, 98, 0x06, 2, 0), 10), /inflated to 4 bytes, declared 5/);
+    expectCorrupt(() => inflate(block(3, 0x04, 97, 98, 0x06, 2, 0), 10), /a 2-byte copy from 2 back/);
+    expectCorrupt(() => inflate(block(4, 0xfc, 1), 10), /a literal length past the end/);
+  });
+
+  it('a batch of many tiny xerial chunks inflates: no native call and no allocation per chunk', () => {
+    const chunks = 20_000;
+    const w = new Writer();
+    for (const b of [0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00]) w.uint8(b);
+    w.int32(1).int32(1);
+    for (let i = 0; i < chunks; i++) w.int32(3).uint8(1).uint8(0).uint8(65); // one literal "A"
+    expect(inflate(w.toUint8Array(), 1 << 20)).toEqual(new Uint8Array(chunks).fill(65));
+  });
+
   it('refuses a bomb on its declared length, before inflating or allocating it', () => {
     // A raw block that claims 2^32 - 1 bytes: the snappy library would allocate that much up front.
     const claim = new Writer().uvarint(0xffffffff).raw(new Uint8Array(16)).toUint8Array();
@@ -63,7 +96,7 @@ describe('snappy records', () => {
     const section = recordsSection(sampleRecords(20));
     const r = raw(section);
     expectCorrupt(() => inflate(r.subarray(0, r.byteLength - 3), 1 << 20), /snappy block 0 does not inflate/);
-    expectCorrupt(() => inflate(new Uint8Array(0), 1 << 20), /snappy records do not decode: truncated/);
+    expectCorrupt(() => inflate(new Uint8Array(0), 1 << 20), /snappy block 0 at byte 0 has no valid length/);
     const x = xerial(section, 100);
     expectCorrupt(() => inflate(x.subarray(0, x.byteLength - 1), 1 << 20), /xerial snappy chunk of \d+ bytes/);
     expectCorrupt(() => inflate(x.subarray(0, 12), 1 << 20), /xerial snappy header truncated/);
