@@ -120,7 +120,7 @@ describe('packageRootAbove', () => {
   it('finds the checkout from any depth below it, and says so when there is none', () => {
     expect(packageRootAbove(path.join(REPO_ROOT, 'dist', 'cli', 'commands', 'broker.js'))).toBe(REPO_ROOT);
     expect(packageRootAbove(BUNDLE)).toBe(REPO_ROOT);
-    expect(packageRootAbove(new URL(`file://${path.join(REPO_ROOT, 'bin', 'sluice.js')}`))).toBe(REPO_ROOT);
+    expect(packageRootAbove(new URL(`file://${path.join(REPO_ROOT, 'scripts', 'build-bundle.mjs')}`))).toBe(REPO_ROOT);
     expect(() => packageRootAbove('/no-package-here/x.js')).toThrow(/no package.json above/);
   });
 });
