@@ -3,7 +3,7 @@
  * measures what an operator sees: time to the first accepted connection, RSS.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import path from 'node:path';
 import { packageRoot } from './results.js';
@@ -68,10 +68,17 @@ export function rssOf(pid: number): number {
  */
 export async function startBenchBroker(dataDir: string, extraArgs: readonly string[] = []): Promise<BenchBroker> {
   const bin = path.join(packageRoot(), 'bin', 'sluice.js');
+  // The broker bundle that `npm run bench` just built, even when a tsc run since (another engineer's)
+  // left it older than dist/ and bin/sluice.js would pass it over for the ES modules.
+  const bundled = existsSync(path.join(packageRoot(), 'dist', 'sluice-broker.cjs'));
   const started = process.hrtime.bigint();
   const child = spawn(process.execPath, [bin, 'broker', 'start', '--port', '0', '--data', dataDir, ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, SLUICE_LOG_LEVEL: process.env.SLUICE_LOG_LEVEL ?? 'warn' },
+    env: {
+      ...process.env,
+      SLUICE_LOG_LEVEL: process.env.SLUICE_LOG_LEVEL ?? 'warn',
+      ...(bundled && process.env.SLUICE_BUNDLE === undefined ? { SLUICE_BUNDLE: 'on' } : {}),
+    },
   });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
