@@ -106,9 +106,9 @@ describe('loadModule', () => {
   });
 
   it('refuses a module whose start function never returns, within the probe deadline', async () => {
-    const started = performance.now();
+    // The probe worker is terminated at its deadline: the refusal names it (a probe that hung
+    // would hit the test's own timeout instead).
     const msg = await refusal(abiModule({ extra: '(func $spin (loop $l (br $l))) (start $spin)' }));
     expect(msg).toBe('module failed to start: its start function did not return within 5000 ms');
-    expect(performance.now() - started).toBeLessThan(10_000);
   });
 });
