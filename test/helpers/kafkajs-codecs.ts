@@ -1,6 +1,6 @@
 /**
  * kafkajs decodes only gzip by itself; a consumer reading what kcat wrote with snappy, lz4 or zstd needs
- * codecs registered. Pure-JS ones (no native builds): kafkajs-snappy (xerial framing), lz4js (LZ4 frames, as
+ * codecs registered. Pure-JS ones (no native builds): kafkajs-snappy (one raw snappy block; kafka-python is the client that writes xerial framing), lz4js (LZ4 frames, as
  * Kafka uses), fzstd (decompression only: tests produce zstd with kcat, never with kafkajs).
  */
 import { CompressionCodecs, CompressionTypes } from 'kafkajs';
