@@ -7,9 +7,9 @@
  *   extism   (filter only) the same filter as an Extism as-pdk plugin, per batch and per record.
  * Also: module instantiation time. Writes bench/results/runtime.json and runtime.md.
  */
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Bench } from 'tinybench';
 import { decodeBatch, encodeBatch, type HostRecord } from '../runtime/abi/batch.js';
@@ -17,6 +17,7 @@ import { loadModule, type LoadedModule } from '../runtime/module-loader.js';
 import { ModuleInstance } from '../runtime/instance.js';
 import { InlineRunner, SandboxPool, type ModuleHandle } from '../runtime/sandbox/index.js';
 import { buildExtismPlugin } from './extism/build.js';
+import { packageRoot, writeResults } from './lib/results.js';
 
 export const RUNTIME_BENCH_BATCH_SIZES = [1, 16, 256, 1024, 4096] as const;
 /** Size of each record value, as issue 4 asks. */
@@ -54,12 +55,6 @@ export interface RuntimeBenchResult {
   loadAverage: number[];
   encodeDecodeNsPerRecord: number;
   targets: { name: string; value: number; target: string; ok: boolean }[];
-}
-
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json')) || existsSync(join(dir, '..', 'dist', 'bench'))) dir = dirname(dir);
-  return dir;
 }
 
 const enc = new TextEncoder();
@@ -281,7 +276,7 @@ export async function runRuntimeBench(options: { timeMs?: number; write?: boolea
     encodeDecodeNsPerRecord,
     targets,
   };
-  if (options.write !== false) writeResults(result);
+  if (options.write !== false) writeResults('runtime', result, renderMarkdown(result));
   log(renderMarkdown(result));
   return result;
 }
@@ -309,13 +304,6 @@ export function renderMarkdown(result: RuntimeBenchResult): string {
   lines.push('## Targets', '', '| target | value | wanted | met |', '| --- | ---: | --- | --- |');
   for (const t of result.targets) lines.push(`| ${t.name} | ${fmt(t.value, 2)} | ${t.target} | ${t.ok ? 'yes' : 'NO'} |`);
   return lines.join('\n') + '\n';
-}
-
-function writeResults(result: RuntimeBenchResult): void {
-  const dir = join(packageRoot(), 'bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'runtime.json'), JSON.stringify(result, null, 2) + '\n');
-  writeFileSync(join(dir, 'runtime.md'), renderMarkdown(result));
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -4,18 +4,7 @@
  */
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-/** The package root, both from bench/extism/*.ts (vitest, tsx) and from dist/bench/extism/*.js. */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json')) || existsSync(join(dir, '..', 'dist', 'bench'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('package root not found above ' + fileURLToPath(import.meta.url));
-    dir = up;
-  }
-  return dir;
-}
+import { packageRoot } from '../lib/results.js';
 
 export async function buildExtismPlugin(): Promise<string> {
   const root = packageRoot();

@@ -1,17 +1,11 @@
 /** Where bench results go: bench/results/<name>.json and .md at the package root. */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRootAbove } from '../../cli/package-root.js';
 
 /** The package root, whether running from bench/ (source) or dist/bench/ (built). */
 export function packageRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(dir, 'package.json'))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('package.json not found above the bench');
-    dir = up;
-  }
-  return dir;
+  return packageRootAbove(import.meta.url);
 }
 
 export function resultsDir(): string {
