@@ -15,7 +15,8 @@ import { Bench } from 'tinybench';
 import { decodeBatch, encodeBatch, type HostRecord } from '../runtime/abi/batch.js';
 import { loadModule, type LoadedModule } from '../runtime/module-loader.js';
 import { ModuleInstance } from '../runtime/instance.js';
-import { InlineRunner, SandboxPool, type ModuleHandle } from '../runtime/sandbox/index.js';
+import { InlineRunner, pollingPays, SandboxPool, type ModuleHandle } from '../runtime/sandbox/index.js';
+import { SANDBOX_POLL_MAX_LOAD_PER_CORE } from '../runtime/constants.js';
 import { buildExtismPlugin } from './extism/build.js';
 import { packageRoot, writeResults } from './lib/results.js';
 
@@ -53,6 +54,9 @@ export interface RuntimeBenchResult {
   /** Sequential batch-of-1 filter calls through the sandbox, timed one by one. */
   sandboxRoundTripUs: { p50: number; p99: number; p999: number; samples: number };
   loadAverage: number[];
+  /** 1-minute load average at the start, and whether the sandbox polled (poll-gate.ts) at start and end. */
+  loadAtStart: number;
+  polling: { start: boolean; end: boolean; syncWaits: number; syncReplies: number };
   encodeDecodeNsPerRecord: number;
   targets: { name: string; value: number; target: string; ok: boolean }[];
 }
@@ -131,6 +135,8 @@ export async function runRuntimeBench(options: { timeMs?: number; write?: boolea
   instTimes.sort((a, b) => a - b);
 
   const inline = new InlineRunner();
+  const loadAtStart = loadavg()[0]!;
+  const pollingAtStart = pollingPays();
   const pool = await SandboxPool.start({ threads: 2 });
   const handles: Record<'filter' | 'map', { inline: ModuleHandle; sandbox: ModuleHandle }> = {
     filter: { inline: inline.register(filterModule, { params: FILTER.params }), sandbox: pool.register(filterModule, { params: FILTER.params }) },
@@ -244,6 +250,8 @@ export async function runRuntimeBench(options: { timeMs?: number; write?: boolea
   trips.sort((a, b) => a - b);
   const sandboxRoundTripUs = { p50: quantile(trips, 0.5), p99: quantile(trips, 0.99), p999: quantile(trips, 0.999), samples: trips.length };
 
+  const pollingAtEnd = pollingPays();
+  const poolStats = pool.stats();
   await pool.close();
   await inline.close();
   await plugin.close();
@@ -273,6 +281,8 @@ export async function runRuntimeBench(options: { timeMs?: number; write?: boolea
     instantiateMs: { p50: instP50, p99: quantile(instTimes, 0.99), module: FILTER.dir },
     sandboxRoundTripUs,
     loadAverage: loadavg(),
+    loadAtStart,
+    polling: { start: pollingAtStart, end: pollingAtEnd, syncWaits: poolStats.syncWaits, syncReplies: poolStats.syncReplies },
     encodeDecodeNsPerRecord,
     targets,
   };
@@ -300,7 +310,9 @@ export function renderMarkdown(result: RuntimeBenchResult): string {
   const rt = result.sandboxRoundTripUs;
   lines.push('', `Sandbox batch-of-1 round trip (${rt.samples} sequential calls): p50 ${fmt(rt.p50)} µs, p99 ${fmt(rt.p99)} µs, p99.9 ${fmt(rt.p999)} µs.`);
   lines.push(`Module instantiation (${result.instantiateMs.module}): p50 ${fmt(result.instantiateMs.p50, 3)} ms, p99 ${fmt(result.instantiateMs.p99, 3)} ms.`);
-  lines.push(`ABI encode + decode around a WASM call (not included above): ${fmt(result.encodeDecodeNsPerRecord)} ns/record.`, '');
+  lines.push(`ABI encode + decode around a WASM call (not included above): ${fmt(result.encodeDecodeNsPerRecord)} ns/record.`);
+  const p = result.polling;
+  lines.push(`Sandbox polling (docs/sandbox.md, off while the load average exceeds ${SANDBOX_POLL_MAX_LOAD_PER_CORE} per core): ${p.start ? 'on' : 'off'} at the start (load ${fmt(result.loadAtStart, 2)}), ${p.end ? 'on' : 'off'} at the end; the host waited synchronously for ${p.syncWaits} calls, ${p.syncReplies} of which replied within the wait.`, '');
   lines.push('## Targets', '', '| target | value | wanted | met |', '| --- | ---: | --- | --- |');
   for (const t of result.targets) lines.push(`| ${t.name} | ${fmt(t.value, 2)} | ${t.target} | ${t.ok ? 'yes' : 'NO'} |`);
   return lines.join('\n') + '\n';

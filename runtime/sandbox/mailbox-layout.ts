@@ -6,6 +6,7 @@
  * MessagePort beside it, read synchronously with receiveMessageOnPort on either side.
  */
 import type { MessagePort } from 'node:worker_threads';
+import type { PollingMode } from './poll-gate.js';
 
 /** Int32 slots of the header. */
 export const SLOT = {
@@ -96,7 +97,7 @@ export function copyOutOfRegion(region: Uint8Array, at: number, len: number): Ui
 
 /** What the worker receives to start serving. */
 export interface ServeTask {
-  serve: { sab: SharedArrayBuffer };
+  serve: { sab: SharedArrayBuffer; polling: PollingMode };
   port: MessagePort;
 }
 

@@ -10,6 +10,7 @@ import {
   SLOT, copyIntoRegion, copyOutOfRegion, stateOffset, type MailboxError, type ServeTask,
 } from './mailbox-layout.js';
 import { ownBuffer, type ModuleSpec } from './messages.js';
+import type { PollingMode } from './poll-gate.js';
 import { TaskSignal } from './worker-pool.js';
 
 export type MailboxReply =
@@ -35,7 +36,7 @@ export class Mailbox {
   /** Whether the last call's reply came during its synchronous wait. */
   repliedInSyncWait = false;
 
-  constructor(bytes: number) {
+  constructor(bytes: number, readonly polling: PollingMode = 'auto') {
     this.#sab = new SharedArrayBuffer(MAILBOX_HEADER_BYTES + bytes);
     this.#ctrl = new Int32Array(this.#sab, 0, MAILBOX_HEADER_INTS);
     this.#data = new Uint8Array(this.#sab, MAILBOX_HEADER_BYTES);
@@ -49,7 +50,7 @@ export class Mailbox {
     const port = this.#workerPort;
     if (port === null) throw new Error('mailbox already handed to a worker');
     this.#workerPort = null;
-    return { task: { serve: { sab: this.#sab }, port }, transferList: [port] };
+    return { task: { serve: { sab: this.#sab, polling: this.polling }, port }, transferList: [port] };
   }
 
   get dead(): boolean {

@@ -16,6 +16,7 @@ import type { LoadedModule } from '../module-loader.js';
 import { DeadlineExceededError, PoolClosedError, SandboxError } from './errors.js';
 import { MAILBOX_FLAG } from './mailbox-layout.js';
 import { Mailbox } from './mailbox.js';
+import { pollingPays, type PollingMode } from './poll-gate.js';
 import { ModuleHandle, type ModuleRunner, type RegisterOptions, type RunOptions, type RunOutput } from './runner.js';
 import { TaskQueue } from './task-queue.js';
 import { WorkerPool, type WorkerPoolOptions } from './worker-pool.js';
@@ -29,6 +30,11 @@ export interface SandboxPoolOptions {
   mailboxBytes?: number;
   /** Longest synchronous wait for a short call's reply (SANDBOX_HOST_SYNC_WAIT_US); 0 never blocks the host. */
   hostSyncWaitUs?: number;
+  /**
+   * Whether the host (synchronous wait) and the workers poll: 'auto' (default) only while the
+   * machine's load leaves a core for it (poll-gate.ts); 'always' and 'never' for tests and measurements.
+   */
+  polling?: PollingMode;
 }
 
 export interface SandboxPoolStats {
@@ -60,6 +66,7 @@ export class SandboxPool implements ModuleRunner {
   readonly deadlineMsDefault: number;
   readonly #mailboxBytes: number;
   readonly #hostSyncWaitUs: number;
+  readonly #polling: PollingMode;
   #syncWaits = 0;
   #syncReplies = 0;
   #workers: WorkerPool;
@@ -82,6 +89,7 @@ export class SandboxPool implements ModuleRunner {
     this.deadlineMsDefault = options.deadlineMsDefault ?? SANDBOX_DEADLINE_MS_DEFAULT;
     this.#mailboxBytes = options.mailboxBytes ?? SANDBOX_MAILBOX_BYTES;
     this.#hostSyncWaitUs = options.hostSyncWaitUs ?? SANDBOX_HOST_SYNC_WAIT_US;
+    this.#polling = options.polling ?? 'auto';
     this.#workers = workers;
     this.#queue = new TaskQueue(options.queueMaxBatches ?? SANDBOX_QUEUE_MAX_BATCHES);
   }
@@ -102,7 +110,7 @@ export class SandboxPool implements ModuleRunner {
    */
   #serveMailbox(): void {
     if (this.#closing) return;
-    const mailbox = new Mailbox(this.#mailboxBytes);
+    const mailbox = new Mailbox(this.#mailboxBytes, this.#polling);
     this.#mailboxes.add(mailbox);
     const { task, transferList } = mailbox.serveTask();
     const ended = (): void => {
@@ -201,10 +209,11 @@ export class SandboxPool implements ModuleRunner {
     try {
       const key = this.#keyId(handle.key);
       const flags = mailbox.writeInput(job.input, job.state);
-      // A short call with nothing else waiting for a worker: the reply is nearer than an event-loop hop.
+      // A short call with nothing else waiting for a worker, on a machine with a core to spare: the
+      // reply is nearer than an event-loop hop.
       const expectedUs = this.#callTimeUs.get(key);
       const bound = this.#hostSyncWaitUs;
-      const syncWaitUs = this.#queue.size === 0 && expectedUs !== undefined && expectedUs <= bound ? bound : 0;
+      const syncWaitUs = this.#queue.size === 0 && expectedUs !== undefined && expectedUs <= bound && pollingPays(this.#polling) ? bound : 0;
       const started = performance.now();
       // call() does its synchronous wait before it returns its promise.
       // Poll about as long as the call should take, then block: the host spends the call's time

@@ -12,6 +12,7 @@ import {
 } from '../constants.js';
 import { ownBuffer, type ModuleSpec, type PingTask } from './messages.js';
 import { guestErrorOf } from './guest-error.js';
+import { pollingPays } from './poll-gate.js';
 import {
   MAILBOX_FLAG, MAILBOX_HEADER_BYTES, MAILBOX_HEADER_INTS, MAILBOX_OP, MAILBOX_STATE, MAILBOX_STATUS,
   SLOT, copyIntoRegion, copyOutOfRegion, stateOffset, type MailboxError, type ServeTask,
@@ -143,7 +144,8 @@ const ready = (s: number): boolean => s === MAILBOX_STATE.REQUEST || s === MAILB
 /**
  * Serves the mailbox until the host sends STOP or discards it; terminate ends it otherwise. After
  * a batch the worker waits for the next one in three steps, each cheaper in CPU and slower to
- * wake: it polls (SANDBOX_MAILBOX_SPIN_US, only while batches come back to back), then blocks on
+ * wake: it polls (SANDBOX_MAILBOX_SPIN_US, only while batches come back to back and polling pays,
+ * see poll-gate.ts), then blocks on
  * the mailbox with Atomics.wait until
  * SANDBOX_MAILBOX_WARM_MS have passed since the batch, then sleeps on its event loop with
  * Atomics.waitAsync. It returns to its event loop at least every SANDBOX_MAILBOX_YIELD_MS while
@@ -166,7 +168,7 @@ async function serve(task: ServeTask): Promise<'stopped'> {
   for (;;) {
     let s = Atomics.load(ctrl, SLOT.STATE);
     if (!ready(s)) {
-      if (backToBack) {
+      if (backToBack && pollingPays(task.serve.polling)) {
         const until = performance.now() + spinMs;
         do s = Atomics.load(ctrl, SLOT.STATE);
         while (!ready(s) && performance.now() < until);

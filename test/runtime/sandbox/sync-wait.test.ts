@@ -4,8 +4,8 @@
 // its deadline still fires and other modules keep serving.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeBatch, encodeBatch } from '../../../runtime/abi/batch.js';
-import { SANDBOX_HOST_SYNC_WAIT_US } from '../../../runtime/constants.js';
-import { DeadlineExceededError, InlineRunner, SandboxPool } from '../../../runtime/sandbox/index.js';
+import { SANDBOX_HOST_SYNC_WAIT_US, SANDBOX_POLL_MAX_LOAD_PER_CORE } from '../../../runtime/constants.js';
+import { DeadlineExceededError, InlineRunner, pollingPays, pollingPaysAt, SandboxPool } from '../../../runtime/sandbox/index.js';
 import { exampleModule, fixtureModule, LOG_LINES, records } from './fixtures.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -26,7 +26,7 @@ describe('the host’s synchronous wait for short calls', () => {
     let pool: SandboxPool;
     beforeAll(async () => {
       // 200 ms: a one-record filter call always comes back within it, even on a loaded machine.
-      pool = await SandboxPool.start({ threads: 2, hostSyncWaitUs: 200_000 });
+      pool = await SandboxPool.start({ threads: 2, hostSyncWaitUs: 200_000, polling: 'always' });
     });
     afterAll(async () => {
       await pool?.close();
@@ -72,7 +72,7 @@ describe('the host’s synchronous wait for short calls', () => {
 
   it('never blocks the host for calls expected to be longer than the bound', async () => {
     // A 1 µs bound: no call is ever that short, so every call is awaited asynchronously.
-    const pool = await SandboxPool.start({ threads: 1, hostSyncWaitUs: 1 });
+    const pool = await SandboxPool.start({ threads: 1, hostSyncWaitUs: 1, polling: 'always' });
     try {
       const module = await exampleModule('json-filter');
       const sh = pool.register(module, { params: FILTER });
@@ -87,8 +87,33 @@ describe('the host’s synchronous wait for short calls', () => {
     }
   });
 
+  it('polls only while the load average leaves a core for it', () => {
+    const bound = 4 * SANDBOX_POLL_MAX_LOAD_PER_CORE;
+    expect(pollingPaysAt(0, 4)).toBe(true);
+    expect(pollingPaysAt(bound, 4)).toBe(true);
+    expect(pollingPaysAt(bound + 0.01, 4)).toBe(false);
+    expect(pollingPays('always')).toBe(true);
+    expect(pollingPays('never')).toBe(false);
+  });
+
+  it('never waits synchronously when polling is off, and still answers every call', async () => {
+    const pool = await SandboxPool.start({ threads: 1, hostSyncWaitUs: 200_000, polling: 'never' });
+    try {
+      const module = await exampleModule('json-filter');
+      const sh = pool.register(module, { params: FILTER });
+      const ih = inline.register(module, { params: FILTER });
+      for (let i = 0; i < 10; i++) {
+        const batch = records([LOG_LINES[i % LOG_LINES.length]!], BigInt(i));
+        expect(hex((await pool.run(sh, encodeBatch(batch))).output)).toBe(hex(inline.runSync(ih, encodeBatch(batch)).output));
+      }
+      expect(pool.stats().syncWaits).toBe(0);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('does not wait synchronously while other batches wait for a worker', async () => {
-    const pool = await SandboxPool.start({ threads: 1, hostSyncWaitUs: 200_000 });
+    const pool = await SandboxPool.start({ threads: 1, hostSyncWaitUs: 200_000, polling: 'always' });
     try {
       const module = await exampleModule('json-filter');
       const sh = pool.register(module, { params: FILTER });
