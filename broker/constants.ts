@@ -64,8 +64,10 @@ export const LOG_FLUSH_INTERVAL_MS = 5;
 export const LOG_S3_FLUSH_MAX_BYTES = 16 * 1024 * 1024;
 /** S3 profile: a quarter second of batching keeps PUTs per GiB low at modest rates. */
 export const LOG_S3_FLUSH_INTERVAL_MS = 250;
-/** Flushes in flight at once: the next segment is written while the entry before it commits (entries still commit in order); two keep CPU and disk both busy, more would only queue on the same disk and hold more memory. */
-export const LOG_FLUSH_PIPELINE_MAX_COUNT = 2;
+/** Flushes in flight at once on a local disk: one, because a second one's segment fsync entangles with the first one's entry fsync (one journal) and measured no faster, with more CPU (two arenas). */
+export const LOG_FLUSH_PIPELINE_MAX_COUNT = 1;
+/** S3 profile: two flushes in flight, so a 16 MiB PUT (tens to hundreds of ms) does not hold up the next; entries still commit in order. */
+export const LOG_S3_FLUSH_PIPELINE_MAX_COUNT = 2;
 /** Bytes buffered (not counting the flushes in flight) before appends wait: bounds memory under a slow store. */
 export const LOG_BUFFER_MAX_BYTES = 64 * 1024 * 1024;
 /** Appends buffered before new ones wait: bounds promises and index entries per flush. */

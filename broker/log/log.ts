@@ -4,9 +4,9 @@
  * Appends from all partitions share one buffer. A flush writes the buffered batches as ONE
  * segment object, then ONE manifest entry (putIfAbsent under the next sequence number) that
  * names the segment's per-partition byte ranges and any metadata changes. Only after the
- * entry is durable do high watermarks move and appends resolve. Up to
- * LOG_FLUSH_PIPELINE_MAX_COUNT flushes are in flight: the next segment is written while the
- * entry before it commits, and entries are written (and appends resolve) in order.
+ * entry is durable do high watermarks move and appends resolve. Up to flushPipelineMaxCount
+ * flushes are in flight (one on a local disk, two for S3): the next segment is written while
+ * the entry before it commits, and entries are written (and appends resolve) in order.
  */
 import { randomUUID } from 'node:crypto';
 import { pino, type Logger } from 'pino';
@@ -79,6 +79,8 @@ export interface LogOptions {
   brokerId?: number;
   flushMaxBytes?: number;
   flushIntervalMs?: number;
+  /** Flushes in flight at once (default LOG_FLUSH_PIPELINE_MAX_COUNT; the S3 profile uses LOG_S3_FLUSH_PIPELINE_MAX_COUNT). */
+  flushPipelineMaxCount?: number;
   logger?: Logger;
   tailCacheMaxBytes?: number;
   now?: () => number;
@@ -202,6 +204,7 @@ export class Log {
   private readonly now: () => number;
   private readonly flushMaxBytes: number;
   private readonly flushIntervalMs: number;
+  private readonly flushPipelineMaxCount: number;
   private readonly brokerId: number;
   private readonly writer = randomUUID();
   private readonly cache: TailCache;
@@ -245,6 +248,8 @@ export class Log {
     this.now = opts.now ?? Date.now;
     this.flushMaxBytes = Math.min(opts.flushMaxBytes ?? LOG_FLUSH_MAX_BYTES, LOG_SEGMENT_MAX_BYTES / 2);
     this.flushIntervalMs = opts.flushIntervalMs ?? LOG_FLUSH_INTERVAL_MS;
+    this.flushPipelineMaxCount = opts.flushPipelineMaxCount ?? LOG_FLUSH_PIPELINE_MAX_COUNT;
+    if (!Number.isInteger(this.flushPipelineMaxCount) || this.flushPipelineMaxCount < 1) throw new RangeError(`flushPipelineMaxCount must be a positive integer, got ${this.flushPipelineMaxCount}`);
     this.brokerId = opts.brokerId ?? 0;
     this.cache = new TailCache(opts.tailCacheMaxBytes ?? LOG_TAIL_CACHE_MAX_BYTES);
   }
@@ -625,14 +630,14 @@ export class Log {
 
   /** Whether a flush may start now: the buffer is due and fewer than the pipeline bound are in flight. */
   private canStartFlush(): boolean {
-    return !this.bufferEmpty() && !this.fenced && this.flushes.length < LOG_FLUSH_PIPELINE_MAX_COUNT && this.bufferDue();
+    return !this.bufferEmpty() && !this.fenced && this.flushes.length < this.flushPipelineMaxCount && this.bufferDue();
   }
 
   private scheduleFlush(): void {
     if (this.bufferEmpty()) return;
     if (this.canStartFlush()) {
       this.kick();
-    } else if (this.flushes.length < LOG_FLUSH_PIPELINE_MAX_COUNT && !this.timer) {
+    } else if (this.flushes.length < this.flushPipelineMaxCount && !this.timer) {
       // (At the pipeline bound, the end of the oldest flush looks again.)
       const wait = Math.max(0, this.flushIntervalMs - (performance.now() - this.bufferSinceMs));
       this.timer = setTimeout(() => {
@@ -781,7 +786,7 @@ export class Log {
     } catch (err) {
       throw new SegmentPutError(segment.key, err);
     } finally {
-      if (this.freeArenas.length >= LOG_FLUSH_PIPELINE_MAX_COUNT) throw new Error('log invariant: more segment arenas than flushes in flight');
+      if (this.freeArenas.length >= this.flushPipelineMaxCount) throw new Error('log invariant: more segment arenas than flushes in flight');
       this.freeArenas.push(segment.arena);
     }
   }
