@@ -19,7 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { Bench } from 'tinybench';
-import { LOG_FLUSH_INTERVAL_MS, LOG_FLUSH_MAX_BYTES, LOG_S3_FLUSH_INTERVAL_MS, LOG_S3_FLUSH_MAX_BYTES } from '../broker/constants.js';
+import { LOG_FLUSH_INTERVAL_MS, LOG_FLUSH_MAX_BYTES, LOG_S3_FLUSH_INTERVAL_MS, LOG_S3_FLUSH_MAX_BYTES, LOG_S3_FLUSH_PIPELINE_MAX_COUNT } from '../broker/constants.js';
 import { silentLogger } from '../broker/logger.js';
 import { Log } from '../broker/log/index.js';
 import { CountingStore } from '../broker/storage/counting-store.js';
@@ -210,6 +210,7 @@ async function countS3ProfilePuts(dir: string, batch: Uint8Array): Promise<Broke
     maintenanceIntervalMs: 0,
     flushMaxBytes: LOG_S3_FLUSH_MAX_BYTES,
     flushIntervalMs: LOG_S3_FLUSH_INTERVAL_MS,
+    flushPipelineMaxCount: LOG_S3_FLUSH_PIPELINE_MAX_COUNT,
   });
   try {
     await theLog.createTopic('bench', PARTITIONS);
@@ -370,11 +371,12 @@ export async function runBrokerThroughputOnly(log: Logger = (line) => process.st
   const dir = await mkdtemp(path.join(os.tmpdir(), 'sluice-broker-bench-'));
   const loadStart = os.loadavg()[0]!;
   try {
-    const { throughput: t } = await benchThroughput(dir, log);
+    const { throughput: t, objectWrites } = await benchThroughput(dir, log);
     log(
       `throughput: log ${formatNumber(t.logMBps)} MB/s, raw ${formatNumber(t.rawMBps)} MB/s, ratio ${formatNumber(t.ratio, 2)}; ` +
         `CPU ${formatNumber(t.cpuMsPerMiB.log, 2)} ms/MiB log, ${formatNumber(t.cpuMsPerMiB.raw, 2)} ms/MiB raw; ` +
-        `${t.samples.log}/${t.samples.raw} samples; load average ${formatNumber(loadStart, 2)} -> ${formatNumber(os.loadavg()[0]!, 2)}`,
+        `${t.samples.log}/${t.samples.raw} samples; PUTs/GiB ${objectWrites.map((w) => `${w.profile} ${formatNumber(w.putsPerGiB)}`).join(', ')}; ` +
+        `load average ${formatNumber(loadStart, 2)} -> ${formatNumber(os.loadavg()[0]!, 2)}`,
     );
     return t;
   } finally {
