@@ -6,7 +6,7 @@
 import { createLogger, type Logger } from './logger.js';
 import type { BrokerMetrics } from './metrics.js';
 import type { BrokerConfig } from './config.js';
-import { FENCED_POLL_INTERVAL_MS, LOG_S3_FLUSH_INTERVAL_MS, LOG_S3_FLUSH_MAX_BYTES } from './constants.js';
+import { FENCED_POLL_INTERVAL_MS, LOG_S3_FLUSH_INTERVAL_MS, LOG_S3_FLUSH_MAX_BYTES, LOG_S3_FLUSH_PIPELINE_MAX_COUNT } from './constants.js';
 import { GroupCoordinator } from './groups/index.js';
 import { createHandlers, type BrokerIdentity } from './handlers/index.js';
 import { Log } from './log/index.js';
@@ -69,7 +69,8 @@ export async function startBroker(config: BrokerConfig, options: StartBrokerOpti
     store = new CountingStore(store, { registry: metrics.registry });
   }
   // On S3 every PUT costs money and ~10-50 ms, so its flush profile trades latency for fewer,
-  // larger segments; the local-disk defaults live in the Log. Explicit config wins over both.
+  // larger segments, two in flight; the local-disk defaults live in the Log. Explicit config wins
+  // over both.
   const s3 = config.bucket !== undefined;
   const flushMaxBytes = config.flushMaxBytes ?? (s3 ? LOG_S3_FLUSH_MAX_BYTES : undefined);
   const flushIntervalMs = config.flushIntervalMs ?? (s3 ? LOG_S3_FLUSH_INTERVAL_MS : undefined);
@@ -79,6 +80,8 @@ export async function startBroker(config: BrokerConfig, options: StartBrokerOpti
     brokerId: config.nodeId,
     ...(flushMaxBytes !== undefined ? { flushMaxBytes } : {}),
     ...(flushIntervalMs !== undefined ? { flushIntervalMs } : {}),
+    // A PUT takes tens of ms: the next segment goes out while the one ahead commits.
+    ...(s3 ? { flushPipelineMaxCount: LOG_S3_FLUSH_PIPELINE_MAX_COUNT } : {}),
   });
   const groups = new GroupCoordinator(log);
 
