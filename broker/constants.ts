@@ -68,6 +68,8 @@ export const LOG_S3_FLUSH_INTERVAL_MS = 250;
 export const LOG_FLUSH_PIPELINE_MAX_COUNT = 1;
 /** S3 profile: two flushes in flight, so a 16 MiB PUT (tens to hundreds of ms) does not hold up the next; entries still commit in order. */
 export const LOG_S3_FLUSH_PIPELINE_MAX_COUNT = 2;
+/** Appends acknowledged per event-loop turn after a flush commits: between chunks I/O callbacks run, so the next segment's write does not wait for a thousand producers' next appends. */
+export const LOG_ACK_CHUNK_COUNT = 64;
 /** Bytes buffered (not counting the flushes in flight) before appends wait: bounds memory under a slow store. */
 export const LOG_BUFFER_MAX_BYTES = 64 * 1024 * 1024;
 /** Appends buffered before new ones wait: bounds promises and index entries per flush. */

@@ -17,6 +17,7 @@ import {
   LOG_COMPACT_MIN_CHUNKS_COUNT,
   LOG_COMPACT_SMALL_CHUNK_BYTES,
   LOG_COMPACT_TARGET_BYTES,
+  LOG_ACK_CHUNK_COUNT,
   LOG_FLUSH_INTERVAL_MS,
   LOG_FLUSH_MAX_BYTES,
   LOG_FLUSH_MAX_OPS_COUNT,
@@ -122,8 +123,10 @@ interface FlushJob {
   batch: Buffer;
   /** Set when a flush ahead of it failed: its waiters were rejected with it, and it writes no entry. */
   rejected: boolean;
-  /** Settles (never rejects) once the flush ended, after the flush ahead of it ended. */
+  /** Settles (never rejects) once the flush ended and its waiters are settled, after the flush ahead of it. */
   done: Promise<void>;
+  /** Left `flushes`: its entry is written (or it failed); its acknowledgements may still be going out. */
+  ended: boolean;
 }
 
 /** What a flush writes, before its sequence number is known. */
@@ -219,6 +222,8 @@ export class Log {
   private forcing = 0;
   /** Flushes in flight, oldest first; each commits its entry only after the one before it ended. */
   private readonly flushes: FlushJob[] = [];
+  /** The newest flush started, until it settled all its waiters: the next one acknowledges only after it. */
+  private lastFlushDone: Promise<void> | undefined;
   private timer: NodeJS.Timeout | null = null;
   private maintenanceTimer: NodeJS.Timeout | null = null;
   private fenceTimer: NodeJS.Timeout | null = null;
@@ -656,18 +661,23 @@ export class Log {
     while (this.canStartFlush()) {
       const batch = this.takeBatch();
       for (const w of this.spaceWaiters.splice(0)) w();
-      const prev = this.flushes.at(-1)?.done;
-      const job: FlushJob = { batch, rejected: false, done: Promise.resolve() };
-      job.done = this.flushOne(job, prev).then(() => {
-        // Each flush ends after the one before it (it waits for it), so they leave in order.
-        if (this.flushes[0] !== job) throw new Error('log invariant: flushes ended out of order');
-        this.flushes.shift();
-        // Whatever arrived meanwhile: flush now if due, else arm the timer.
-        if (!this.fenced) this.scheduleFlush();
-      });
+      const prev = this.lastFlushDone;
+      const job: FlushJob = { batch, rejected: false, done: Promise.resolve(), ended: false };
+      job.done = this.flushOne(job, prev).then(() => this.endFlush(job));
+      this.lastFlushDone = job.done;
       this.flushes.push(job);
     }
     // A timer can fire a hair before the time bound by performance.now(): arm it again.
+    if (!this.fenced) this.scheduleFlush();
+  }
+
+  /** A flush leaves the pipeline (once): whatever arrived meanwhile is flushed now if due, else the timer is armed. */
+  private endFlush(job: FlushJob): void {
+    if (job.ended) return;
+    job.ended = true;
+    // Each flush ends after the one before it (it waits for it), so they leave in order.
+    if (this.flushes[0] !== job) throw new Error('log invariant: flushes ended out of order');
+    this.flushes.shift();
     if (!this.fenced) this.scheduleFlush();
   }
 
@@ -719,7 +729,7 @@ export class Log {
     }
     try {
       if (failure !== undefined) throw failure;
-      await this.commitBatch(job.batch, prepared!);
+      await this.commitBatch(job, prepared!);
     } catch (err) {
       const unexpected = !(err instanceof SegmentPutError);
       if (unexpected) this.log.error({ err }, 'flush failed unexpectedly; appends rejected');
@@ -792,7 +802,8 @@ export class Log {
   }
 
   /** Writes the entry of a flush whose segment is durable, under the next sequence number; commits or fails the batch. */
-  private async commitBatch(batch: Buffer, prepared: PreparedFlush): Promise<void> {
+  private async commitBatch(job: FlushJob, prepared: PreparedFlush): Promise<void> {
+    const batch = job.batch;
     const seq = this.state.seq + 1;
     const { ops, segment, cacheable } = prepared;
     const entry: ManifestEntry = { v: MANIFEST_VERSION, seq, epoch: this.epoch, writer: this.writer, ops };
@@ -824,15 +835,20 @@ export class Log {
       this.log.warn({ seq, err }, 'flush failed; appends rejected');
       return;
     }
-    this.commitFlush(entry, cacheable, batch);
+    await this.commitFlush(entry, cacheable, batch, job);
   }
 
-  /** Makes a durable entry visible: state, caches, waiters. */
-  private commitFlush(entry: ManifestEntry, cacheable: { chunk: Chunk; batches: Uint8Array[] }[], batch: Buffer): void {
+  /**
+   * Makes a durable entry visible: state, caches, then waiters. With the flush's `job`, the
+   * flush leaves the pipeline first, so the next flush's segment is on its way before a
+   * thousand producers' next appends take the event loop.
+   */
+  private commitFlush(entry: ManifestEntry, cacheable: { chunk: Chunk; batches: Uint8Array[] }[], batch: Buffer, job?: FlushJob): Promise<void> {
     const dropsRefs = entry.ops.some((op) => op.op === 'deleteTopic' || op.op === 'logStart' || op.op === 'compact');
     const before = dropsRefs ? this.state.referencedSegments() : undefined;
     this.applyEntry(entry);
     for (const { chunk, batches } of cacheable) this.cache.add(chunk.segment, chunk.start, batches);
+    const results: AppendResult[] = [];
     for (const a of batch.appends) {
       const p = this.state.partition(a.topic, a.partition);
       const k = `${a.topicId}:${a.partition}`;
@@ -843,9 +859,8 @@ export class Log {
         if (o && --o.pendingCount <= 0) this.producerOverlay.delete(a.producer.key);
       }
       if (p && p.highWatermark > (this.nextOffsets.get(k) ?? p.highWatermark)) throw new Error('log invariant: high watermark past next offset');
-      a.resolve({ baseOffset: a.first, logAppendTimeMs: -1n, logStartOffset: p?.logStart ?? 0n });
+      results.push({ baseOffset: a.first, logAppendTimeMs: -1n, logStartOffset: p?.logStart ?? 0n });
     }
-    for (const m of batch.metas) m.resolve();
     if (before) {
       const after = this.state.referencedSegments();
       for (const key of before) {
@@ -856,6 +871,21 @@ export class Log {
     }
     this.notifyData();
     if (entry.seq - Math.max(this.lastCheckpointSeq, 0) >= LOG_CHECKPOINT_INTERVAL_ENTRIES) void this.checkpoint();
+    if (job) this.endFlush(job);
+    return this.acknowledge(batch, results);
+  }
+
+  /**
+   * Resolves a committed flush's waiters in order, LOG_ACK_CHUNK_COUNT per event-loop turn:
+   * between chunks the loop runs I/O callbacks, so the next flush's write and fsync proceed
+   * while the producers' next appends run.
+   */
+  private async acknowledge(batch: Buffer, results: AppendResult[]): Promise<void> {
+    for (const m of batch.metas) m.resolve();
+    for (let i = 0; i < batch.appends.length; i++) {
+      if (i > 0 && i % LOG_ACK_CHUNK_COUNT === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      batch.appends[i]!.resolve(results[i]!);
+    }
   }
 
   /**
@@ -956,7 +986,7 @@ export class Log {
               if (orphan) void this.store.delete(orphan).catch(() => undefined);
             } else if (bytesEqual(existing, d.bytes)) {
               this.inDoubt = null;
-              this.commitFlush({ v: MANIFEST_VERSION, seq: d.seq, epoch: this.epoch, writer: this.writer, ops: d.ops }, [], emptyBuffer());
+              void this.commitFlush({ v: MANIFEST_VERSION, seq: d.seq, epoch: this.epoch, writer: this.writer, ops: d.ops }, [], emptyBuffer());
             } else {
               const other = decodeEntry(entryKey(d.seq), existing);
               this.inDoubt = null;
@@ -1009,7 +1039,10 @@ export class Log {
           await last.done;
           continue;
         }
-        if (this.bufferEmpty()) return;
+        if (this.bufferEmpty()) {
+          await this.lastFlushDone; // its last acknowledgements
+          return;
+        }
         this.kick();
         if (this.flushes.length === 0) return; // fenced: nothing can be written any more
       }

@@ -5,7 +5,7 @@
  * flush takes every flush behind it down with it (offsets stay dense).
  */
 import { afterEach, expect, test } from 'vitest';
-import { LOG_FLUSH_PIPELINE_MAX_COUNT, LOG_S3_FLUSH_PIPELINE_MAX_COUNT } from '../../../broker/constants.js';
+import { LOG_ACK_CHUNK_COUNT, LOG_FLUSH_PIPELINE_MAX_COUNT, LOG_S3_FLUSH_PIPELINE_MAX_COUNT } from '../../../broker/constants.js';
 import { Log, StorageError } from '../../../broker/log/index.js';
 import { ObjectStoreError, type ByteRange, type ObjectInfo, type ObjectStore } from '../../../broker/storage/object-store.js';
 import { batchOf, recordsOf, tempStore } from './helpers.js';
@@ -164,4 +164,29 @@ test('the pipeline bound must be a positive integer', async () => {
   const t = tempStore('log-pipeline');
   cleanups.push(t.cleanup);
   await expect(Log.open({ store: t.store, maintenanceIntervalMs: 0, flushPipelineMaxCount: 0 })).rejects.toBeInstanceOf(RangeError);
+});
+
+test('a flush acknowledges in order, LOG_ACK_CHUNK_COUNT per event-loop turn, and flush() returns after the last', async () => {
+  const t = tempStore('log-pipeline');
+  cleanups.push(t.cleanup);
+  const log = await Log.open({ store: t.store, maintenanceIntervalMs: 0 });
+  cleanups.push(() => log.close());
+  await log.createTopic('t', 3);
+  const n = 2 * LOG_ACK_CHUNK_COUNT + 5;
+  const resolved: number[] = [];
+  let resolvedWhenTheLoopTurned = -1;
+  const appends = [...Array(n).keys()].map((i) =>
+    log.append('t', i % 3, batchOf([`v${i}`])).then((r) => {
+      if (resolved.length === 0) setImmediate(() => (resolvedWhenTheLoopTurned = resolved.length));
+      resolved.push(i);
+      return r;
+    }),
+  );
+  await log.flush();
+  expect(resolved).toEqual([...Array(n).keys()]); // all of them, in order, once flush() returns
+  // The first turn of the event loop after the first acknowledgement saw only part of them.
+  expect(resolvedWhenTheLoopTurned).toBeGreaterThan(0);
+  expect(resolvedWhenTheLoopTurned).toBeLessThan(n);
+  const results = await Promise.all(appends);
+  for (let p = 0; p < 3; p++) expect(results.filter((_, i) => i % 3 === p).map((r) => r.baseOffset)).toEqual([...Array(Math.ceil((n - p) / 3)).keys()].map(BigInt));
 });
