@@ -59,6 +59,12 @@ export const SANDBOX_CLOSE_TIMEOUT_MS = 5000;
 /** Shared-memory mailbox of one worker (input, then output, in place); a batch of 4096 100-byte records fits. Larger batches travel as transferred buffers. */
 export const SANDBOX_MAILBOX_BYTES = 2 * 1024 * 1024;
 /**
+ * An input at least this large that is a whole ArrayBuffer of its own is transferred to the worker
+ * instead of copied into the mailbox: copying 512 KiB into shared memory took ~60 µs here, a
+ * transfer a few µs; below this the copy is cheaper than the message.
+ */
+export const SANDBOX_TRANSFER_MIN_BYTES = 64 * 1024;
+/**
  * A worker polls its mailbox this long after a batch before it sleeps, when the batch before came
  * within this long too (a pipeline sending batches back to back; otherwise it sleeps at once).
  * On this VM a sleeping thread takes 50-100 µs to wake, which is more than a batch of a thousand

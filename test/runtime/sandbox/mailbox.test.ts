@@ -4,6 +4,7 @@
 // to the right caller; close ends the serving tasks.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeBatch, encodeBatch, type HostRecord } from '../../../runtime/abi/batch.js';
+import { SANDBOX_MAILBOX_BYTES, SANDBOX_TRANSFER_MIN_BYTES } from '../../../runtime/constants.js';
 import { InlineRunner, PoolClosedError, SandboxPool } from '../../../runtime/sandbox/index.js';
 import { record } from '../../modules/cases.js';
 import { exampleModule, fixtureModule, LOG_LINES, records } from './fixtures.js';
@@ -110,6 +111,31 @@ describe('sandbox mailbox', () => {
       const calls = Array.from({ length: 60 }, (_, i) => ({ i, run: pool.run(handles[i % 3]!, encodeBatch(records(LOG_LINES, 0n))) }));
       for (const { i, run } of calls) expect(hex((await run).output), `call ${i}`).toBe(hex(expected[i % 3]!.output));
       expect(pool.stats().completed).toBeGreaterThanOrEqual(60);
+    });
+
+    it('takes a large input that is a buffer of its own (transfer), copies one that is a view, with the same output', async () => {
+      const filter = await exampleModule('json-filter');
+      const params = { field: 'level', value: 'error' };
+      const sh = pool.register(filter, { params });
+      const batch = records(Array.from({ length: 2000 }, (_, i) => LOG_LINES[i % LOG_LINES.length]!), 7n);
+      const want = hex(inline.runSync(inline.register(filter, { params }), encodeBatch(batch)).output);
+      const whole = encodeBatch(batch);
+      expect(whole.length).toBeGreaterThanOrEqual(SANDBOX_TRANSFER_MIN_BYTES);
+      expect(whole.length).toBeLessThan(SANDBOX_MAILBOX_BYTES); // it would fit the region: transferred by choice
+      expect(hex((await pool.run(sh, whole)).output)).toBe(want);
+      expect(whole.byteLength, 'transferred away').toBe(0);
+      // A view into a larger buffer is copied (never detach what the caller did not hand over whole).
+      const bytes = encodeBatch(batch);
+      const host = new Uint8Array(bytes.length + 8);
+      host.set(bytes, 8);
+      const view = host.subarray(8);
+      expect(hex((await pool.run(sh, view)).output)).toBe(want);
+      expect(hex(view)).toBe(hex(bytes));
+      // Just under the bound: copied into the region, the caller's buffer untouched.
+      const small = encodeBatch(records(LOG_LINES, 0n));
+      expect(small.length).toBeLessThan(SANDBOX_TRANSFER_MIN_BYTES);
+      await pool.run(sh, small);
+      expect(small.byteLength).toBeGreaterThan(0);
     });
 
     it('close ends the serving tasks and refuses new batches', async () => {
