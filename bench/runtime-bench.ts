@@ -29,6 +29,8 @@ const ERROR_EVERY = 4;
 const EXTISM_CALLS_BEFORE_RESET = 10_000;
 /** Sequential batch-of-1 sandbox calls timed for the round-trip percentiles. */
 const SANDBOX_ROUND_TRIPS = 20_000;
+/** Rounds of every case; each row reports its median round. */
+export const RUNTIME_BENCH_ROUNDS = 3;
 
 const FILTER = { dir: 'json-filter', params: { field: 'level', value: 'error' } };
 const MAP = { dir: 'json-map', params: { fields: 'level,user' } as Record<string, string> };
@@ -44,6 +46,8 @@ export interface RuntimeBenchRow {
   p50BatchUs: number;
   p99BatchUs: number;
   samples: number;
+  /** The row's p50 batch time in each round (the row reports the median round). */
+  roundsP50BatchUs: number[];
 }
 
 export interface RuntimeBenchResult {
@@ -119,8 +123,12 @@ function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
-export async function runRuntimeBench(options: { timeMs?: number; write?: boolean; log?: (line: string) => void } = {}): Promise<RuntimeBenchResult> {
-  const timeMs = options.timeMs ?? 800;
+export async function runRuntimeBench(options: { timeMs?: number; rounds?: number; write?: boolean; log?: (line: string) => void } = {}): Promise<RuntimeBenchResult> {
+  // Every case runs in each of several rounds, and a row reports its median round: the runners of
+  // one comparison are then measured near each other in time several times over, instead of once
+  // each minutes apart (on a shared VM one case alone moved 40 -> 55 µs between runs).
+  const rounds = options.rounds ?? RUNTIME_BENCH_ROUNDS;
+  const timeMs = options.timeMs ?? 300;
   const log = options.log ?? ((line: string) => process.stdout.write(line + '\n'));
   const filterModule = await loadExample(FILTER.dir);
   const mapModule = await loadExample(MAP.dir);
@@ -155,12 +163,12 @@ export async function runRuntimeBench(options: { timeMs?: number; write?: boolea
     extismCalls += calls;
   };
 
-  const bench = new Bench({ time: timeMs, iterations: 10, warmupTime: 100, warmupIterations: 5, timestampProvider: 'hrtimeNow', throws: true });
   const meta = new Map<string, { kind: RuntimeBenchRow['kind']; runner: RuntimeBenchRow['runner']; batch: number }>();
+  const cases: { name: string; fn: () => unknown; beforeEach?: () => void }[] = [];
   const add = (kind: RuntimeBenchRow['kind'], runner: RuntimeBenchRow['runner'], batch: number, fn: () => unknown, beforeEach?: () => void) => {
     const name = `${kind} ${runner} ${batch}`;
     meta.set(name, { kind, runner, batch });
-    bench.add(name, fn as () => void, beforeEach === undefined ? undefined : { beforeEach });
+    cases.push({ name, fn, ...(beforeEach === undefined ? {} : { beforeEach }) });
   };
 
   let sink = 0;
@@ -220,21 +228,35 @@ export async function runRuntimeBench(options: { timeMs?: number; write?: boolea
   abiRounds.sort((a, b) => a - b);
   const encodeDecodeNsPerRecord = quantile(abiRounds, 0.5);
 
-  log(`runtime bench: ${meta.size} cases, ~${timeMs} ms each`);
-  await bench.run();
+  log(`runtime bench: ${meta.size} cases, ${rounds} rounds of ~${timeMs} ms each`);
+  const perRound = new Map<string, { mean: number; p50: number; p99: number; samples: number }[]>();
+  for (let round = 0; round < rounds; round++) {
+    // A fresh Bench per round: a tinybench run keeps its tasks' results.
+    const bench = new Bench({ time: timeMs, iterations: 10, warmupTime: 100, warmupIterations: 5, timestampProvider: 'hrtimeNow', throws: true });
+    for (const c of cases) bench.add(c.name, c.fn as () => void, c.beforeEach === undefined ? undefined : { beforeEach: c.beforeEach });
+    await bench.run();
+    for (const task of bench.tasks) {
+      const r = task.result;
+      if (r.state !== 'completed') throw new Error(`bench task ${task.name} did not complete: ${r.state}`);
+      const list = perRound.get(task.name) ?? [];
+      list.push({ mean: r.latency.mean, p50: r.latency.p50, p99: r.latency.p99, samples: r.latency.samplesCount });
+      perRound.set(task.name, list);
+    }
+  }
+  const medianOf = (xs: number[]): number => quantile([...xs].sort((a, b) => a - b), 0.5);
 
   const rows: RuntimeBenchRow[] = [];
-  for (const task of bench.tasks) {
-    const m = meta.get(task.name)!;
-    const r = task.result;
-    if (r.state !== 'completed') throw new Error(`bench task ${task.name} did not complete: ${r.state}`);
+  for (const [name, list] of perRound) {
+    const m = meta.get(name)!;
+    const p50 = medianOf(list.map((x) => x.p50));
     rows.push({
       ...m,
-      nsPerRecord: (r.latency.mean * 1e6) / m.batch,
-      nsPerRecordP50: (r.latency.p50 * 1e6) / m.batch,
-      p50BatchUs: r.latency.p50 * 1e3,
-      p99BatchUs: r.latency.p99 * 1e3,
-      samples: r.latency.samplesCount,
+      nsPerRecord: (medianOf(list.map((x) => x.mean)) * 1e6) / m.batch,
+      nsPerRecordP50: (p50 * 1e6) / m.batch,
+      p50BatchUs: p50 * 1e3,
+      p99BatchUs: medianOf(list.map((x) => x.p99)) * 1e3,
+      samples: list.reduce((a, x) => a + x.samples, 0),
+      roundsP50BatchUs: list.map((x) => x.p50 * 1e3),
     });
   }
   // Batch-of-1 round trip through the sandbox: many sequential calls, each timed alone.
@@ -265,7 +287,8 @@ export async function runRuntimeBench(options: { timeMs?: number; write?: boolea
     const il = row('filter', 'inline', batch).nsPerRecordP50;
     const js = row('filter', 'js', batch).nsPerRecordP50;
     const ext = Math.min(row('filter', 'extism-batch', batch).nsPerRecordP50, row('filter', 'extism-record', batch).nsPerRecordP50);
-    targets.push({ name: `filter sandbox / inline, batch ${batch}`, value: sb / il, target: '<= 1.5', ok: sb / il <= 1.5 });
+    const perRound = row('filter', 'sandbox', batch).roundsP50BatchUs.map((x, i) => x / row('filter', 'inline', batch).roundsP50BatchUs[i]!);
+    targets.push({ name: `filter sandbox / inline, batch ${batch} (rounds: ${perRound.map((x) => x.toFixed(2)).join(', ')})`, value: sb / il, target: '<= 1.5', ok: sb / il <= 1.5 });
     targets.push({ name: `filter sandbox / js, batch ${batch}`, value: sb / js, target: '<= 1', ok: sb / js <= 1 });
     targets.push({ name: `extism best / filter sandbox, batch ${batch}`, value: ext / sb, target: '>= 10', ok: ext / sb >= 10 });
   }
@@ -300,12 +323,12 @@ export function renderMarkdown(result: RuntimeBenchResult): string {
   lines.push('# SmartModule runtime bench', '');
   lines.push(`Generated ${result.generatedAt} on Node ${result.node}, load average at the end ${result.loadAverage.map((x) => x.toFixed(1)).join(' / ')} (2 cores). 100-byte JSON records; filter keeps level=="error" (1 in 4, module json-filter); map projects {level,user} (module json-map).`);
   lines.push('js = a plain JavaScript function over decoded records (JSON.parse); inline = the WASM module on the calling thread (ABI batch in, out); sandbox = the same module through the worker pool (batch copied through the worker’s shared mailbox; the host waits synchronously, bounded, for calls it expects to be short, see docs/sandbox.md); extism-batch / extism-record = the same filter as an Extism as-pdk plugin, one call per batch / per record.');
-  lines.push('ns/rec p50 = median batch time / batch size (robust to other processes on the machine; the ratios and targets use it); ns/rec mean = mean batch time / batch size. "vs js" compares ns/rec p50 with the JavaScript function at the same batch size.', '');
-  lines.push('| kind | runner | batch | ns/rec p50 | ns/rec mean | vs js | p50 batch µs | p99 batch µs | samples |');
-  lines.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  lines.push('Every case runs in each of several rounds, one after the other; a row reports its median round (the last column lists every round). ns/rec p50 = median batch time / batch size (robust to other processes on the machine; the ratios and targets use it); ns/rec mean = mean batch time / batch size. "vs js" compares ns/rec p50 with the JavaScript function at the same batch size.', '');
+  lines.push('| kind | runner | batch | ns/rec p50 | ns/rec mean | vs js | p50 batch µs | p99 batch µs | samples | p50 batch µs per round |');
+  lines.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
   for (const r of result.rows) {
     const js = result.rows.find((x) => x.kind === r.kind && x.runner === 'js' && x.batch === r.batch);
-    lines.push(`| ${r.kind} | ${r.runner} | ${r.batch} | ${fmt(r.nsPerRecordP50)} | ${fmt(r.nsPerRecord)} | ${js ? fmt(r.nsPerRecordP50 / js.nsPerRecordP50, 2) : '-'} | ${fmt(r.p50BatchUs)} | ${fmt(r.p99BatchUs)} | ${r.samples} |`);
+    lines.push(`| ${r.kind} | ${r.runner} | ${r.batch} | ${fmt(r.nsPerRecordP50)} | ${fmt(r.nsPerRecord)} | ${js ? fmt(r.nsPerRecordP50 / js.nsPerRecordP50, 2) : '-'} | ${fmt(r.p50BatchUs)} | ${fmt(r.p99BatchUs)} | ${r.samples} | ${r.roundsP50BatchUs.map((x) => fmt(x)).join(' / ')} |`);
   }
   const rt = result.sandboxRoundTripUs;
   lines.push('', `Sandbox batch-of-1 round trip (${rt.samples} sequential calls): p50 ${fmt(rt.p50)} µs, p99 ${fmt(rt.p99)} µs, p99.9 ${fmt(rt.p999)} µs.`);
