@@ -90,7 +90,8 @@ export function copyIntoRegion(dst: Uint8Array, at: number, src: Uint8Array): vo
  * fresh buffer copies in bulk when both sides are aligned.
  */
 export function copyOutOfRegion(region: Uint8Array, at: number, len: number): Uint8Array {
-  const out = new Uint8Array(len);
+  // Uninitialised (it is overwritten at once), unpooled: a plain Uint8Array over its own buffer.
+  const out = new Uint8Array(Buffer.allocUnsafeSlow(len).buffer, 0, len);
   out.set(region.subarray(at, at + len));
   return out;
 }

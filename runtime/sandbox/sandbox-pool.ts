@@ -198,14 +198,22 @@ export class SandboxPool implements ModuleRunner {
     mailbox.busy = true;
     const { handle } = job;
     let missed = false;
-    const timer = setTimeout(() => {
-      missed = true;
-      this.#deadlinesMissed++;
-      this.#failed++;
-      job.reject(new DeadlineExceededError(job.deadlineMs, handle.label));
-      // piscina terminates the worker (V8 interrupts the guest) and starts a replacement.
-      mailbox.kill(new DeadlineExceededError(job.deadlineMs, handle.label));
-    }, job.deadlineMs);
+    // The deadline timer is armed only when the call goes asynchronous: a reply that comes within
+    // the host's synchronous wait (bounded far below any deadline) needs none, and no timer could
+    // fire during that wait anyway. It counts from dispatch all the same.
+    const dispatchedAt = performance.now();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const armDeadline = (): void => {
+      if (timer !== undefined) return;
+      timer = setTimeout(() => {
+        missed = true;
+        this.#deadlinesMissed++;
+        this.#failed++;
+        job.reject(new DeadlineExceededError(job.deadlineMs, handle.label));
+        // piscina terminates the worker (V8 interrupts the guest) and starts a replacement.
+        mailbox.kill(new DeadlineExceededError(job.deadlineMs, handle.label));
+      }, Math.max(0, job.deadlineMs - (performance.now() - dispatchedAt)));
+    };
     try {
       const key = this.#keyId(handle.key);
       const flags = mailbox.writeInput(job.input, job.state);
@@ -223,6 +231,7 @@ export class SandboxPool implements ModuleRunner {
         this.#syncWaits++;
         if (mailbox.repliedInSyncWait) this.#syncReplies++;
       }
+      if (syncWaitUs === 0 || !mailbox.repliedInSyncWait) armDeadline();
       let reply = await pending;
       if (reply.status === 'ok') {
         const tookUs = (performance.now() - started) * 1000;
@@ -232,6 +241,7 @@ export class SandboxPool implements ModuleRunner {
         // This worker has not seen the module yet: send it along with the same batch. (This call
         // compiles and instantiates too: it is not timed into the module's running mean.)
         mailbox.postSpec(handle.spec);
+        armDeadline();
         reply = await mailbox.call(key, flags | MAILBOX_FLAG.SPEC_ON_PORT);
       }
       if (missed) return;
@@ -256,7 +266,7 @@ export class SandboxPool implements ModuleRunner {
         mailbox.kill(err);
       }
     } finally {
-      clearTimeout(timer);
+      if (timer !== undefined) clearTimeout(timer);
       mailbox.busy = false;
       this.#inFlight--;
       this.#pump();
