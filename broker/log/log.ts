@@ -1343,8 +1343,9 @@ function findSmallRun(chunks: Chunk[]): Chunk[] | undefined {
 
 /**
  * The first record of `batch` at or after both `offset` and `timestampMs`, as Kafka's ListOffsets
- * answers. Only uncompressed and gzip batches can be looked into; for the others (null) the caller
- * answers at batch granularity.
+ * answers. Every codec is decoded (broker/protocol/codecs); a batch that cannot be (corrupt, past
+ * the decompressed bound, or its codec library missing) gives null and the caller answers at batch
+ * granularity.
  */
 function recordAtOrAfter(batch: Uint8Array, offset: bigint, timestampMs: bigint): { offset: bigint; timestampMs: bigint } | null {
   let records;

@@ -118,9 +118,9 @@ describe('append and read', () => {
     const { log: first, store, open } = await setup();
     await first.createTopic('t', 1);
     await first.close();
-    const log = await open({ flushMaxBytes: 1000, flushIntervalMs: 60_000 });
+    // An interval far past the test's own timeout: the first two resolving proves the size bound sent them.
+    const log = await open({ flushMaxBytes: 1000, flushIntervalMs: 600_000 });
     const before = await segmentCount(store);
-    const started = Date.now();
     const big = 'x'.repeat(600);
     let thirdDone = false;
     const appends = [log.append('t', 0, batchOf([big])), log.append('t', 0, batchOf([big])), log.append('t', 0, batchOf([big]))];
@@ -128,7 +128,6 @@ describe('append and read', () => {
     // Each 600-byte batch plus the next passes the 1000-byte bound: the first two go at once.
     expect((await appends[0]!).baseOffset).toBe(0n);
     expect((await appends[1]!).baseOffset).toBe(1n);
-    expect(Date.now() - started).toBeLessThan(5000);
     expect((await segmentCount(store)) - before).toBe(2);
     // The third is alone below the bound and waits for the time bound, or for flush().
     await new Promise((r) => setTimeout(r, 50));
@@ -204,20 +203,19 @@ describe('append and read', () => {
   test('waitForData resolves on new data, on timeout, and on abort', async () => {
     const { log } = await setup();
     await log.createTopic('t', 2);
-    let t0 = Date.now();
-    const waiting = log.waitForData([{ topic: 't', partition: 1, offset: 0n }], 5000);
+    // Waits far past the test's own timeout: resolving at all proves the data or the abort did it.
+    const FOREVER_MS = 600_000;
+    const waiting = log.waitForData([{ topic: 't', partition: 1, offset: 0n }], FOREVER_MS);
     setTimeout(() => void log.append('t', 1, batchOf(['x'])), 30);
     await waiting;
-    expect(Date.now() - t0).toBeLessThan(2000);
     expect(log.highWatermark('t', 1)).toBe(1n);
-    t0 = Date.now();
+    const t0 = Date.now();
     await log.waitForData([{ topic: 't', partition: 0, offset: 0n }], 80);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(70);
     const ac = new AbortController();
-    t0 = Date.now();
     setTimeout(() => ac.abort(), 20);
-    await log.waitForData([{ topic: 't', partition: 0, offset: 0n }], 5000, ac.signal);
-    expect(Date.now() - t0).toBeLessThan(2000);
+    await log.waitForData([{ topic: 't', partition: 0, offset: 0n }], FOREVER_MS, ac.signal);
+    expect(ac.signal.aborted).toBe(true);
     // Already past: immediate.
     await log.waitForData([{ topic: 't', partition: 1, offset: 0n }], 5000);
   });
