@@ -19,6 +19,7 @@ import {
   type RecordInput,
 } from '../../../broker/protocol/record-batch.js';
 import { Writer } from '../../../broker/protocol/writer.js';
+import { mutationsOf } from './codecs/helpers.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 
@@ -207,13 +208,7 @@ describe('RecordBatch v2', () => {
       buildRecordBatch([{ key: enc('k'), value: enc('value'), headers: [{ key: 'h', value: null }] }], { baseTimestamp: 5n }),
       buildRecordBatch([{ key: null, value: enc('v2') }], { compression: Compression.gzip, baseTimestamp: 6n }),
     ]);
-    const mutated = fc
-      .array(fc.tuple(fc.nat({ max: valid.byteLength - 1 }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 })
-      .map((muts) => {
-        const copy = valid.slice();
-        for (const [at, b] of muts) copy[at] = b;
-        return copy;
-      });
+    const mutated = mutationsOf(valid);
     fc.assert(
       fc.property(fc.oneof(fc.uint8Array({ maxLength: 300 }), mutated), (bytes) => {
         try {

@@ -1,4 +1,5 @@
 /** Batches around hand-compressed records sections, for the codec tests. */
+import fc from 'fast-check';
 import { expect } from 'vitest';
 import { ErrorCode } from '../../../../broker/protocol/error-codes.js';
 import { KafkaError } from '../../../../broker/protocol/errors.js';
@@ -56,4 +57,15 @@ export function zeros(bytes: number): Uint8Array {
 /** Decode a bare section through the batch path, with a bound. */
 export function decodeSection(codec: number, section: Uint8Array, decompressedMaxBytes: number): DecodedRecord[] {
   return decodeRecords(compressedBatch([], codec, section), { decompressedMaxBytes });
+}
+
+/** Copies of `valid` with one to four bytes overwritten: what the fuzz properties feed the decoders. */
+export function mutationsOf(valid: Uint8Array): fc.Arbitrary<Uint8Array> {
+  return fc
+    .array(fc.tuple(fc.nat({ max: valid.byteLength - 1 }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 })
+    .map((muts) => {
+      const copy = valid.slice();
+      for (const [at, b] of muts) copy[at] = b;
+      return copy;
+    });
 }

@@ -7,7 +7,7 @@ import { Compression, inflateRecords } from '../../../../broker/protocol/codecs/
 import { KafkaError } from '../../../../broker/protocol/errors.js';
 import { decodeRecords } from '../../../../broker/protocol/record-batch.js';
 import { Writer } from '../../../../broker/protocol/writer.js';
-import { compressedBatch, expectCorrupt, expectedRecords, recordsSection, sampleRecords, zeros } from './helpers.js';
+import { compressedBatch, expectCorrupt, expectedRecords, recordsSection, sampleRecords, zeros, mutationsOf } from './helpers.js';
 
 // lz4js's xxh32, to forge frame descriptors with a valid header checksum.
 const { hash: xxh32 } = createRequire(import.meta.url)('lz4js/xxh32.js') as { hash: (seed: number, src: Uint8Array, index: number, length: number) => number };
@@ -99,13 +99,7 @@ describe('lz4 records (frame format)', () => {
 
   it('random and mutated frames only ever raise KafkaError', () => {
     const valid = frame(recordsSection(sampleRecords(30)), { contentChecksum: true });
-    const mutated = fc
-      .array(fc.tuple(fc.nat({ max: valid.byteLength - 1 }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 })
-      .map((muts) => {
-        const copy = valid.slice();
-        for (const [at, b] of muts) copy[at] = b;
-        return copy;
-      });
+    const mutated = mutationsOf(valid);
     fc.assert(
       fc.property(fc.oneof(fc.uint8Array({ maxLength: 300 }), mutated), fc.integer({ min: 0, max: 4096 }), (bytes, bound) => {
         try {
