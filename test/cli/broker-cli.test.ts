@@ -2,7 +2,6 @@
  * The real `sluice` process: `broker start` (its one stdout line, SIGTERM flushing and exiting 0)
  * and the client commands `topic`, `produce`, `consume` against it.
  */
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKey } from '../../broker/protocol/api-keys.js';
 import { ErrorCode } from '../../broker/protocol/error-codes.js';
@@ -11,6 +10,7 @@ import { KafkaClient } from '../../cli/kafka-client/kafka-client.js';
 import { BrokerProcess, killAllBrokers } from '../helpers/broker-process.js';
 import { REPO_ROOT, SLUICE_BIN, ensureBuilt } from '../helpers/repo.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
+import { runProcess } from '../helpers/tools.js';
 
 interface Run {
   code: number | null;
@@ -18,22 +18,10 @@ interface Run {
   stderr: string;
 }
 
-function sluice(args: string[], stdin = ''): Promise<Run> {
+async function sluice(args: string[], stdin = ''): Promise<Run> {
   ensureBuilt();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SLUICE_BIN, ...args], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(stdin);
-  });
+  const r = await runProcess(process.execPath, [SLUICE_BIN, ...args], { cwd: REPO_ROOT, input: stdin, timeoutMs: 30_000 });
+  return { code: r.code, stdout: r.stdout.toString('utf8'), stderr: r.stderr };
 }
 
 const dirs: string[] = [];

@@ -11,6 +11,7 @@ import { packageRootAbove } from '../../cli/package-root.js';
 import { BrokerProcess, killAllBrokers } from '../helpers/broker-process.js';
 import { REPO_ROOT, SLUICE_BIN, ensureBuilt } from '../helpers/repo.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
+import { runProcess } from '../helpers/tools.js';
 
 const BUNDLE = path.join(REPO_ROOT, 'dist', 'sluice-broker.cjs');
 const ENTRY = path.join(REPO_ROOT, 'dist', 'cli', 'index.js');
@@ -24,24 +25,9 @@ interface Run {
   stderr: string;
 }
 
-function sluice(mode: Mode, args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SLUICE_BIN, ...args], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, SLUICE_BUNDLE: mode },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+async function sluice(mode: Mode, args: string[]): Promise<Run> {
+  const r = await runProcess(process.execPath, [SLUICE_BIN, ...args], { cwd: REPO_ROOT, env: { ...process.env, SLUICE_BUNDLE: mode }, timeoutMs: 30_000 });
+  return { code: r.code, stdout: r.stdout.toString('utf8'), stderr: r.stderr };
 }
 
 const dirs: string[] = [];
@@ -92,7 +78,11 @@ describe('the broker bundle', () => {
   it('starts a broker that registers the example modules found from its own place, and stops it with exit 0', async () => {
     const data = tempDir();
     const b = await BrokerProcess.start({ data, env: { SLUICE_BUNDLE: 'on' }, extraArgs: ['--register-examples'] });
-    expect(b.output()).toMatch(/"modules":\[[^\]]*"json-filter"[^\]]*\],"msg":"registered example modules"/);
+    // The broker registers the examples after its listening line: wait for the log line (the
+    // test's own timeout bounds the wait).
+    const registered = /"modules":\[[^\]]*"json-filter"[^\]]*\],"msg":"registered example modules"/;
+    while (!registered.test(b.output()) && b.alive) await new Promise((r) => setTimeout(r, 50));
+    expect(b.output()).toMatch(registered);
     expect(await b.stop()).toBe(0);
   });
 
