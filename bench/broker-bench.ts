@@ -13,7 +13,7 @@
  * `node dist/bench/broker-bench.js throughput` runs the throughput part alone and prints its
  * figures without writing results (for comparing a change; the full run is what gets recorded).
  */
-import { mkdtemp, open, rm, unlink } from 'node:fs/promises';
+import { mkdtemp, open, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -109,7 +109,12 @@ async function produceThroughLog(log: Log, topic: string, batch: Uint8Array, tot
   await Promise.all(Array.from({ length: inFlight }, worker));
 }
 
-/** The baseline: the same bytes written sequentially to one file, fsynced every `chunkBytes`. */
+/**
+ * The baseline: the same bytes written sequentially to a new file, fsynced every `chunkBytes`.
+ * The file is kept, as the log keeps its segments: deleting it every iteration let the raw write
+ * reuse the page cache it had just freed, while the log's writes needed fresh memory (on this VM
+ * the kernel's copy into new page-cache pages was most of the log's CPU, see docs/log.md).
+ */
 async function rawSequentialWrite(file: string, totalBytes: number, chunk: Buffer): Promise<void> {
   const handle = await open(file, 'w');
   try {
@@ -124,7 +129,6 @@ async function rawSequentialWrite(file: string, totalBytes: number, chunk: Buffe
   } finally {
     await handle.close();
   }
-  await unlink(file);
 }
 
 async function benchThroughput(dir: string, log: Logger): Promise<Pick<BrokerBenchResult, 'throughput' | 'objectWrites'>> {
@@ -156,6 +160,7 @@ async function benchThroughput(dir: string, log: Logger): Promise<Pick<BrokerBen
     // to the next on this VM, and a single pair of tasks measured minutes apart caught that.
     const mbps = (meanMs: number) => bytesPerIteration / (meanMs / 1000) / 1e6;
     const rounds: { logMBps: number; rawMBps: number; ratio: number; samples: { log: number; raw: number } }[] = [];
+    let rawFiles = 0;
     for (let round = 0; round < THROUGHPUT_ROUNDS; round++) {
       const bench = new Bench({ time: 2000, iterations: 3, warmup: false });
       bench.add('log', async () => {
@@ -166,7 +171,7 @@ async function benchThroughput(dir: string, log: Logger): Promise<Pick<BrokerBen
       });
       bench.add('raw', async () => {
         const c = process.cpuUsage();
-        await rawSequentialWrite(path.join(dir, 'raw.bin'), bytesPerIteration, chunk);
+        await rawSequentialWrite(path.join(dir, `raw-${++rawFiles}.bin`), bytesPerIteration, chunk);
         cpu.raw += cpuMsSince(c);
         rawBytes.value += bytesPerIteration;
       });
@@ -322,7 +327,7 @@ export function renderBrokerMarkdown(r: BrokerBenchResult): string {
     '## How each figure is made',
     '',
     `- **Throughput**: ${RECORDS_PER_BATCH} records of ${t.recordBytes} B per batch (${t.batchBytes} B on the wire), appended through the Log API (${APPENDS_IN_FLIGHT} appends in flight over ${PARTITIONS} partitions) to the local store: ${formatNumber(t.logMBps)} MB/s (10^6 B) over ${t.samples.log} samples of ${ITERATION_BYTES / MIB} MiB in the median of ${t.rounds.length} rounds (log / raw ratio per round: ${t.rounds.map((r) => formatNumber(r.ratio, 2)).join(', ')}). Process CPU time: ${formatNumber(t.cpuMsPerMiB.log, 2)} ms per MiB through the log, ${formatNumber(t.cpuMsPerMiB.raw, 2)} ms per MiB for the raw write (on 2 shared cores the log is CPU-bound, the raw write is disk-bound, so a busy machine lowers the ratio).`,
-    `- **Baseline**: the same bytes written sequentially to one file with one fsync per ${formatNumber(t.bytesPerFlush / 1024)} KiB (the log's mean segment size in this run, i.e. one fsync per log flush): ${formatNumber(t.rawMBps)} MB/s. The log does more per flush (temp file + rename + directory fsync for the segment, and a manifest entry with its own fsyncs), which is what the ratio prices.`,
+    `- **Baseline**: the same bytes written sequentially to a new file per iteration (kept, as the log keeps its segments) with one fsync per ${formatNumber(t.bytesPerFlush / 1024)} KiB (the log's mean segment size in this run, i.e. one fsync per log flush): ${formatNumber(t.rawMBps)} MB/s. The log does more per flush (temp file + rename + directory fsync for the segment, and a manifest entry with its own fsyncs), which is what the ratio prices.`,
     ...r.objectWrites.map(
       (w) =>
         `- **PUTs per GiB, ${w.profile} flush profile** (${formatNumber(w.flushMaxBytes / MIB, 0)} MiB or ${w.flushIntervalMs} ms): ${w.segmentPuts} segment PUTs + ${w.manifestPuts} manifest putIfAbsent for ${formatNumber(w.bytesIngested / GIB, 3)} GiB ingested = ${formatNumber(w.putsPerGiB)} per GiB (counting store; background compaction off, it would add its own PUTs later).`,
