@@ -231,7 +231,7 @@ export class SandboxPool implements ModuleRunner {
         this.#syncWaits++;
         if (mailbox.repliedInSyncWait) this.#syncReplies++;
       }
-      if (syncWaitUs === 0 || !mailbox.repliedInSyncWait) armDeadline();
+      if (!mailbox.repliedInSyncWait) armDeadline(); // false whenever there was no sync wait
       let reply = await pending;
       if (reply.status === 'ok') {
         const tookUs = (performance.now() - started) * 1000;

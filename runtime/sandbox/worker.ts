@@ -145,10 +145,8 @@ const ready = (s: number): boolean => s === MAILBOX_STATE.REQUEST || s === MAILB
  * Serves the mailbox until the host sends STOP or discards it; terminate ends it otherwise. After
  * a batch the worker waits for the next one in three steps, each cheaper in CPU and slower to
  * wake: it polls (SANDBOX_MAILBOX_SPIN_US, only while batches come back to back and polling pays,
- * see poll-gate.ts), then blocks on
- * the mailbox with Atomics.wait until
- * SANDBOX_MAILBOX_WARM_MS have passed since the batch, then sleeps on its event loop with
- * Atomics.waitAsync. It returns to its event loop at least every SANDBOX_MAILBOX_YIELD_MS while
+ * see poll-gate.ts), then blocks on the mailbox with Atomics.wait until SANDBOX_MAILBOX_WARM_MS
+ * have passed since the batch, then sleeps on its event loop with Atomics.waitAsync. It returns to its event loop at least every SANDBOX_MAILBOX_YIELD_MS while
  * busy or warm: V8 runs GC and other housekeeping as event-loop tasks, and a worker that never
  * returns to its loop got ~3x slower at the same batch.
  */
@@ -167,30 +165,27 @@ async function serve(task: ServeTask): Promise<'stopped'> {
   let backToBack = false;
   for (;;) {
     let s = Atomics.load(ctrl, SLOT.STATE);
-    if (!ready(s)) {
-      if (backToBack && pollingPays(task.serve.polling)) {
-        const until = performance.now() + spinMs;
-        do s = Atomics.load(ctrl, SLOT.STATE);
-        while (!ready(s) && performance.now() < until);
-      }
-      for (;;) {
-        if (ready(s)) break;
-        const now = performance.now();
-        const warmLeft = lastBatch + SANDBOX_MAILBOX_WARM_MS - now;
-        if (warmLeft > 0) {
-          if (now - lastYield >= SANDBOX_MAILBOX_YIELD_MS) {
-            await nextTurn();
-            lastYield = performance.now();
-          } else {
-            Atomics.wait(ctrl, SLOT.STATE, s, Math.min(warmLeft, SANDBOX_MAILBOX_YIELD_MS - (now - lastYield)));
-          }
-        } else {
-          const r = waitAsync(ctrl, SLOT.STATE, s, SANDBOX_MAILBOX_SLEEP_MS);
-          if (r.async) await r.value;
+    if (!ready(s) && backToBack && pollingPays(task.serve.polling)) {
+      const until = performance.now() + spinMs;
+      do s = Atomics.load(ctrl, SLOT.STATE);
+      while (!ready(s) && performance.now() < until);
+    }
+    while (!ready(s)) {
+      const now = performance.now();
+      const warmLeft = lastBatch + SANDBOX_MAILBOX_WARM_MS - now;
+      if (warmLeft > 0) {
+        if (now - lastYield >= SANDBOX_MAILBOX_YIELD_MS) {
+          await nextTurn();
           lastYield = performance.now();
+        } else {
+          Atomics.wait(ctrl, SLOT.STATE, s, Math.min(warmLeft, SANDBOX_MAILBOX_YIELD_MS - (now - lastYield)));
         }
-        s = Atomics.load(ctrl, SLOT.STATE);
+      } else {
+        const r = waitAsync(ctrl, SLOT.STATE, s, SANDBOX_MAILBOX_SLEEP_MS);
+        if (r.async) await r.value;
+        lastYield = performance.now();
       }
+      s = Atomics.load(ctrl, SLOT.STATE);
     }
     if (s === MAILBOX_STATE.DEAD) break;
     // The gap as seen here includes a sleeping worker's wake-up (50-100 µs): hence the slack.
