@@ -20,7 +20,7 @@
  */
 import { crc32c } from '@node-rs/crc32';
 import { LOG_SEGMENT_MAX_BYTES } from '../constants.js';
-import { iterateBatches, verifyCrc } from '../protocol/record-batch.js';
+import { BATCH_CRC_COVERED_FROM, iterateBatches, verifyCrc } from '../protocol/record-batch.js';
 
 export const SEGMENT_VERSION = 2;
 const SEGMENT_VERSION_WHOLE_CRC = 1;
@@ -29,7 +29,7 @@ const TRAILER_BYTES = 12;
 const MAGIC_HEAD = 0x534c5347; // "SLSG"
 const MAGIC_TAIL = 0x534c5345; // "SLSE"
 /** The start of a RecordBatch its own CRC-32C does not cover: base offset, length, leader epoch, magic, the CRC itself. */
-const BATCH_UNCOVERED_BYTES = 21;
+const BATCH_UNCOVERED_BYTES = BATCH_CRC_COVERED_FROM;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 

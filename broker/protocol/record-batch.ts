@@ -41,6 +41,8 @@ export const RECORD_BATCH_HEADER_BYTES = 61;
 const BATCH_LENGTH_MIN_BYTES = RECORD_BATCH_HEADER_BYTES - 12;
 const CRC_OFFSET = 17;
 const ATTRIBUTES_OFFSET = 21;
+/** Where a batch's CRC-32C coverage starts (its attributes); the bytes before it are not covered. */
+export const BATCH_CRC_COVERED_FROM = ATTRIBUTES_OFFSET;
 const MAGIC_OFFSET = 16;
 
 export { Compression } from './codecs/index.js';
@@ -184,7 +186,7 @@ export function parseRecordSet(recordSet: Uint8Array, options?: IterateBatchesOp
 }
 
 export function computeCrc(batch: Uint8Array): number {
-  return crc32c(batch.subarray(ATTRIBUTES_OFFSET));
+  return crc32c(batch.subarray(BATCH_CRC_COVERED_FROM));
 }
 
 /** True when the stored CRC-32C matches attributes .. end of this (whole) batch. */
