@@ -63,7 +63,7 @@ export const MAILBOX_STATUS = {
   MISS: 2,
   /** Error details are the next message on the port. */
   ERROR: 3,
-  /** Output and state are the next message on the port (they did not fit the region). */
+  /** Output and state are the next message on the port: they did not fit the region, or the input came on the port and the output goes back in its buffer. */
   OK_ON_PORT: 4,
 } as const;
 

@@ -150,8 +150,9 @@ export class Mailbox {
     if (status === MAILBOX_STATUS.MISS) return { status: 'miss' };
     const message = receiveMessageOnPort(this.#port)?.message as unknown;
     if (status === MAILBOX_STATUS.OK_ON_PORT) {
-      const m = message as { output: ArrayBuffer; state: ArrayBuffer | null };
-      return { status: 'ok', output: new Uint8Array(m.output), state: m.state === null ? null : new Uint8Array(m.state) };
+      // outputLength is set when the output came back in the input's buffer (worker.ts).
+      const m = message as { output: ArrayBuffer; outputLength?: number; state: ArrayBuffer | null };
+      return { status: 'ok', output: new Uint8Array(m.output, 0, m.outputLength ?? m.output.byteLength), state: m.state === null ? null : new Uint8Array(m.state) };
     }
     if (status === MAILBOX_STATUS.ERROR && message !== undefined) return { status: 'error', ...(message as MailboxError) };
     throw new Error(`sandbox mailbox: worker replied status ${status} without its message`);

@@ -138,6 +138,34 @@ describe('sandbox mailbox', () => {
       expect(small.byteLength).toBeGreaterThan(0);
     });
 
+    it('sends the output back in a transferred input\'s buffer when it fits, and whole when it does not', async () => {
+      // json-split: one record per array element, so a long array of small numbers comes out
+      // several times larger than it went in (each record carries offset, timestamp, key and
+      // headers around its value); a filter's output is smaller than its input.
+      const split = await exampleModule('json-split');
+      const sh = pool.register(split);
+      const ih = inline.register(split);
+      const value = `[${Array.from({ length: 2000 }, (_, i) => i % 10).join(',')}]`;
+      const batch = Array.from({ length: 40 }, (_, i) => record(i, value));
+      const input = encodeBatch(batch);
+      expect(input.length).toBeGreaterThanOrEqual(SANDBOX_TRANSFER_MIN_BYTES);
+      const want = inline.runSync(ih, encodeBatch(batch)).output;
+      expect(want.length, 'output larger than the input').toBeGreaterThan(input.length);
+      const got = await pool.run(sh, input);
+      expect(input.byteLength, 'transferred away').toBe(0);
+      expect(got.output.length).toBe(want.length);
+      expect(hex(got.output)).toBe(hex(want));
+      // Smaller output: it comes back as a view of the buffer the input went out in.
+      const filter = await exampleModule('json-filter');
+      const fh = pool.register(filter, { params: { field: 'level', value: 'error' } });
+      const logs = encodeBatch(records(Array.from({ length: 2000 }, (_, i) => LOG_LINES[i % LOG_LINES.length]!), 0n));
+      const size = logs.length;
+      const out = (await pool.run(fh, logs)).output;
+      expect(out.length).toBeLessThan(size);
+      expect(out.buffer.byteLength, 'the input\'s buffer, returned').toBe(size);
+      expect(decodeBatch(out)).toHaveLength(1000);
+    });
+
     it('close ends the serving tasks and refuses new batches', async () => {
       const filter = await exampleModule('json-filter');
       const h = pool.register(filter, { params: { field: 'level', value: 'error' } });
