@@ -310,8 +310,12 @@ export async function runRuntimeBench(options: { timeMs?: number; rounds?: numbe
     const il = row('filter', 'inline', batch).nsPerRecordP50;
     const js = row('filter', 'js', batch).nsPerRecordP50;
     const ext = Math.min(row('filter', 'extism-batch', batch).nsPerRecordP50, row('filter', 'extism-record', batch).nsPerRecordP50);
+    // Paired by round: the two rows of a round ran within a second of each other, while rounds are
+    // ~15 s apart and this VM's speed moves between them (inline alone measured 165 and 620 µs per
+    // 4096-record batch in rounds of one run). The median of the rounds' ratios.
     const perRound = row('filter', 'sandbox', batch).roundsP50BatchUs.map((x, i) => x / row('filter', 'inline', batch).roundsP50BatchUs[i]!);
-    targets.push({ name: `filter sandbox / inline, batch ${batch} (rounds: ${perRound.map((x) => x.toFixed(2)).join(', ')})`, value: sb / il, target: '<= 1.5', ok: sb / il <= 1.5 });
+    const paired = medianOf(perRound);
+    targets.push({ name: `filter sandbox / inline, batch ${batch}, median of the rounds' ratios (rounds: ${perRound.map((x) => x.toFixed(2)).join(', ')}; ratio of the median rows: ${(sb / il).toFixed(2)})`, value: paired, target: '<= 1.5', ok: paired <= 1.5 });
     targets.push({ name: `filter sandbox / js, batch ${batch}`, value: sb / js, target: '<= 1', ok: sb / js <= 1 });
     targets.push({ name: `extism best / filter sandbox, batch ${batch}`, value: ext / sb, target: '>= 10', ok: ext / sb >= 10 });
   }
@@ -346,7 +350,7 @@ export function renderMarkdown(result: RuntimeBenchResult): string {
   lines.push('# SmartModule runtime bench', '');
   lines.push(`Generated ${result.generatedAt} on Node ${result.node}, load average at the end ${result.loadAverage.map((x) => x.toFixed(1)).join(' / ')} (2 cores). 100-byte JSON records; filter keeps level=="error" (1 in 4, module json-filter); map projects {level,user} (module json-map).`);
   lines.push('js = a plain JavaScript function over decoded records (JSON.parse); inline = the WASM module on the calling thread (ABI batch in, out); sandbox = the same module through the worker pool (batch copied through the worker’s shared mailbox; the host waits synchronously, bounded, for calls it expects to be short, see docs/sandbox.md); extism-batch / extism-record = the same filter as an Extism as-pdk plugin, one call per batch / per record.');
-  lines.push('Every case runs in each of several rounds, one after the other; a row reports its median round (the last column lists every round). ns/rec p50 = median batch time / batch size (robust to other processes on the machine; the ratios and targets use it); ns/rec mean = mean batch time / batch size. "vs js" compares ns/rec p50 with the JavaScript function at the same batch size.', '');
+  lines.push('Every case runs in each of several rounds, one after the other; a row reports its median round (the last column lists every round). ns/rec p50 = median batch time / batch size (robust to other processes on the machine; the ratios and targets use it); ns/rec mean = mean batch time / batch size. "vs js" compares ns/rec p50 with the JavaScript function at the same batch size. The sandbox / inline targets pair the two rows round by round (they run about a second apart; rounds run ~15 s apart) and take the median of the rounds\' ratios.', '');
   lines.push('| kind | runner | batch | ns/rec p50 | ns/rec mean | vs js | p50 batch µs | p99 batch µs | samples | p50 batch µs per round |');
   lines.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
   for (const r of result.rows) {
