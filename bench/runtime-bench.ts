@@ -228,13 +228,14 @@ export async function runRuntimeBench(options: { timeMs?: number; rounds?: numbe
   for (const addRows of jsRows) addRows();
 
   // Cost of the ABI encode + decode the pipeline does around a WASM call (not in the rows above):
-  // warmed up, then the median of 30 rounds over 1024 records.
+  // warmed up (encodeBatch ran ~9x slower for its first few hundred calls, before V8 optimised
+  // it), then the median of 200 rounds over 1024 records.
   const abiRecords = makeRecords(1024);
   const abiRounds: number[] = [];
-  for (let i = 0; i < 60; i++) {
+  for (let i = 0; i < 700; i++) {
     const t0 = process.hrtime.bigint();
     sink += decodeBatch(encodeBatch(abiRecords)).length;
-    if (i >= 30) abiRounds.push(Number(process.hrtime.bigint() - t0) / 1024);
+    if (i >= 500) abiRounds.push(Number(process.hrtime.bigint() - t0) / 1024);
   }
   abiRounds.sort((a, b) => a - b);
   const encodeDecodeNsPerRecord = quantile(abiRounds, 0.5);
