@@ -3,7 +3,7 @@ import { afterEach, expect, test } from 'vitest';
 import { Log, OffsetOutOfRangeError } from '../../../broker/log/index.js';
 import { CountingStore } from '../../../broker/storage/counting-store.js';
 import type { ObjectStore } from '../../../broker/storage/object-store.js';
-import { batchOf, recordsOf, tempStore } from './helpers.js';
+import { batchOf, logsOnTempStore, recordsOf } from './helpers.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -11,18 +11,7 @@ afterEach(async () => {
 });
 
 function setup() {
-  const t = tempStore('log-maint');
-  const logs: Log[] = [];
-  const open = async (opts: { store?: ObjectStore; now?: () => number; tailCacheMaxBytes?: number } = {}) => {
-    const log = await Log.open({ store: t.store, maintenanceIntervalMs: 0, ...opts });
-    logs.push(log);
-    return log;
-  };
-  cleanups.push(async () => {
-    for (const l of logs) await l.close().catch(() => undefined);
-    t.cleanup();
-  });
-  return { store: t.store, open };
+  return logsOnTempStore('log-maint', cleanups);
 }
 
 const keys = async (store: ObjectStore, prefix: string) => (await store.list(prefix)).map((o) => o.key);

@@ -14,7 +14,7 @@ import {
   UnknownTopicError,
 } from '../../../broker/log/index.js';
 import { CountingStore } from '../../../broker/storage/counting-store.js';
-import { batchOf, recordsOf, tempStore } from './helpers.js';
+import { batchOf, logsOnTempStore, recordsOf, tempStore } from './helpers.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -22,18 +22,8 @@ afterEach(async () => {
 });
 
 async function setup(opts: { flushMaxBytes?: number; flushIntervalMs?: number; tailCacheMaxBytes?: number } = {}) {
-  const t = tempStore('log');
-  const logs: Log[] = [];
-  const open = async (o: typeof opts = opts) => {
-    const log = await Log.open({ store: t.store, maintenanceIntervalMs: 0, ...o });
-    logs.push(log);
-    return log;
-  };
-  cleanups.push(async () => {
-    for (const l of logs) await l.close().catch(() => undefined);
-    t.cleanup();
-  });
-  return { store: t.store, open, log: await open() };
+  const { store, open } = logsOnTempStore('log', cleanups, opts);
+  return { store, open, log: await open() };
 }
 
 async function segmentCount(store: { list(p: string): Promise<unknown[]> }): Promise<number> {
