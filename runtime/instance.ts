@@ -53,6 +53,7 @@ export class ModuleInstance {
   /** Set by a trap: the next call re-instantiates first. */
   private broken = false;
   private logCalls = 0;
+  private memView: Uint8Array = new Uint8Array(0);
 
   private constructor(
     private readonly compiled: WebAssembly.Module,
@@ -98,8 +99,15 @@ export class ModuleInstance {
     return ex;
   }
 
+  /** A view of the guest's memory, made again only when its buffer changes (growth, a new instance). */
+  private memoryView(ex: GuestExports): Uint8Array {
+    const buffer = ex.memory.buffer;
+    if (this.memView.buffer !== buffer) this.memView = new Uint8Array(buffer);
+    return this.memView;
+  }
+
   private copyIn(ex: GuestExports, bytes: Uint8Array, ptr: number): void {
-    const mem = new Uint8Array(ex.memory.buffer);
+    const mem = this.memoryView(ex);
     if (ptr + bytes.length > mem.length) {
       throw new ModuleError(ABI_ERROR.BAD_OUTPUT, `sluice_alloc returned ${ptr}, outside memory for ${bytes.length} bytes`, 'guest-error');
     }
@@ -195,7 +203,7 @@ export class ModuleInstance {
       this.broken = true;
       throw new ModuleError(ABI_ERROR.MEMORY_LIMIT, `guest memory grew to ${memoryBytes} bytes, over the limit of ${this.limits.memoryMaxBytes}`, 'memory-limit');
     }
-    const mem = new Uint8Array(ex.memory.buffer);
+    const mem = this.memoryView(ex);
     const outMax = this.limits.outputMaxBytes ?? OUTPUT_BATCH_MAX_BYTES;
     const outLen = ex.sluice_output_len();
     if (outLen > outMax) {

@@ -8,7 +8,7 @@
 import { receiveMessageOnPort, threadId, type MessagePort } from 'node:worker_threads';
 import { ModuleInstance } from '../instance.js';
 import {
-  SANDBOX_MAILBOX_SLEEP_MS, SANDBOX_MAILBOX_SPIN_US, SANDBOX_MAILBOX_WARM_MS, SANDBOX_MAILBOX_YIELD_MS, SANDBOX_WORKER_INSTANCES_MAX,
+  SANDBOX_MAILBOX_SLEEP_MS, SANDBOX_MAILBOX_SPIN_US, SANDBOX_MAILBOX_WARM_MS, SANDBOX_MAILBOX_YIELD_MS, SANDBOX_SPIN_CLOCK_EVERY, SANDBOX_WORKER_INSTANCES_MAX,
 } from '../constants.js';
 import { ownBuffer, type ModuleSpec, type PingTask } from './messages.js';
 import { guestErrorOf } from './guest-error.js';
@@ -42,12 +42,53 @@ function compiledFor(moduleId: string, bytes: Uint8Array): WebAssembly.Module {
 
 type CallResult = { output: Uint8Array; state: Uint8Array | null } | MailboxError | 'miss';
 
-function runOne(key: number, readInput: () => { input: Uint8Array; state: Uint8Array | null }, readSpec: (() => ModuleSpec) | null): CallResult {
+/**
+ * The request being served (one at a time per worker), filled by readInput: one object reused
+ * for every batch rather than closures and result objects per call, which this worker's GC had
+ * to collect every ~1000 batches of one record (each collection stalls the batch it lands in).
+ */
+const request: {
+  ctrl: Int32Array;
+  data: Uint8Array;
+  port: MessagePort | null;
+  flags: number;
+  input: Uint8Array;
+  state: Uint8Array | null;
+  /** A transferred input's buffer: once the guest has its copy, the output can travel back in it. */
+  portBuffer: ArrayBuffer | null;
+} = { ctrl: new Int32Array(0), data: new Uint8Array(0), port: null, flags: 0, input: new Uint8Array(0), state: null, portBuffer: null };
+/** The last view of the region handed out as input, reused while the input length repeats. */
+let regionInput: Uint8Array = new Uint8Array(0);
+
+function readInput(): void {
+  const r = request;
+  if ((r.flags & MAILBOX_FLAG.INPUT_ON_PORT) !== 0) {
+    const m = receiveMessageOnPort(r.port!)?.message as { input: ArrayBuffer; state: ArrayBuffer | null };
+    r.portBuffer = m.input;
+    r.input = new Uint8Array(m.input);
+    r.state = m.state === null ? null : new Uint8Array(m.state);
+    return;
+  }
+  // The input is read in place: processEncoded copies it into guest memory once (staging it
+  // only when the guest's address is not 8-aligned). The state is small: a private copy.
+  const inLen = Atomics.load(r.ctrl, SLOT.IN_LEN);
+  const stateLen = Atomics.load(r.ctrl, SLOT.IN_STATE_LEN);
+  if (regionInput.buffer !== r.data.buffer || regionInput.length !== inLen) regionInput = r.data.subarray(0, inLen);
+  r.input = regionInput;
+  r.state = stateLen < 0 ? null : copyOutOfRegion(r.data, stateOffset(inLen), stateLen);
+}
+
+function readSpec(): ModuleSpec {
+  return receiveMessageOnPort(request.port!)?.message as ModuleSpec;
+}
+
+function runOne(key: number): CallResult {
+  const withSpec = (request.flags & MAILBOX_FLAG.SPEC_ON_PORT) !== 0;
   let instance = instances.get(key);
   if (instance === undefined) {
-    if (readSpec === null) return 'miss';
+    if (!withSpec) return 'miss';
     // Input first: when it travels on the port it was sent before the spec.
-    const batch = readInput();
+    readInput();
     const spec = readSpec();
     try {
       instance = ModuleInstance.create(compiledFor(spec.moduleId, spec.bytes), spec.params, spec.limits);
@@ -60,19 +101,22 @@ function runOne(key: number, readInput: () => { input: Uint8Array; state: Uint8A
       if (oldest !== undefined) instances.delete(oldest);
     }
     instances.set(key, instance);
-    return callGuest(key, instance, batch.input, batch.state);
+    return callGuest(key, instance, request.input, request.state);
   }
+  // Most recently used last (the LRU order above); no need to move it when it is already last.
   instances.delete(key);
   instances.set(key, instance);
-  const batch = readInput();
-  if (readSpec !== null) readSpec(); // a spec we did not need (should not happen): consume it to keep the port in step
-  return callGuest(key, instance, batch.input, batch.state);
+  readInput();
+  if (withSpec) readSpec(); // a spec we did not need (should not happen): consume it to keep the port in step
+  return callGuest(key, instance, request.input, request.state);
 }
+
+const OUTPUT_VIEW = { outputView: true } as const;
 
 function callGuest(key: number, instance: ModuleInstance, input: Uint8Array, state: Uint8Array | null): CallResult {
   try {
     // The output stays a view into guest memory: handle() copies it into the region (or onto the port) at once.
-    return instance.processEncoded(input, state, { outputView: true });
+    return instance.processEncoded(input, state, OUTPUT_VIEW);
   } catch (err) {
     const failure = guestErrorOf(err);
     if (failure.kind === 'memory-limit') {
@@ -88,31 +132,23 @@ function callGuest(key: number, instance: ModuleInstance, input: Uint8Array, sta
 
 /** Runs the request in the mailbox and writes the reply; the caller flips STATE to DONE. */
 function handle(ctrl: Int32Array, data: Uint8Array, port: MessagePort): void {
-  const flags = Atomics.load(ctrl, SLOT.FLAGS);
-  const key = Atomics.load(ctrl, SLOT.KEY);
-  /** A transferred input's buffer: once the guest has its copy, the output can travel back in it. */
-  let portBuffer: ArrayBuffer | null = null;
-  const readInput = (): { input: Uint8Array; state: Uint8Array | null } => {
-    if ((flags & MAILBOX_FLAG.INPUT_ON_PORT) !== 0) {
-      const m = receiveMessageOnPort(port)?.message as { input: ArrayBuffer; state: ArrayBuffer | null };
-      portBuffer = m.input;
-      return { input: new Uint8Array(m.input), state: m.state === null ? null : new Uint8Array(m.state) };
-    }
-    // The input is read in place: processEncoded copies it into guest memory once (staging it
-    // only when the guest's address is not 8-aligned). The state is small: a private copy.
-    const inLen = Atomics.load(ctrl, SLOT.IN_LEN);
-    const stateLen = Atomics.load(ctrl, SLOT.IN_STATE_LEN);
-    const at = stateOffset(inLen);
-    return { input: data.subarray(0, inLen), state: stateLen < 0 ? null : copyOutOfRegion(data, at, stateLen) };
-  };
-  const readSpec = (flags & MAILBOX_FLAG.SPEC_ON_PORT) !== 0 ? () => receiveMessageOnPort(port)?.message as ModuleSpec : null;
-
+  const r = request;
+  r.ctrl = ctrl;
+  r.data = data;
+  r.port = port;
+  r.flags = Atomics.load(ctrl, SLOT.FLAGS);
+  r.portBuffer = null;
   let result: CallResult;
   try {
-    result = runOne(key, readInput, readSpec);
+    result = runOne(Atomics.load(ctrl, SLOT.KEY));
   } catch (err) {
     result = { kind: 'bad-input', code: 0, message: err instanceof Error ? err.message : String(err), recycle: false };
   }
+  // Hold on to nothing of this batch past the call.
+  const inBuf = r.portBuffer as ArrayBuffer | null; // set by readInput, inside runOne
+  r.portBuffer = null;
+  r.state = null;
+  if (r.input.buffer !== data.buffer) r.input = regionInput;
   if (result === 'miss') {
     Atomics.store(ctrl, SLOT.STATUS, MAILBOX_STATUS.MISS);
     return;
@@ -123,7 +159,6 @@ function handle(ctrl: Int32Array, data: Uint8Array, port: MessagePort): void {
     return;
   }
   const { output, state } = result;
-  const inBuf = portBuffer as ArrayBuffer | null;
   if (inBuf !== null && output.length <= inBuf.byteLength) {
     // The input came on the port: the output goes back in the same buffer, which this thread owns
     // and the guest no longer needs. A plain copy into memory that is already mapped, and no copy
@@ -180,9 +215,13 @@ async function serve(task: ServeTask): Promise<'stopped'> {
   for (;;) {
     let s = Atomics.load(ctrl, SLOT.STATE);
     if (!ready(s) && backToBack && pollingPays(task.serve.polling)) {
+      // The clock is read every SANDBOX_SPIN_CLOCK_EVERY loads: a read in this (async, often unoptimised)
+      // function allocates its result, and reading it on every load filled this worker's young
+      // generation every ~1000 batches of one record.
       const until = performance.now() + spinMs;
+      let n = 0;
       do s = Atomics.load(ctrl, SLOT.STATE);
-      while (!ready(s) && performance.now() < until);
+      while (!ready(s) && (++n % SANDBOX_SPIN_CLOCK_EVERY !== 0 || performance.now() < until));
     }
     while (!ready(s)) {
       const now = performance.now();
