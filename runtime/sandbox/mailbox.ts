@@ -34,8 +34,6 @@ export class Mailbox {
   readonly signal = new TaskSignal();
   #dead = false;
   busy = false;
-  /** Whether the last call's reply came during its synchronous wait. */
-  repliedInSyncWait = false;
 
   constructor(bytes: number, readonly polling: PollingMode = 'auto') {
     this.#sab = new SharedArrayBuffer(MAILBOX_HEADER_BYTES + bytes);
@@ -102,29 +100,49 @@ export class Mailbox {
   }
 
   /**
-   * One call: the input must have been placed by writeInput. With `syncWaitUs` > 0 the host first
-   * waits for the reply synchronously, holding its event loop at most that long: it polls for
-   * `spinUs` (capped by syncWaitUs), then blocks on the mailbox. A reply that takes longer is
-   * awaited with Atomics.waitAsync, which never blocks the host.
+   * Starts one call: the input must have been placed by writeInput. The reply is then taken with
+   * waitSync + takeReply (a short call, waited for synchronously) or awaitReply.
    */
-  async call(key: number, flags: number, syncWaitUs = 0, spinUs = 0): Promise<MailboxReply> {
-    if (this.#dead) return { status: 'dead' };
+  request(key: number, flags: number): void {
+    if (this.#dead) return; // awaitReply answers 'dead'
     const c = this.#ctrl;
     Atomics.store(c, SLOT.OP, MAILBOX_OP.RUN);
     Atomics.store(c, SLOT.FLAGS, flags);
     Atomics.store(c, SLOT.KEY, key);
     Atomics.store(c, SLOT.STATE, MAILBOX_STATE.REQUEST);
     Atomics.notify(c, SLOT.STATE);
-    this.repliedInSyncWait = syncWaitUs > 0 && this.#waitSync(syncWaitUs, spinUs);
-    while (!this.#dead && Atomics.load(c, SLOT.STATE) === MAILBOX_STATE.REQUEST) await this.#wait(MAILBOX_STATE.REQUEST);
+  }
+
+  /**
+   * Waits for the reply of the call in progress, without blocking the host: Atomics.waitAsync.
+   * 'dead' when the mailbox is discarded meanwhile (deadline, or the worker died).
+   */
+  async awaitReply(): Promise<MailboxReply> {
+    while (!this.#dead && Atomics.load(this.#ctrl, SLOT.STATE) === MAILBOX_STATE.REQUEST) await this.#wait(MAILBOX_STATE.REQUEST);
     if (this.#dead) return { status: 'dead' };
+    return this.takeReply();
+  }
+
+  /** The reply of the call that has just ended (waitSync said so, or awaitReply); frees the mailbox for the next call. */
+  takeReply(): MailboxReply {
     const reply = this.#readReply();
-    Atomics.store(c, SLOT.STATE, MAILBOX_STATE.IDLE);
+    Atomics.store(this.#ctrl, SLOT.STATE, MAILBOX_STATE.IDLE);
     return reply;
   }
 
-  /** Polls for `spinUs`, then blocks on the mailbox, `us` µs in all at most; true when the reply came meanwhile. */
-  #waitSync(us: number, spinUs: number): boolean {
+  /** One whole call, awaited asynchronously (request, then awaitReply). */
+  call(key: number, flags: number): Promise<MailboxReply> {
+    this.request(key, flags);
+    return this.awaitReply();
+  }
+
+  /**
+   * Waits for the reply of the call in progress synchronously, holding the host's event loop at
+   * most `us` µs: polls for `spinUs` (capped by `us`), then blocks on the mailbox. True when the
+   * reply came meanwhile (take it with takeReply); false, and the call goes on, otherwise.
+   */
+  waitSync(us: number, spinUs: number): boolean {
+    if (this.#dead) return false; // awaitReply answers 'dead'
     const c = this.#ctrl;
     const start = performance.now();
     const spinUntil = start + Math.min(us, spinUs) / 1000;

@@ -15,7 +15,7 @@ import {
 import type { LoadedModule } from '../module-loader.js';
 import { DeadlineExceededError, PoolClosedError, SandboxError } from './errors.js';
 import { MAILBOX_FLAG } from './mailbox-layout.js';
-import { Mailbox } from './mailbox.js';
+import { Mailbox, type MailboxReply } from './mailbox.js';
 import { pollingPays, type PollingMode } from './poll-gate.js';
 import { ModuleHandle, type ModuleRunner, type RegisterOptions, type RunOptions, type RunOutput } from './runner.js';
 import { TaskQueue } from './task-queue.js';
@@ -178,7 +178,7 @@ export class SandboxPool implements ModuleRunner {
         const mailbox = this.#idleMailbox();
         // Dispatch copies input and state before it returns: the caller's state stays its own.
         if (mailbox !== undefined) {
-          void this.#dispatch(job, mailbox);
+          this.#dispatch(job, mailbox);
           return;
         }
       }
@@ -193,91 +193,135 @@ export class SandboxPool implements ModuleRunner {
     });
   }
 
-  async #dispatch(job: Job, mailbox: Mailbox): Promise<void> {
+  /**
+   * Hands `job` to `mailbox`'s worker. A short call with nothing else waiting for a worker, on a
+   * machine with a core to spare, is waited for synchronously (its reply is nearer than an
+   * event-loop hop) and settled before this returns, with no timer, closure or promise of its own;
+   * any other call continues in #dispatchAsync.
+   */
+  #dispatch(job: Job, mailbox: Mailbox): void {
     this.#inFlight++;
     mailbox.busy = true;
-    const { handle } = job;
-    let missed = false;
-    // The deadline timer is armed only when the call goes asynchronous: a reply that comes within
-    // the host's synchronous wait (bounded far below any deadline) needs none, and no timer could
-    // fire during that wait anyway. It counts from dispatch all the same.
+    // Every deadline counts from here.
     const dispatchedAt = performance.now();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const armDeadline = (): void => {
-      if (timer !== undefined) return;
-      timer = setTimeout(() => {
-        missed = true;
-        this.#deadlinesMissed++;
-        this.#failed++;
-        job.reject(new DeadlineExceededError(job.deadlineMs, handle.label));
-        // piscina terminates the worker (V8 interrupts the guest) and starts a replacement.
-        mailbox.kill(new DeadlineExceededError(job.deadlineMs, handle.label));
-      }, Math.max(0, job.deadlineMs - (performance.now() - dispatchedAt)));
-    };
+    let key = 0;
+    let flags = 0;
+    let expectedUs: number | undefined;
+    let started = dispatchedAt;
+    let reply: MailboxReply | null = null;
     try {
-      const key = this.#keyId(handle.key);
-      const flags = mailbox.writeInput(job.input, job.state);
-      // A short call with nothing else waiting for a worker, on a machine with a core to spare: the
-      // reply is nearer than an event-loop hop.
-      const expectedUs = this.#callTimeUs.get(key);
-      const bound = this.#hostSyncWaitUs;
+      key = this.#keyId(job.handle.key);
+      flags = mailbox.writeInput(job.input, job.state);
+      expectedUs = this.#callTimeUs.get(key);
+      // Bounded by the job's deadline too: no timer runs during the wait.
+      const bound = Math.min(this.#hostSyncWaitUs, job.deadlineMs * 1000);
       const syncWaitUs = this.#queue.size === 0 && expectedUs !== undefined && expectedUs <= bound && pollingPays(this.#polling) ? bound : 0;
-      const started = performance.now();
-      // call() does its synchronous wait before it returns its promise.
+      started = performance.now();
+      mailbox.request(key, flags);
       // Poll about as long as the call should take, then block: the host spends the call's time
       // waiting for it, as it would spend it running the batch inline.
-      const pending = mailbox.call(key, flags, syncWaitUs, syncWaitUs > 0 ? SANDBOX_HOST_SPIN_US + 2 * expectedUs! : 0);
       if (syncWaitUs > 0) {
         this.#syncWaits++;
-        if (mailbox.repliedInSyncWait) this.#syncReplies++;
+        if (mailbox.waitSync(syncWaitUs, SANDBOX_HOST_SPIN_US + 2 * expectedUs!)) {
+          this.#syncReplies++;
+          reply = mailbox.takeReply();
+        }
       }
-      if (!mailbox.repliedInSyncWait) armDeadline(); // false whenever there was no sync wait
-      let reply = await pending;
-      if (reply.status === 'ok') {
-        const tookUs = (performance.now() - started) * 1000;
-        this.#callTimeUs.set(key, expectedUs === undefined ? tookUs : expectedUs + SANDBOX_CALL_TIME_EWMA_WEIGHT * (tookUs - expectedUs));
+    } catch (err) {
+      this.#failDispatch(job, mailbox, err);
+      this.#release(mailbox);
+      return;
+    }
+    if (reply === null || reply.status === 'miss') {
+      void this.#dispatchAsync(job, mailbox, key, flags, dispatchedAt, reply, expectedUs, started);
+      return;
+    }
+    if (reply.status === 'ok') this.#timeCall(key, expectedUs, started);
+    this.#settle(job, mailbox, reply);
+    this.#release(mailbox);
+  }
+
+  /**
+   * The rest of a call that did not end within the synchronous wait (`reply` null: still running),
+   * or that the worker answered MISS: awaited with Atomics.waitAsync, under the job's deadline.
+   */
+  async #dispatchAsync(
+    job: Job, mailbox: Mailbox, key: number, flags: number, dispatchedAt: number,
+    reply: MailboxReply | null, expectedUs: number | undefined, started: number,
+  ): Promise<void> {
+    const { handle } = job;
+    let missed = false;
+    const timer = setTimeout(() => {
+      missed = true;
+      this.#deadlinesMissed++;
+      this.#failed++;
+      job.reject(new DeadlineExceededError(job.deadlineMs, handle.label));
+      // piscina terminates the worker (V8 interrupts the guest) and starts a replacement.
+      mailbox.kill(new DeadlineExceededError(job.deadlineMs, handle.label));
+    }, Math.max(0, job.deadlineMs - (performance.now() - dispatchedAt)));
+    try {
+      if (reply === null) {
+        reply = await mailbox.awaitReply();
+        if (reply.status === 'ok') this.#timeCall(key, expectedUs, started);
       }
       if (reply.status === 'miss') {
         // This worker has not seen the module yet: send it along with the same batch. (This call
         // compiles and instantiates too: it is not timed into the module's running mean.)
         mailbox.postSpec(handle.spec);
-        armDeadline();
         reply = await mailbox.call(key, flags | MAILBOX_FLAG.SPEC_ON_PORT);
       }
-      if (missed) return;
-      if (reply.status === 'ok') {
-        this.#completed++;
-        job.resolve({ output: reply.output, state: reply.state });
-      } else if (reply.status === 'error') {
-        this.#failed++;
-        if (reply.recycle) mailbox.kill('recycle');
-        job.reject(new SandboxError(reply.kind, `module ${handle.label}: ${reply.message}`, reply.code));
-      } else if (reply.status === 'dead') {
-        this.#failed++;
-        job.reject(new SandboxError('worker-died', `module ${handle.label}: worker died during the call; it was replaced`));
-      } else {
-        throw new Error('worker answered miss to a call that carried its module');
-      }
+      if (!missed) this.#settle(job, mailbox, reply);
     } catch (err) {
-      if (!missed) {
-        this.#failed++;
-        const message = err instanceof Error ? err.message : String(err);
-        job.reject(new SandboxError('worker-died', `module ${handle.label}: ${message}; the worker was replaced`, 0, { cause: err }));
-        mailbox.kill(err);
-      }
+      if (!missed) this.#failDispatch(job, mailbox, err);
     } finally {
-      if (timer !== undefined) clearTimeout(timer);
-      mailbox.busy = false;
-      this.#inFlight--;
-      this.#pump();
+      clearTimeout(timer);
+      this.#release(mailbox);
     }
+  }
+
+  /** Folds a successful call's time into its module's running mean (which decides sync or async waits). */
+  #timeCall(key: number, expectedUs: number | undefined, started: number): void {
+    const tookUs = (performance.now() - started) * 1000;
+    this.#callTimeUs.set(key, expectedUs === undefined ? tookUs : expectedUs + SANDBOX_CALL_TIME_EWMA_WEIGHT * (tookUs - expectedUs));
+  }
+
+  /** Resolves or rejects the job with its reply. */
+  #settle(job: Job, mailbox: Mailbox, reply: MailboxReply): void {
+    const label = job.handle.label;
+    if (reply.status === 'ok') {
+      this.#completed++;
+      job.resolve({ output: reply.output, state: reply.state });
+    } else if (reply.status === 'error') {
+      this.#failed++;
+      if (reply.recycle) mailbox.kill('recycle');
+      job.reject(new SandboxError(reply.kind, `module ${label}: ${reply.message}`, reply.code));
+    } else if (reply.status === 'dead') {
+      this.#failed++;
+      job.reject(new SandboxError('worker-died', `module ${label}: worker died during the call; it was replaced`));
+    } else {
+      throw new Error('worker answered miss to a call that carried its module');
+    }
+  }
+
+  /** A call that broke on the host's side (a bad reply, a failed post): the worker is replaced. */
+  #failDispatch(job: Job, mailbox: Mailbox, err: unknown): void {
+    this.#failed++;
+    const message = err instanceof Error ? err.message : String(err);
+    job.reject(new SandboxError('worker-died', `module ${job.handle.label}: ${message}; the worker was replaced`, 0, { cause: err }));
+    mailbox.kill(err);
+  }
+
+  #release(mailbox: Mailbox): void {
+    mailbox.busy = false;
+    this.#inFlight--;
+    this.#pump();
   }
 
   #pump(): void {
     while (this.#queue.size > 0) {
       const mailbox = this.#idleMailbox();
       if (mailbox === undefined) break;
-      void this.#dispatch(this.#queue.shift()!, mailbox);
+      this.#dispatch(this.#queue.shift()!, mailbox);
     }
     if (this.#inFlight === 0 && this.#queue.size === 0 && this.#idleWaiters.length > 0) {
       const waiters = this.#idleWaiters;
