@@ -16,8 +16,8 @@ import { Bench } from 'tinybench';
 import { decodeBatch, encodeBatch, type HostRecord } from '../runtime/abi/batch.js';
 import { loadModule, type LoadedModule } from '../runtime/module-loader.js';
 import { ModuleInstance } from '../runtime/instance.js';
-import { InlineRunner, pollingPays, SandboxPool, type ModuleHandle } from '../runtime/sandbox/index.js';
-import { SANDBOX_POLL_MAX_LOAD_PER_CORE } from '../runtime/constants.js';
+import { InlineRunner, othersLoad, pollingPays, SandboxPool, type ModuleHandle } from '../runtime/sandbox/index.js';
+import { SANDBOX_POLL_MAX_OTHERS_LOAD_PER_CORE } from '../runtime/constants.js';
 import { buildExtismPlugin } from './extism/build.js';
 import { packageRoot, writeResults } from './lib/results.js';
 
@@ -73,7 +73,7 @@ export interface RuntimeBenchResult {
   loadAverage: number[];
   /** 1-minute load average at the start, and whether the sandbox polled (poll-gate.ts) at start and end. */
   loadAtStart: number;
-  polling: { start: boolean; end: boolean; syncWaits: number; syncReplies: number };
+  polling: { start: boolean; end: boolean; othersLoadAtEnd: number; syncWaits: number; syncReplies: number };
   encodeDecodeNsPerRecord: number;
   targets: { name: string; value: number; target: string; ok: boolean }[];
 }
@@ -413,7 +413,7 @@ export async function runRuntimeBench(options: { timeMs?: number; rounds?: numbe
     interleaved: interleavedBatches.map((batch) => ({ batch, pinned: pinning, rounds: interleaved.get(batch)! })),
     loadAverage: loadavg(),
     loadAtStart,
-    polling: { start: pollingAtStart, end: pollingAtEnd, syncWaits: poolStats.syncWaits, syncReplies: poolStats.syncReplies },
+    polling: { start: pollingAtStart, end: pollingAtEnd, othersLoadAtEnd: othersLoad(), syncWaits: poolStats.syncWaits, syncReplies: poolStats.syncReplies },
     encodeDecodeNsPerRecord,
     targets,
   };
@@ -471,7 +471,7 @@ export function renderMarkdown(result: RuntimeBenchResult): string {
   lines.push(`Module instantiation (${result.instantiateMs.module}): p50 ${fmt(result.instantiateMs.p50, 3)} ms, p99 ${fmt(result.instantiateMs.p99, 3)} ms.`);
   lines.push(`ABI encode + decode around a WASM call (not included above): ${fmt(result.encodeDecodeNsPerRecord)} ns/record.`);
   const p = result.polling;
-  lines.push(`Sandbox polling (docs/sandbox.md, off while the load average exceeds ${SANDBOX_POLL_MAX_LOAD_PER_CORE} per core): ${p.start ? 'on' : 'off'} at the start (load ${fmt(result.loadAtStart, 2)}), ${p.end ? 'on' : 'off'} at the end; the host waited synchronously for ${p.syncWaits} calls, ${p.syncReplies} of which replied within the wait.`, '');
+  lines.push(`Sandbox polling (docs/sandbox.md, off while other processes' load exceeds ${SANDBOX_POLL_MAX_OTHERS_LOAD_PER_CORE} per core): ${p.start ? 'on' : 'off'} at the start (load ${fmt(result.loadAtStart, 2)}), ${p.end ? 'on' : 'off'} at the end (load ${fmt(result.loadAverage[0]!, 2)}, of which other processes ${fmt(p.othersLoadAtEnd, 2)}); the host waited synchronously for ${p.syncWaits} calls, ${p.syncReplies} of which replied within the wait.`, '');
   lines.push('## Targets', '', '| target | value | wanted | met |', '| --- | ---: | --- | --- |');
   for (const t of result.targets) lines.push(`| ${t.name} | ${fmt(t.value, 2)} | ${t.target} | ${t.ok ? 'yes' : 'NO'} |`);
   return lines.join('\n') + '\n';

@@ -93,13 +93,14 @@ export const SANDBOX_HOST_SPIN_US = 20;
  */
 export const SANDBOX_HOST_SYNC_WAIT_US = 1000;
 /**
- * Polling (worker and host) is dropped while the 1-minute load average exceeds this per core: on
- * an oversubscribed machine a polling thread takes the time slice the thread it waits for needs
- * (measured here at load 8 on 2 cores: batch-of-1 p50 357 µs polling against ~45 µs sleeping).
- * Above 1 because the host and its workers count in the load themselves while a pipeline runs.
+ * Polling (worker and host) is dropped while the load of other processes (the 1-minute load
+ * average less this process's own CPU use, averaged alike: poll-gate.ts) exceeds this per core:
+ * on an oversubscribed machine a polling thread takes the time slice the thread it waits for
+ * needs (measured here at load 8 on 2 cores: batch-of-1 p50 357 µs polling against ~45 µs
+ * sleeping). At one per core, other processes keep every core busy on average.
  */
-export const SANDBOX_POLL_MAX_LOAD_PER_CORE = 1.5;
-/** How often the load average behind SANDBOX_POLL_MAX_LOAD_PER_CORE is read again. */
+export const SANDBOX_POLL_MAX_OTHERS_LOAD_PER_CORE = 1;
+/** How often the load average behind SANDBOX_POLL_MAX_OTHERS_LOAD_PER_CORE is read again. */
 export const SANDBOX_POLL_LOAD_CHECK_MS = 1000;
 /** Weight of the newest call in a module's running mean call time (decides sync or async wait). */
 export const SANDBOX_CALL_TIME_EWMA_WEIGHT = 0.25;
