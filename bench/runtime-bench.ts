@@ -280,8 +280,7 @@ export async function runRuntimeBench(options: { timeMs?: number; rounds?: numbe
   // the same 4096-record batch 175 µs on the host's thread and 238 µs in the worker, then 247 and
   // 180). So the host and the workers are pinned to opposite cores (taskset), once each way, and a
   // round's ratio is the geometric mean of the two: each core's speed then cancels out.
-  const cores = availableParallelism();
-  const pinning = cores >= 2 && workerThreads.length > 0 && pin([process.pid], 0);
+  const pinning = CORES >= 2 && workerThreads.length > 0 && pin([process.pid], 0);
   if (pinning) pin([process.pid], -1);
   const interleavedBatches = [1024, 4096];
   const interleaved = new Map<number, InterleavedRound[]>();
@@ -435,15 +434,26 @@ function threadIds(): Set<number> {
   return new Set(readdirSync('/proc/self/task').map(Number));
 }
 
-/** Pins threads to one core (-1: every core again) with taskset; false when that is not possible here. */
+/** Cores of the machine, read before any thread is pinned (availableParallelism follows the caller's affinity). */
+const CORES = availableParallelism();
+
+/**
+ * Pins threads to one core (-1: every core again) with taskset, each on its own (a thread that
+ * has ended since is skipped: one failure must not leave the others where they were); false
+ * when not one of them could be pinned.
+ */
 function pin(threads: number[], core: number): boolean {
-  const cpus = core < 0 ? `0-${availableParallelism() - 1}` : String(core);
-  try {
-    for (const tid of threads) execFileSync('taskset', ['-p', '-c', cpus, String(tid)], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
+  const cpus = core < 0 ? `0-${CORES - 1}` : String(core);
+  let pinned = 0;
+  for (const tid of threads) {
+    try {
+      execFileSync('taskset', ['-p', '-c', cpus, String(tid)], { stdio: 'ignore' });
+      pinned++;
+    } catch {
+      // ended, or taskset is missing
+    }
   }
+  return pinned > 0;
 }
 
 function fmt(n: number, digits = 1): string {

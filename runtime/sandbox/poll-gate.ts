@@ -49,6 +49,13 @@ export class OwnLoad {
   }
 }
 
+/**
+ * Cores this process may use, read once when it starts: availableParallelism() follows the
+ * calling thread's CPU affinity, so a thread pinned later (the runtime bench pins threads to
+ * compare cores) would otherwise see one core and stop polling.
+ */
+const CORES = availableParallelism();
+
 let checkedAt = -Infinity;
 let pays = true;
 let own: OwnLoad | undefined;
@@ -67,7 +74,7 @@ export function pollingPays(mode: PollingMode = 'auto'): boolean {
     checkedAt = now;
     own ??= new OwnLoad();
     lastOthers = Math.max(0, loadavg()[0]! - own.update(now));
-    pays = pollingPaysAt(lastOthers, availableParallelism());
+    pays = pollingPaysAt(lastOthers, CORES);
   }
   return pays;
 }
