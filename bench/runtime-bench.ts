@@ -200,10 +200,9 @@ export async function runRuntimeBench(options: { timeMs?: number; rounds?: numbe
       const h = handles[kind];
       // Each call of either runner gets its own copy of the batch, made outside the timed call, as
       // a pipeline hands over the batch it has just encoded (the pool may take a large one: it
-      // transfers it to the worker). Both rows pay alike for the garbage: with a copy for the
-      // sandbox row alone, 512 KiB per call in this process's large heap, the GC work it caused
-      // (on helper threads, taking the cores the sandbox needs) put the 4096-record row at
-      // 1.8x inline against 1.35x in the interleaved measurement.
+      // transfers it to the worker), so that both rows leave the same garbage behind. (This did
+      // not move the 4096-record rows' ratio, 1.74-1.89x here against 1.32-1.46x interleaved;
+      // docs/sandbox.md says what is known of that gap.)
       let fresh = encoded.slice();
       const copy = (): void => { fresh = encoded.slice(); };
       add(kind, 'inline', batch, () => { sink += inline.runSync(h.inline, fresh).output.length; }, copy);
