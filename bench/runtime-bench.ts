@@ -201,7 +201,7 @@ export async function runRuntimeBench(options: { timeMs?: number; rounds?: numbe
       // Each call of either runner gets its own copy of the batch, made outside the timed call, as
       // a pipeline hands over the batch it has just encoded (the pool may take a large one: it
       // transfers it to the worker), so that both rows leave the same garbage behind. (This did
-      // not move the 4096-record rows' ratio, 1.74-1.89x here against 1.32-1.46x interleaved;
+      // not move the 4096-record rows' ratio, 1.74-1.89x here against 1.34-1.46x interleaved;
       // docs/sandbox.md says what is known of that gap.)
       let fresh = encoded.slice();
       const copy = (): void => { fresh = encoded.slice(); };
