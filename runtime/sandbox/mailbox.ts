@@ -10,7 +10,7 @@ import {
   SLOT, copyIntoRegion, copyOutOfRegion, stateOffset, type MailboxError, type ServeTask,
 } from './mailbox-layout.js';
 import { SANDBOX_SPIN_CLOCK_EVERY, SANDBOX_TRANSFER_MIN_BYTES } from '../constants.js';
-import { ownBuffer, type ModuleSpec } from './messages.js';
+import { ownBuffer, ownsWholeBuffer, type ModuleSpec } from './messages.js';
 import type { PollingMode } from './poll-gate.js';
 import { TaskSignal } from './worker-pool.js';
 
@@ -82,7 +82,7 @@ export class Mailbox {
     Atomics.store(this.#ctrl, SLOT.IN_STATE_LEN, state === null ? -1 : state.length);
     // A large input that is a whole buffer of its own is transferred, not copied: the copy into
     // shared memory cost ~60 µs for 512 KiB here, a transfer a few µs (run() may take it).
-    const transfer = input.length >= SANDBOX_TRANSFER_MIN_BYTES && input.buffer instanceof ArrayBuffer && input.byteOffset === 0 && input.byteLength === input.buffer.byteLength;
+    const transfer = input.length >= SANDBOX_TRANSFER_MIN_BYTES && ownsWholeBuffer(input);
     if (end <= this.#data.length && !transfer) {
       copyIntoRegion(this.#data, 0, input);
       if (state !== null) copyIntoRegion(this.#data, stateAt, state);
@@ -171,9 +171,9 @@ export class Mailbox {
     if (status === MAILBOX_STATUS.MISS) return { status: 'miss' };
     const message = receiveMessageOnPort(this.#port)?.message as unknown;
     if (status === MAILBOX_STATUS.OK_ON_PORT) {
-      // outputLength is set when the output came back in the input's buffer (worker.ts).
-      const m = message as { output: ArrayBuffer; outputLength?: number; state: ArrayBuffer | null };
-      return { status: 'ok', output: new Uint8Array(m.output, 0, m.outputLength ?? m.output.byteLength), state: m.state === null ? null : new Uint8Array(m.state) };
+      // The output may fill only the start of its buffer: the input's, sent back (worker.ts).
+      const m = message as { output: ArrayBuffer; outputLength: number; state: ArrayBuffer | null };
+      return { status: 'ok', output: new Uint8Array(m.output, 0, m.outputLength), state: m.state === null ? null : new Uint8Array(m.state) };
     }
     if (status === MAILBOX_STATUS.ERROR && message !== undefined) return { status: 'error', ...(message as MailboxError) };
     throw new Error(`sandbox mailbox: worker replied status ${status} without its message`);

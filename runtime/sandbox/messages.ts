@@ -30,7 +30,11 @@ export interface PingTask {
 /** A standalone ArrayBuffer holding exactly the view's bytes: transfers the view's own buffer when it
  * is exactly that, copies otherwise (a view into a larger or shared buffer must not be detached). */
 export function ownBuffer(view: Uint8Array): ArrayBuffer {
+  return ownsWholeBuffer(view) ? view.buffer : (view.slice().buffer as ArrayBuffer);
+}
+
+/** Whether the view covers the whole of a plain (transferable) ArrayBuffer. */
+export function ownsWholeBuffer(view: Uint8Array): view is Uint8Array<ArrayBuffer> {
   const buf = view.buffer;
-  if (buf instanceof ArrayBuffer && view.byteOffset === 0 && view.byteLength === buf.byteLength) return buf;
-  return view.slice().buffer as ArrayBuffer;
+  return buf instanceof ArrayBuffer && view.byteOffset === 0 && view.byteLength === buf.byteLength;
 }

@@ -103,7 +103,7 @@ function runOne(key: number): CallResult {
     instances.set(key, instance);
     return callGuest(key, instance, request.input, request.state);
   }
-  // Most recently used last (the LRU order above); no need to move it when it is already last.
+  // Most recently used last (the LRU order above).
   instances.delete(key);
   instances.set(key, instance);
   readInput();
@@ -159,18 +159,12 @@ function handle(ctrl: Int32Array, data: Uint8Array, port: MessagePort): void {
     return;
   }
   const { output, state } = result;
-  if (inBuf !== null && output.length <= inBuf.byteLength) {
-    // The input came on the port: the output goes back in the same buffer, which this thread owns
-    // and the guest no longer needs. A plain copy into memory that is already mapped, and no copy
-    // at all on the host, where two copies through shared memory cost ~3x as much (docs/sandbox.md).
-    new Uint8Array(inBuf, 0, output.length).set(output);
-    const stateBuf = state === null ? null : ownBuffer(state);
-    port.postMessage({ output: inBuf, outputLength: output.length, state: stateBuf }, stateBuf === null ? [inBuf] : [inBuf, stateBuf]);
-    Atomics.store(ctrl, SLOT.STATUS, MAILBOX_STATUS.OK_ON_PORT);
-    return;
-  }
+  // The input came on the port: the output goes back in the same buffer, which this thread owns
+  // and the guest no longer needs. A plain copy into memory that is already mapped, and no copy
+  // at all on the host, where two copies through shared memory cost ~3x as much (docs/sandbox.md).
+  const reuseInput = inBuf !== null && output.length <= inBuf.byteLength;
   const at = stateOffset(output.length);
-  if ((state === null ? output.length : at + state.length) <= data.length) {
+  if (!reuseInput && (state === null ? output.length : at + state.length) <= data.length) {
     copyIntoRegion(data, 0, output);
     if (state !== null) copyIntoRegion(data, at, state);
     Atomics.store(ctrl, SLOT.OUT_LEN, output.length);
@@ -178,9 +172,15 @@ function handle(ctrl: Int32Array, data: Uint8Array, port: MessagePort): void {
     Atomics.store(ctrl, SLOT.STATUS, MAILBOX_STATUS.OK);
     return;
   }
-  const outBuf = output.slice().buffer; // a view into guest memory: never transfer that buffer
+  let outBuf: ArrayBuffer;
+  if (reuseInput) {
+    outBuf = inBuf!;
+    new Uint8Array(outBuf, 0, output.length).set(output);
+  } else {
+    outBuf = output.slice().buffer; // a view into guest memory: never transfer that buffer
+  }
   const stateBuf = state === null ? null : ownBuffer(state);
-  port.postMessage({ output: outBuf, state: stateBuf }, stateBuf === null ? [outBuf] : [outBuf, stateBuf]);
+  port.postMessage({ output: outBuf, outputLength: output.length, state: stateBuf }, stateBuf === null ? [outBuf] : [outBuf, stateBuf]);
   Atomics.store(ctrl, SLOT.STATUS, MAILBOX_STATUS.OK_ON_PORT);
 }
 
@@ -195,8 +195,8 @@ const ready = (s: number): boolean => s === MAILBOX_STATE.REQUEST || s === MAILB
  * a batch the worker waits for the next one in three steps, each cheaper in CPU and slower to
  * wake: it polls (SANDBOX_MAILBOX_SPIN_US, only while batches come back to back and polling pays,
  * see poll-gate.ts), then blocks on the mailbox with Atomics.wait until SANDBOX_MAILBOX_WARM_MS
- * have passed since the batch, then sleeps on its event loop with Atomics.waitAsync. It returns to its event loop at least every SANDBOX_MAILBOX_YIELD_MS while
- * busy or warm: V8 runs GC and other housekeeping as event-loop tasks, and a worker that never
+ * have passed since the batch, then sleeps on its event loop with Atomics.waitAsync. It returns
+ * to its event loop at least every SANDBOX_MAILBOX_YIELD_MS while busy or warm: V8 runs GC and other housekeeping as event-loop tasks, and a worker that never
  * returns to its loop got ~3x slower at the same batch.
  */
 async function serve(task: ServeTask): Promise<'stopped'> {
