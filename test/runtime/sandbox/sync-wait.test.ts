@@ -3,9 +3,9 @@
 // never blocks the host, and a call that outlasts the wait falls back to the asynchronous wait, so
 // its deadline still fires and other modules keep serving.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeBatch, encodeBatch } from '../../../runtime/abi/batch.js';
+import { decodeBatch, encodeBatch, type HostRecord } from '../../../runtime/abi/batch.js';
 import { SANDBOX_HOST_SYNC_WAIT_US, SANDBOX_POLL_MAX_OTHERS_LOAD_PER_CORE } from '../../../runtime/constants.js';
-import { DeadlineExceededError, InlineRunner, OwnLoad, pollingPays, pollingPaysAt, SandboxPool } from '../../../runtime/sandbox/index.js';
+import { DeadlineExceededError, InlineRunner, OwnLoad, pollingPays, pollingPaysAt, SandboxPool, type SandboxPoolOptions } from '../../../runtime/sandbox/index.js';
 import { exampleModule, fixtureModule, LOG_LINES, records } from './fixtures.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -13,6 +13,23 @@ const FILTER = { field: 'level', value: 'error' };
 
 describe('the host’s synchronous wait for short calls', () => {
   const inline = new InlineRunner();
+
+  /** Ten calls of the filter on a fresh pool: each gives the inline bytes, and none was waited for synchronously. */
+  async function expectInlineBytesWithoutSyncWait(options: SandboxPoolOptions, batchAt: (i: number) => HostRecord[]): Promise<void> {
+    const pool = await SandboxPool.start(options);
+    try {
+      const module = await exampleModule('json-filter');
+      const sh = pool.register(module, { params: FILTER });
+      const ih = inline.register(module, { params: FILTER });
+      for (let i = 0; i < 10; i++) {
+        const batch = batchAt(i);
+        expect(hex((await pool.run(sh, encodeBatch(batch))).output)).toBe(hex(inline.runSync(ih, encodeBatch(batch)).output));
+      }
+      expect(pool.stats().syncWaits).toBe(0);
+    } finally {
+      await pool.close();
+    }
+  }
   afterAll(async () => {
     await inline.close();
   });
@@ -72,19 +89,8 @@ describe('the host’s synchronous wait for short calls', () => {
 
   it('never blocks the host for calls expected to be longer than the bound', async () => {
     // A 1 µs bound: no call is ever that short, so every call is awaited asynchronously.
-    const pool = await SandboxPool.start({ threads: 1, hostSyncWaitUs: 1, polling: 'always' });
-    try {
-      const module = await exampleModule('json-filter');
-      const sh = pool.register(module, { params: FILTER });
-      const ih = inline.register(module, { params: FILTER });
-      const batch = records(Array.from({ length: 400 }, (_, i) => LOG_LINES[i % LOG_LINES.length]!));
-      for (let i = 0; i < 10; i++) {
-        expect(hex((await pool.run(sh, encodeBatch(batch))).output)).toBe(hex(inline.runSync(ih, encodeBatch(batch)).output));
-      }
-      expect(pool.stats().syncWaits).toBe(0);
-    } finally {
-      await pool.close();
-    }
+    const batch = records(Array.from({ length: 400 }, (_, i) => LOG_LINES[i % LOG_LINES.length]!));
+    await expectInlineBytesWithoutSyncWait({ threads: 1, hostSyncWaitUs: 1, polling: 'always' }, () => batch);
   });
 
   it('polls only while other processes leave a core for it', () => {
@@ -111,19 +117,7 @@ describe('the host’s synchronous wait for short calls', () => {
   });
 
   it('never waits synchronously when polling is off, and still answers every call', async () => {
-    const pool = await SandboxPool.start({ threads: 1, hostSyncWaitUs: 200_000, polling: 'never' });
-    try {
-      const module = await exampleModule('json-filter');
-      const sh = pool.register(module, { params: FILTER });
-      const ih = inline.register(module, { params: FILTER });
-      for (let i = 0; i < 10; i++) {
-        const batch = records([LOG_LINES[i % LOG_LINES.length]!], BigInt(i));
-        expect(hex((await pool.run(sh, encodeBatch(batch))).output)).toBe(hex(inline.runSync(ih, encodeBatch(batch)).output));
-      }
-      expect(pool.stats().syncWaits).toBe(0);
-    } finally {
-      await pool.close();
-    }
+    await expectInlineBytesWithoutSyncWait({ threads: 1, hostSyncWaitUs: 200_000, polling: 'never' }, (i) => records([LOG_LINES[i % LOG_LINES.length]!], BigInt(i)));
   });
 
   it('does not wait synchronously while other batches wait for a worker', async () => {
