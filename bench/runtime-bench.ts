@@ -232,9 +232,9 @@ export async function runRuntimeBench(options: { timeMs?: number; rounds?: numbe
     });
   }
   // The JavaScript rows come last in a round: they allocate heavily (JSON.parse of every record),
-  // and the GC work they leave behind on V8's helper threads slowed the sandbox rows (which need
-  // both cores) that ran after them: a 4096-record filter batch measured 184-191 µs per round
-  // without them before it, 199-293 µs with them.
+  // and in single runs the sandbox rows after them measured slower (a 4096-record filter batch
+  // 184-191 µs per round without them before it, 199-293 µs with them; this VM's noise is of the
+  // same size, so the cause is not settled).
   for (const addRows of jsRows) addRows();
 
   // Cost of the ABI encode + decode the pipeline does around a WASM call (not in the rows above):
@@ -250,12 +250,16 @@ export async function runRuntimeBench(options: { timeMs?: number; rounds?: numbe
   abiRounds.sort((a, b) => a - b);
   const encodeDecodeNsPerRecord = quantile(abiRounds, 0.5);
 
+  // Every case, the round trips and the interleaved measurement start from a collected heap (npm
+  // run bench exposes gc), so that the garbage of what ran before does not land in their timed calls.
+  const collectGarbage = (): void => (globalThis as { gc?: () => void }).gc?.();
+
   // Batch-of-1 round trip through the sandbox: many sequential calls, each timed alone, once per
   // round (after the round's cases), so that it is sampled at several moments like every row.
   const one = encodeBatch(makeRecords(1));
   const tripRounds: { p50: number; p99: number; p999: number }[] = [];
   const roundTrips = async (): Promise<void> => {
-    (globalThis as { gc?: () => void }).gc?.(); // as before every case (below)
+    collectGarbage();
     for (let i = 0; i < 2000; i++) await pool.run(handles.filter.sandbox, one.slice());
     const trips: number[] = [];
     for (let i = 0; i < SANDBOX_ROUND_TRIPS; i++) {
@@ -281,10 +285,11 @@ export async function runRuntimeBench(options: { timeMs?: number; rounds?: numbe
   if (pinning) pin([process.pid], -1);
   const interleavedBatches = [1024, 4096];
   const interleaved = new Map<number, InterleavedRound[]>();
+  const interleavedInputs = new Map(interleavedBatches.map((batch) => [batch, encodeBatch(makeRecords(batch))]));
   const interleave = async (): Promise<void> => {
-    (globalThis as { gc?: () => void }).gc?.(); // as before every case
+    collectGarbage();
     for (const batch of interleavedBatches) {
-      const encoded = encodeBatch(makeRecords(batch));
+      const encoded = interleavedInputs.get(batch)!;
       const ways: { hostCore: number; inlineUs: number; sandboxUs: number }[] = [];
       for (const hostCore of pinning ? [0, 1] : [-1]) {
         if (pinning) {
@@ -322,14 +327,9 @@ export async function runRuntimeBench(options: { timeMs?: number; rounds?: numbe
   for (let round = 0; round < rounds; round++) {
     // A fresh Bench per round: a tinybench run keeps its tasks' results.
     const bench = new Bench({ time: timeMs, iterations: 10, warmupTime: 100, warmupIterations: 5, timestampProvider: 'hrtimeNow', throws: true });
-    // Each case starts from a collected heap (npm run bench exposes gc): garbage and concurrent
-    // marking left by the case before would otherwise land in its timed calls. The two-thread
-    // sandbox rows suffered most (V8's GC helpers took the core the worker needed: a 4096-record
-    // filter batch measured 180-195 µs alone and 260-435 µs after the other cases).
-    const collect = (globalThis as { gc?: () => void }).gc;
     for (const c of cases) {
       bench.add(c.name, c.fn as () => void, {
-        ...(collect === undefined ? {} : { beforeAll: () => collect() }),
+        beforeAll: collectGarbage,
         ...(c.beforeEach === undefined ? {} : { beforeEach: c.beforeEach }),
       });
     }
