@@ -3,9 +3,10 @@
  * 100-byte JSON records; batch sizes 1, 16, 256, 1024, 4096; filter and map; each as
  *   js       the same logic as a plain JavaScript function over decoded records,
  *   inline   the WASM example module on the calling thread (encoded ABI batch in, out),
- *   sandbox  the same module through the worker pool (batch copied through the worker's shared mailbox, not cloned),
+ *   sandbox  the same module through the worker pool (batch in recycled batch buffers, through the shared mailbox or transferred, never cloned),
  *   extism   (filter only) the same filter as an Extism as-pdk plugin, per batch and per record.
- * Also: module instantiation time. Writes bench/results/runtime.json and runtime.md.
+ * Also: module instantiation, the batch-of-1 round trip, and a whole pipeline batch on fresh against
+ * recycled batch buffers. Writes bench/results/runtime.json and runtime.md.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -14,9 +15,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Bench } from 'tinybench';
 import { decodeBatch, encodeBatch, type HostRecord } from '../runtime/abi/batch.js';
+import { BatchBuffers } from '../runtime/abi/batch-buffers.js';
 import { loadModule, type LoadedModule } from '../runtime/module-loader.js';
 import { ModuleInstance } from '../runtime/instance.js';
-import { InlineRunner, othersLoad, pollingPays, SandboxPool, type ModuleHandle } from '../runtime/sandbox/index.js';
+import { ErrorPolicy } from '../runtime/error-policy.js';
+import { InlineRunner, othersLoad, pollingPays, SandboxPool, type ModuleHandle, type RunOptions } from '../runtime/sandbox/index.js';
 import { SANDBOX_POLL_MAX_OTHERS_LOAD_PER_CORE } from '../runtime/constants.js';
 import { buildExtismPlugin } from './extism/build.js';
 import { packageRoot, writeResults } from './lib/results.js';
@@ -75,6 +78,12 @@ export interface RuntimeBenchResult {
   loadAtStart: number;
   polling: { start: boolean; end: boolean; othersLoadAtEnd: number; syncWaits: number; syncReplies: number };
   encodeDecodeNsPerRecord: number;
+  /**
+   * A whole pipeline batch through the sandbox (encode, call, decode) at PIPELINE_BATCH records,
+   * ErrorPolicy.runBatch (recycled batch buffers) interleaved with the same steps on fresh buffers,
+   * per round: mean and p50 µs per batch, and the main thread's page faults per batch.
+   */
+  pipeline: { batch: number; rounds: PipelineRound[] };
   targets: { name: string; value: number; target: string; ok: boolean }[];
 }
 
@@ -129,6 +138,47 @@ async function loadExample(dir: string): Promise<LoadedModule> {
   const path = join(packageRoot(), 'modules', dir, 'build', `${dir}.wasm`);
   if (!existsSync(path)) throw new Error(`${path} missing: run \`npm run build:modules\` first`);
   return loadModule(new Uint8Array(readFileSync(path)), { name: dir });
+}
+
+/** Records per batch, blocks and calls per block of the pipeline comparison (fresh against recycled batch buffers), per round. */
+const PIPELINE_BATCH = 4096;
+const PIPELINE_BLOCKS = 20;
+const PIPELINE_BLOCK = 10;
+
+interface PipelineRound {
+  fresh: { meanUs: number; p50Us: number; faultsPerBatch: number };
+  recycled: { meanUs: number; p50Us: number; faultsPerBatch: number };
+}
+
+/** Minor page faults of this process's main thread so far. */
+function mainThreadFaults(): number {
+  const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]);
+}
+
+/**
+ * A batch handed to a runner as ErrorPolicy.runBatch hands it over: `fill` (outside the timed call)
+ * copies `encoded` into a buffer recycled from the calls before (`input`); the call gets the
+ * buffers in `options`, so the input goes whole (the pool may transfer it to the worker and answer
+ * in it) and the output lands in one of them; `done` gives the input and the output back for the
+ * next call and returns the output's length.
+ */
+function handOver(encoded: Uint8Array): { input: Uint8Array; options: RunOptions; fill: () => void; done: (output: Uint8Array) => number } {
+  const buffers = new BatchBuffers();
+  const hand = {
+    input: encoded.slice(),
+    options: { buffers },
+    fill: (): void => {
+      hand.input = buffers.take(encoded.length);
+      hand.input.set(encoded);
+    },
+    done: (output: Uint8Array): number => {
+      buffers.give(hand.input);
+      buffers.give(output);
+      return output.length;
+    },
+  };
+  return hand;
 }
 
 function quantile(sorted: number[], q: number): number {
@@ -198,15 +248,13 @@ export async function runRuntimeBench(options: { timeMs?: number; rounds?: numbe
     if (inlineKept !== expectKept) throw new Error(`filter module kept ${inlineKept} of ${batch}, JavaScript kept ${expectKept}`);
     for (const kind of ['filter', 'map'] as const) {
       const h = handles[kind];
-      // Each call of either runner gets its own copy of the batch, made outside the timed call, as
-      // a pipeline hands over the batch it has just encoded (the pool may take a large one: it
-      // transfers it to the worker), so that both rows leave the same garbage behind. (This did
-      // not move the 4096-record rows' ratio, 1.74-1.89x here against 1.34-1.46x interleaved;
-      // docs/sandbox.md says what is known of that gap.)
-      let fresh = encoded.slice();
-      const copy = (): void => { fresh = encoded.slice(); };
-      add(kind, 'inline', batch, () => { sink += inline.runSync(h.inline, fresh).output.length; }, copy);
-      add(kind, 'sandbox', batch, async () => { sink += (await pool.run(h.sandbox, fresh)).output.length; }, copy);
+      // Each call of either runner gets its batch as ErrorPolicy.runBatch hands it over (see
+      // handOver). Fresh copies instead page-faulted for ~2 ms per 4096-record batch before a
+      // third of the sandbox's calls, and the worker had gone to sleep by the time the batch came
+      // (docs/sandbox.md, "Batch buffers").
+      const hand = handOver(encoded);
+      add(kind, 'inline', batch, () => { sink += hand.done(inline.runSync(h.inline, hand.input, null, hand.options).output); }, hand.fill);
+      add(kind, 'sandbox', batch, async () => { sink += hand.done((await pool.run(h.sandbox, hand.input, null, hand.options)).output); }, hand.fill);
     }
     const ext = extismBatch(records);
     const extOut = (await plugin.call('filter_batch', ext.slice()))?.bytes();
@@ -275,7 +323,7 @@ export async function runRuntimeBench(options: { timeMs?: number; rounds?: numbe
   // The sandbox / inline targets: the two runners interleaved in blocks of INTERLEAVE_BLOCK
   // calls, so that both see the same moments of a machine whose speed moves within seconds (inline
   // alone measured 165 and 560 µs per 4096-record batch in consecutive rounds of one run). Each
-  // call gets a fresh copy of the batch, made outside the timed call, for both runners.
+  // call gets its batch handed over as in the rows above, outside the timed call, for both runners.
   // The two cores of this VM also run at different speeds at times, and the inline runner uses
   // the host's core while the sandbox runs the module on its worker's (measured in one minute:
   // the same 4096-record batch 175 µs on the host's thread and 238 µs in the worker, then 247 and
@@ -285,11 +333,11 @@ export async function runRuntimeBench(options: { timeMs?: number; rounds?: numbe
   if (pinning) pin([process.pid], -1);
   const interleavedBatches = [1024, 4096];
   const interleaved = new Map<number, InterleavedRound[]>();
-  const interleavedInputs = new Map(interleavedBatches.map((batch) => [batch, encodeBatch(makeRecords(batch))]));
+  const interleavedInputs = new Map(interleavedBatches.map((batch) => [batch, handOver(encodeBatch(makeRecords(batch)))]));
   const interleave = async (): Promise<void> => {
     collectGarbage();
     for (const batch of interleavedBatches) {
-      const encoded = interleavedInputs.get(batch)!;
+      const hand = interleavedInputs.get(batch)!;
       const ways: { hostCore: number; inlineUs: number; sandboxUs: number }[] = [];
       for (const hostCore of pinning ? [0, 1] : [-1]) {
         if (pinning) {
@@ -299,15 +347,15 @@ export async function runRuntimeBench(options: { timeMs?: number; rounds?: numbe
         const times = { inline: [] as number[], sandbox: [] as number[] };
         for (let b = 0; b < INTERLEAVE_BLOCKS; b++) {
           for (let i = 0; i < INTERLEAVE_BLOCK; i++) {
-            const input = encoded.slice();
+            hand.fill();
             const t0 = process.hrtime.bigint();
-            sink += inline.runSync(handles.filter.inline, input).output.length;
+            sink += hand.done(inline.runSync(handles.filter.inline, hand.input, null, hand.options).output);
             times.inline.push(Number(process.hrtime.bigint() - t0) / 1e3);
           }
           for (let i = 0; i < INTERLEAVE_BLOCK; i++) {
-            const input = encoded.slice();
+            hand.fill();
             const t0 = process.hrtime.bigint();
-            sink += (await pool.run(handles.filter.sandbox, input)).output.length;
+            sink += hand.done((await pool.run(handles.filter.sandbox, hand.input, null, hand.options)).output);
             times.sandbox.push(Number(process.hrtime.bigint() - t0) / 1e3);
           }
         }
@@ -320,6 +368,40 @@ export async function runRuntimeBench(options: { timeMs?: number; rounds?: numbe
       list.push({ ratio, ways });
       interleaved.set(batch, list);
     }
+  };
+
+  // A pipeline's whole batch, encode + sandbox call + decode: ErrorPolicy.runBatch, which recycles
+  // its batch buffers, against the same steps on fresh buffers (what runBatch did before), in
+  // alternating blocks. The time between the calls is not idle: the next batch is encoded there.
+  const pipelineRecords = makeRecords(PIPELINE_BATCH);
+  const policy = new ErrorPolicy({ policy: 'halt' });
+  const pipelineRounds: PipelineRound[] = [];
+  const pipeline = async (): Promise<void> => {
+    collectGarbage();
+    const times = { fresh: [] as number[], recycled: [] as number[] };
+    const faults = { fresh: 0, recycled: 0 };
+    for (let b = 0; b < PIPELINE_BLOCKS; b++) {
+      for (const way of ['fresh', 'recycled'] as const) {
+        const f0 = mainThreadFaults();
+        for (let i = 0; i < PIPELINE_BLOCK; i++) {
+          const t0 = process.hrtime.bigint();
+          if (way === 'fresh') sink += decodeBatch((await pool.run(handles.filter.sandbox, encodeBatch(pipelineRecords))).output).length;
+          else {
+            const out = await policy.runBatch(pool, handles.filter.sandbox, pipelineRecords);
+            sink += out.status === 'ok' ? out.records.length : 0;
+          }
+          times[way].push(Number(process.hrtime.bigint() - t0) / 1e3);
+        }
+        faults[way] += mainThreadFaults() - f0;
+      }
+    }
+    const calls = PIPELINE_BLOCKS * PIPELINE_BLOCK;
+    const summary = (way: 'fresh' | 'recycled') => ({
+      meanUs: times[way].reduce((a, x) => a + x, 0) / calls,
+      p50Us: quantile(times[way].sort((a, b) => a - b), 0.5),
+      faultsPerBatch: faults[way] / calls,
+    });
+    pipelineRounds.push({ fresh: summary('fresh'), recycled: summary('recycled') });
   };
 
   log(`runtime bench: ${meta.size} cases, ${rounds} rounds of ~${timeMs} ms each`);
@@ -343,6 +425,7 @@ export async function runRuntimeBench(options: { timeMs?: number; rounds?: numbe
     }
     await roundTrips();
     await interleave();
+    await pipeline();
   }
   const medianOf = (xs: number[]): number => quantile([...xs].sort((a, b) => a - b), 0.5);
 
@@ -411,6 +494,7 @@ export async function runRuntimeBench(options: { timeMs?: number; rounds?: numbe
     loadAtStart,
     polling: { start: pollingAtStart, end: pollingAtEnd, othersLoadAtEnd: othersLoad(), syncWaits: poolStats.syncWaits, syncReplies: poolStats.syncReplies },
     encodeDecodeNsPerRecord,
+    pipeline: { batch: PIPELINE_BATCH, rounds: pipelineRounds },
     targets,
   };
   if (options.write !== false) writeResults('runtime', result, renderMarkdown(result));
@@ -461,7 +545,7 @@ export function renderMarkdown(result: RuntimeBenchResult): string {
   const lines: string[] = [];
   lines.push('# SmartModule runtime bench', '');
   lines.push(`Generated ${result.generatedAt} on Node ${result.node}, load average at the end ${result.loadAverage.map((x) => x.toFixed(1)).join(' / ')} (2 cores). 100-byte JSON records; filter keeps level=="error" (1 in 4, module json-filter); map projects {level,user} (module json-map).`);
-  lines.push('js = a plain JavaScript function over decoded records (JSON.parse); inline = the WASM module on the calling thread (ABI batch in, out); sandbox = the same module through the worker pool (batch copied through the worker’s shared mailbox; the host waits synchronously, bounded, for calls it expects to be short, see docs/sandbox.md); extism-batch / extism-record = the same filter as an Extism as-pdk plugin, one call per batch / per record.');
+  lines.push('js = a plain JavaScript function over decoded records (JSON.parse); inline = the WASM module on the calling thread (ABI batch in, out); sandbox = the same module through the worker pool (the batch handed over as a pipeline does, in recycled batch buffers: through the worker’s shared mailbox, or transferred when large; the host waits synchronously, bounded, for calls it expects to be short, see docs/sandbox.md); extism-batch / extism-record = the same filter as an Extism as-pdk plugin, one call per batch / per record.');
   lines.push('Every case runs in each of several rounds, one after the other; a row reports its median round (the last column lists every round). ns/rec p50 = median batch time / batch size (robust to other processes on the machine; the ratios and targets use it); ns/rec mean = mean batch time / batch size. "vs js" compares ns/rec p50 with the JavaScript function at the same batch size. The sandbox / inline targets come from a separate measurement in every round that interleaves the two runners in blocks of a few calls (below the table), so that both see the same moments of a machine whose speed moves within seconds, and that runs it twice, the host and the workers pinned to opposite cores one way and then the other, since the two cores\' speeds differ at times (a round\'s ratio is the geometric mean of the two ways); a target is the median of the rounds\' ratios.', '');
   lines.push('| kind | runner | batch | ns/rec p50 | ns/rec mean | vs js | p50 batch µs | p99 batch µs | samples | p50 batch µs per round |');
   lines.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
@@ -477,6 +561,9 @@ export function renderMarkdown(result: RuntimeBenchResult): string {
   lines.push('', `Sandbox batch-of-1 round trip (${rt.samples} sequential calls, ${rt.samples / rt.roundsP99.length} after each round's cases): the round with the median p99 has p50 ${fmt(rt.p50)} µs, p99 ${fmt(rt.p99)} µs, p99.9 ${fmt(rt.p999)} µs; p99 per round ${rt.roundsP99.map((x) => fmt(x)).join(' / ')} µs.`);
   lines.push(`Module instantiation (${result.instantiateMs.module}): p50 ${fmt(result.instantiateMs.p50, 3)} ms, p99 ${fmt(result.instantiateMs.p99, 3)} ms.`);
   lines.push(`ABI encode + decode around a WASM call (not included above): ${fmt(result.encodeDecodeNsPerRecord)} ns/record.`);
+  const pl = result.pipeline;
+  const plWay = (w: PipelineRound['fresh']) => `${fmt(w.meanUs)} / ${fmt(w.p50Us)} µs, ${fmt(w.faultsPerBatch, 0)} faults`;
+  lines.push(`Pipeline batch of ${pl.batch} records through the sandbox filter (encode + call + decode, ${PIPELINE_BLOCKS * PIPELINE_BLOCK} each way per round, in alternating blocks), mean / p50 µs per batch and main-thread page faults per batch, fresh buffers → ErrorPolicy.runBatch with recycled batch buffers, by round: ${pl.rounds.map((r) => `${plWay(r.fresh)} → ${plWay(r.recycled)}`).join('; ')}.`);
   const p = result.polling;
   lines.push(`Sandbox polling (docs/sandbox.md, off while other processes' load exceeds ${SANDBOX_POLL_MAX_OTHERS_LOAD_PER_CORE} per core): ${p.start ? 'on' : 'off'} at the start (load ${fmt(result.loadAtStart, 2)}), ${p.end ? 'on' : 'off'} at the end (load ${fmt(result.loadAverage[0]!, 2)}, of which other processes ${fmt(p.othersLoadAtEnd, 2)}); the host waited synchronously for ${p.syncWaits} calls, ${p.syncReplies} of which replied within the wait.`, '');
   lines.push('## Targets', '', '| target | value | wanted | met |', '| --- | ---: | --- | --- |');

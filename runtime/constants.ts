@@ -16,6 +16,16 @@ export const WASM_PAGE_BYTES = 65536;
 export const INPUT_BATCH_MAX_BYTES = 16 * 1024 * 1024;
 /** Largest encoded output batch a guest call may return; an array_map may fan out, but not without bound. */
 export const OUTPUT_BATCH_MAX_BYTES = 16 * 1024 * 1024;
+/**
+ * Free batch buffers one pipeline keeps for its next batches (BatchBuffers): its input, and the
+ * output that comes back, with one batch in flight. A fresh 600 KiB buffer cost ~2 ms of page
+ * faults on the test VM against ~45 µs to fill a reused one (docs/sandbox.md).
+ */
+export const BATCH_BUFFERS_KEPT_MAX = 4;
+/** Bytes of free batch buffers one pipeline keeps, all together; past it the oldest go to the GC. */
+export const BATCH_BUFFERS_KEPT_MAX_BYTES = 32 * 1024 * 1024;
+/** Smallest batch buffer BatchBuffers allocates; sizes are rounded up to a power of two from here so that batches of nearby sizes share buffers. */
+export const BATCH_BUFFER_MIN_BYTES = 4096;
 /** Largest aggregate state carried between batches; the host checkpoints it with the offsets. */
 export const AGGREGATE_STATE_MAX_BYTES = 4 * 1024 * 1024;
 /** Largest encoded params (key=value pairs given at attach time). */

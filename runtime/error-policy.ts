@@ -6,6 +6,7 @@
  * call (trap, deadline, dead worker) never loses or half-applies it.
  */
 import { decodeBatch, encodeBatch, type HostRecord } from './abi/batch.js';
+import { BatchBuffers } from './abi/batch-buffers.js';
 import { SandboxError, type SandboxErrorKind } from './sandbox/errors.js';
 import type { ModuleHandle, ModuleRunner, RunOptions } from './sandbox/runner.js';
 
@@ -69,6 +70,8 @@ export class ErrorPolicy {
   readonly policy: ErrorPolicyName;
   #deadLetter: DeadLetterSink | undefined;
   #onFailure: ((failure: BatchFailure) => void) | undefined;
+  /** The buffers this pipeline's batches are encoded into, recycled from batch to batch. */
+  readonly buffers = new BatchBuffers();
 
   constructor(options: ErrorPolicyOptions) {
     if (!ERROR_POLICY_NAMES.includes(options.policy)) throw new RangeError(`unknown error policy ${String(options.policy)}; expected one of ${ERROR_POLICY_NAMES.join(', ')}`);
@@ -90,14 +93,21 @@ export class ErrorPolicy {
     state: Uint8Array | null = null,
     options?: RunOptions,
   ): Promise<BatchOutcome> {
+    // The batch goes out in a recycled buffer, handed over whole (the sandbox may transfer it and
+    // answer in it), the output comes in one; both go back to the buffers once the output is decoded.
+    const input = encodeBatch(records, this.buffers);
     let result;
     try {
-      result = await runner.run(handle, encodeBatch(records), state, options);
+      result = await runner.run(handle, input, state, { ...options, buffers: this.buffers });
     } catch (err) {
+      this.buffers.give(input);
       if (err instanceof SandboxError && NOT_THE_BATCH.has(err.kind)) throw err;
       return this.#fail(handle, records, state, err);
     }
-    return { status: 'ok', records: decodeBatch(result.output), state: handle.kind === 'aggregate' ? result.state : state };
+    const output = decodeBatch(result.output);
+    this.buffers.give(input);
+    this.buffers.give(result.output);
+    return { status: 'ok', records: output, state: handle.kind === 'aggregate' ? result.state : state };
   }
 
   async #fail(handle: ModuleHandle, records: HostRecord[], state: Uint8Array | null, err: unknown): Promise<BatchOutcome> {

@@ -1,5 +1,6 @@
 /** The SmartModule runtime: ABI v1 host side, module loading, instances, registry. */
 export { encodeBatch, decodeBatch, batchRecordCount, BatchDecodeError, type HostRecord, type HostHeader } from './abi/batch.js';
+export { BatchBuffers, type BatchBuffersStats } from './abi/batch-buffers.js';
 export { encodeParams, decodeParams, parseParamArgs, ParamsError } from './abi/params.js';
 export { ABI_ERROR, abiErrorName, type AbiErrorCode } from './abi/error-codes.js';
 export { loadModule, moduleId, ModuleValidationError, type LoadedModule, type ModuleKind } from './module-loader.js';

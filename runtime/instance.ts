@@ -14,6 +14,7 @@ import {
 import type { GuestExports } from './abi/exports.js';
 import { ABI_ERROR, abiErrorName } from './abi/error-codes.js';
 import { encodeParams } from './abi/params.js';
+import type { BatchBuffers } from './abi/batch-buffers.js';
 import { decodeBatch, encodeBatch, type HostRecord } from './abi/batch.js';
 import { checkStateLength, kindRulesForCode, type KindRules, type ModuleKind } from './kinds/index.js';
 import { guestImports, type GuestLogHandler } from './guest-imports.js';
@@ -44,6 +45,16 @@ export interface ProcessOptions {
    * call on this instance. For a caller that copies it somewhere at once (the sandbox worker).
    */
   outputView?: boolean;
+  /** Copy the output into a buffer taken from these (RunOptions.buffers) instead of a fresh one. */
+  outputBuffers?: BatchBuffers;
+}
+
+/** The output's bytes in a buffer of the caller's own: fresh, or taken from `buffers`. */
+function copyOut(mem: Uint8Array, at: number, len: number, buffers: BatchBuffers | undefined): Uint8Array {
+  if (buffers === undefined) return mem.slice(at, at + len);
+  const out = buffers.take(len);
+  out.set(mem.subarray(at, at + len));
+  return out;
 }
 
 export class ModuleInstance {
@@ -213,7 +224,7 @@ export class ModuleInstance {
     if (outLen < 4 || outPtr + outLen > mem.length) {
       throw new ModuleError(ABI_ERROR.BAD_OUTPUT, `output region ${outPtr}+${outLen} is not a batch inside guest memory`, 'guest-error');
     }
-    const output = options.outputView === true ? mem.subarray(outPtr, outPtr + outLen) : mem.slice(outPtr, outPtr + outLen);
+    const output = options.outputView === true ? mem.subarray(outPtr, outPtr + outLen) : copyOut(mem, outPtr, outLen, options.outputBuffers);
     const outCount = output[0]! | (output[1]! << 8) | (output[2]! << 16) | (output[3]! << 24);
     if (outCount !== rc) {
       throw new ModuleError(ABI_ERROR.BAD_OUTPUT, `sluice_process returned ${rc} but the output batch holds ${outCount} records`, 'guest-error');

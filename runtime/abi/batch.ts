@@ -9,6 +9,7 @@
 import {
   BATCH_RECORDS_MAX, INPUT_BATCH_MAX_BYTES, OUTPUT_BATCH_MAX_BYTES, RECORD_HEADERS_MAX,
 } from '../constants.js';
+import type { BatchBuffers } from './batch-buffers.js';
 
 export interface HostHeader {
   key: string;
@@ -50,13 +51,16 @@ export function encodedBatchSize(records: readonly HostRecord[], headerKeys?: Ui
 
 const NO_KEYS: Uint8Array[] = [];
 
-/** The exact bytes the host copies into guest memory for `records`. */
-export function encodeBatch(records: readonly HostRecord[]): Uint8Array {
+/**
+ * The exact bytes the host copies into guest memory for `records`: a buffer of their own, or the
+ * start of one taken from `buffers` (give it back when the call is over, batch-buffers.ts).
+ */
+export function encodeBatch(records: readonly HostRecord[], buffers?: BatchBuffers): Uint8Array {
   // Header keys are UTF-8 encoded once (sizing and writing both need them); most records have none.
   const headerKeys = records.map((r) => (r.headers.length === 0 ? NO_KEYS : r.headers.map((h) => utf8.encode(h.key))));
   const size = encodedBatchSize(records, headerKeys);
-  const out = new Uint8Array(size);
-  const view = new DataView(out.buffer);
+  const out = buffers === undefined ? new Uint8Array(size) : buffers.take(size);
+  const view = new DataView(out.buffer, 0, size);
   let p = 0;
   view.setUint32(p, records.length, true);
   p += 4;

@@ -7,7 +7,9 @@ import { ModuleInstance } from '../instance.js';
 import type { LoadedModule } from '../module-loader.js';
 import { SandboxError } from './errors.js';
 import { guestErrorOf } from './guest-error.js';
-import { ModuleHandle, type ModuleRunner, type RegisterOptions, type RunOutput } from './runner.js';
+import { ModuleHandle, type ModuleRunner, type RegisterOptions, type RunOptions, type RunOutput } from './runner.js';
+
+const NO_PROCESS_OPTIONS = {};
 
 export class InlineRunner implements ModuleRunner {
   readonly mode = 'inline' as const;
@@ -18,8 +20,8 @@ export class InlineRunner implements ModuleRunner {
     return new ModuleHandle(module, options);
   }
 
-  /** Same-thread call; throws SandboxError like run() rejects. */
-  runSync(handle: ModuleHandle, input: Uint8Array, state: Uint8Array | null = null): RunOutput {
+  /** Same-thread call; throws SandboxError like run() rejects. The deadline is not enforced; `options.buffers` receive the output. */
+  runSync(handle: ModuleHandle, input: Uint8Array, state: Uint8Array | null = null, options?: RunOptions): RunOutput {
     if (this.#closed) throw new SandboxError('closed', 'inline runner is closed');
     let instance = this.#instances.get(handle.key);
     if (instance === undefined) {
@@ -32,7 +34,8 @@ export class InlineRunner implements ModuleRunner {
       this.#instances.set(handle.key, instance);
     }
     try {
-      return instance.processEncoded(input, state);
+      const buffers = options?.buffers;
+      return instance.processEncoded(input, state, buffers === undefined ? NO_PROCESS_OPTIONS : { outputBuffers: buffers });
     } catch (err) {
       // The instance stays: after a trap it re-instantiates itself on its next call.
       const { kind, code, message } = guestErrorOf(err);
@@ -40,9 +43,9 @@ export class InlineRunner implements ModuleRunner {
     }
   }
 
-  run(handle: ModuleHandle, input: Uint8Array, state: Uint8Array | null = null): Promise<RunOutput> {
+  run(handle: ModuleHandle, input: Uint8Array, state: Uint8Array | null = null, options?: RunOptions): Promise<RunOutput> {
     try {
-      return Promise.resolve(this.runSync(handle, input, state));
+      return Promise.resolve(this.runSync(handle, input, state, options));
     } catch (err) {
       return Promise.reject(err);
     }

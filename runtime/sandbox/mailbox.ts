@@ -9,8 +9,9 @@ import {
   MAILBOX_FLAG, MAILBOX_HEADER_BYTES, MAILBOX_HEADER_INTS, MAILBOX_OP, MAILBOX_STATE, MAILBOX_STATUS,
   SLOT, copyIntoRegion, copyOutOfRegion, stateOffset, type MailboxError, type ServeTask,
 } from './mailbox-layout.js';
+import type { BatchBuffers } from '../abi/batch-buffers.js';
 import { SANDBOX_SPIN_CLOCK_EVERY, SANDBOX_TRANSFER_MIN_BYTES } from '../constants.js';
-import { ownBuffer, ownsWholeBuffer, type ModuleSpec } from './messages.js';
+import { ownBuffer, ownsWholeBuffer, startsOwnBuffer, type ModuleSpec } from './messages.js';
 import type { PollingMode } from './poll-gate.js';
 import { TaskSignal } from './worker-pool.js';
 
@@ -75,20 +76,21 @@ export class Mailbox {
    * input is a large buffer of its own, SANDBOX_TRANSFER_MIN_BYTES) as transferred buffers on the
    * port. Returns the request flags. The state is always copied: it stays the caller's.
    */
-  writeInput(input: Uint8Array, state: Uint8Array | null): number {
+  writeInput(input: Uint8Array, state: Uint8Array | null, given = false): number {
     const stateAt = stateOffset(input.length);
     const end = state === null ? input.length : stateAt + state.length;
     Atomics.store(this.#ctrl, SLOT.IN_LEN, input.length);
     Atomics.store(this.#ctrl, SLOT.IN_STATE_LEN, state === null ? -1 : state.length);
-    // A large input that is a whole buffer of its own is transferred, not copied: the copy into
-    // shared memory cost ~60 µs for 512 KiB here, a transfer a few µs (run() may take it).
-    const transfer = input.length >= SANDBOX_TRANSFER_MIN_BYTES && ownsWholeBuffer(input);
+    // A large input that is a whole buffer of its own, or that the caller gave with its buffer
+    // (RunOptions.buffers), is transferred, not copied: the copy into shared memory cost ~60 µs
+    // for 512 KiB here, a transfer a few µs. The worker reads IN_LEN bytes of it.
+    const transfer = input.length >= SANDBOX_TRANSFER_MIN_BYTES && (given ? startsOwnBuffer(input) : ownsWholeBuffer(input));
     if (end <= this.#data.length && !transfer) {
       copyIntoRegion(this.#data, 0, input);
       if (state !== null) copyIntoRegion(this.#data, stateAt, state);
       return 0;
     }
-    const inBuf = ownBuffer(input);
+    const inBuf = transfer ? (input.buffer as ArrayBuffer) : ownBuffer(input);
     const stateBuf = state === null ? null : (state.slice().buffer as ArrayBuffer);
     this.#port.postMessage({ input: inBuf, state: stateBuf }, stateBuf === null ? [inBuf] : [inBuf, stateBuf]);
     return MAILBOX_FLAG.INPUT_ON_PORT;
@@ -117,15 +119,18 @@ export class Mailbox {
    * Waits for the reply of the call in progress, without blocking the host: Atomics.waitAsync.
    * 'dead' when the mailbox is discarded meanwhile (deadline, or the worker died).
    */
-  async awaitReply(): Promise<MailboxReply> {
+  async awaitReply(buffers?: BatchBuffers): Promise<MailboxReply> {
     while (!this.#dead && Atomics.load(this.#ctrl, SLOT.STATE) === MAILBOX_STATE.REQUEST) await this.#wait(MAILBOX_STATE.REQUEST);
     if (this.#dead) return { status: 'dead' };
-    return this.takeReply();
+    return this.takeReply(buffers);
   }
 
-  /** The reply of the call that has just ended (waitSync said so, or awaitReply); frees the mailbox for the next call. */
-  takeReply(): MailboxReply {
-    const reply = this.#readReply();
+  /**
+   * The reply of the call that has just ended (waitSync said so, or awaitReply); frees the mailbox
+   * for the next call. An output copied out of the region goes into a buffer from `buffers` when given.
+   */
+  takeReply(buffers?: BatchBuffers): MailboxReply {
+    const reply = this.#readReply(buffers);
     Atomics.store(this.#ctrl, SLOT.STATE, MAILBOX_STATE.IDLE);
     return reply;
   }
@@ -159,14 +164,16 @@ export class Mailbox {
     return true;
   }
 
-  #readReply(): MailboxReply {
+  #readReply(buffers: BatchBuffers | undefined): MailboxReply {
     const c = this.#ctrl;
     const status = Atomics.load(c, SLOT.STATUS);
     if (status === MAILBOX_STATUS.OK) {
       const outLen = Atomics.load(c, SLOT.OUT_LEN);
       const stateLen = Atomics.load(c, SLOT.OUT_STATE_LEN);
       const at = stateOffset(outLen);
-      return { status: 'ok', output: copyOutOfRegion(this.#data, 0, outLen), state: stateLen < 0 ? null : copyOutOfRegion(this.#data, at, stateLen) };
+      const output = buffers === undefined ? copyOutOfRegion(this.#data, 0, outLen) : buffers.take(outLen);
+      if (buffers !== undefined) output.set(this.#data.subarray(0, outLen));
+      return { status: 'ok', output, state: stateLen < 0 ? null : copyOutOfRegion(this.#data, at, stateLen) };
     }
     if (status === MAILBOX_STATUS.MISS) return { status: 'miss' };
     const message = receiveMessageOnPort(this.#port)?.message as unknown;

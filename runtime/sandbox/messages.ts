@@ -33,6 +33,11 @@ export function ownBuffer(view: Uint8Array): ArrayBuffer {
   return ownsWholeBuffer(view) ? view.buffer : (view.slice().buffer as ArrayBuffer);
 }
 
+/** Whether the view starts at the first byte of a plain (transferable) ArrayBuffer: an input handed over with RunOptions.buffers may be transferred then. */
+export function startsOwnBuffer(view: Uint8Array): view is Uint8Array<ArrayBuffer> {
+  return view.buffer instanceof ArrayBuffer && view.byteOffset === 0;
+}
+
 /** Whether the view covers the whole of a plain (transferable) ArrayBuffer. */
 export function ownsWholeBuffer(view: Uint8Array): view is Uint8Array<ArrayBuffer> {
   const buf = view.buffer;

@@ -2,6 +2,7 @@
  * What every way of running a module offers: the sandbox pool (isolated worker threads) and the
  * inline runner (same thread, for trusted modules and for measuring what isolation costs).
  */
+import type { BatchBuffers } from '../abi/batch-buffers.js';
 import type { LoadedModule, ModuleKind } from '../module-loader.js';
 import type { InstanceLimits, ModuleSpec } from './messages.js';
 
@@ -15,9 +16,19 @@ export interface RegisterOptions {
 export interface RunOptions {
   /** Overrides the handle's deadline for this call. */
   deadlineMs?: number;
+  /**
+   * The pipeline's batch buffers (BatchBuffers). The input was taken from them and is handed over
+   * whole: it must start at its buffer's first byte, and the caller must not use it, or any view
+   * of its buffer, after the call; the sandbox may transfer the buffer to its worker and send the
+   * output back in it. Any other buffer the output needs on this thread is taken from them too.
+   * Without them only an input that is exactly its whole buffer is transferred, and outputs are
+   * fresh allocations.
+   */
+  buffers?: BatchBuffers;
 }
 
 export interface RunOutput {
+  /** The encoded output batch, in a plain buffer of the caller's own (never guest or shared memory): BatchBuffers.give may take it once it is decoded. */
   output: Uint8Array;
   /** The aggregate's new state (null for other kinds); the caller keeps the old one until this arrives. */
   state: Uint8Array | null;

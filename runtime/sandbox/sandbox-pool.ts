@@ -12,6 +12,7 @@ import {
   SANDBOX_CALL_TIME_EWMA_WEIGHT, SANDBOX_DEADLINE_MS_DEFAULT, SANDBOX_HOST_SPIN_US, SANDBOX_HOST_SYNC_WAIT_US, SANDBOX_MAILBOX_BYTES, SANDBOX_QUEUE_MAX_BATCHES,
   SANDBOX_THREADS_DEFAULT,
 } from '../constants.js';
+import type { BatchBuffers } from '../abi/batch-buffers.js';
 import type { LoadedModule } from '../module-loader.js';
 import { DeadlineExceededError, PoolClosedError, SandboxError } from './errors.js';
 import { MAILBOX_FLAG } from './mailbox-layout.js';
@@ -57,6 +58,8 @@ interface Job {
   input: Uint8Array;
   state: Uint8Array | null;
   deadlineMs: number;
+  /** RunOptions.buffers. */
+  buffers: BatchBuffers | undefined;
   resolve: (out: RunOutput) => void;
   reject: (err: SandboxError) => void;
 }
@@ -171,6 +174,7 @@ export class SandboxPool implements ModuleRunner {
         input,
         state,
         deadlineMs: options.deadlineMs ?? handle.deadlineMs ?? this.deadlineMsDefault,
+        buffers: options.buffers,
         resolve,
         reject,
       };
@@ -211,7 +215,7 @@ export class SandboxPool implements ModuleRunner {
     let reply: MailboxReply | null = null;
     try {
       key = this.#keyId(job.handle.key);
-      flags = mailbox.writeInput(job.input, job.state);
+      flags = mailbox.writeInput(job.input, job.state, job.buffers !== undefined);
       expectedUs = this.#callTimeUs.get(key);
       // Bounded by the job's deadline too: no timer runs during the wait.
       const bound = Math.min(this.#hostSyncWaitUs, job.deadlineMs * 1000);
@@ -224,7 +228,7 @@ export class SandboxPool implements ModuleRunner {
         this.#syncWaits++;
         if (mailbox.waitSync(syncWaitUs, SANDBOX_HOST_SPIN_US + 2 * expectedUs!)) {
           this.#syncReplies++;
-          reply = mailbox.takeReply();
+          reply = mailbox.takeReply(job.buffers);
         }
       }
     } catch (err) {
@@ -261,7 +265,7 @@ export class SandboxPool implements ModuleRunner {
     }, Math.max(0, job.deadlineMs - (performance.now() - dispatchedAt)));
     try {
       if (reply === null) {
-        reply = await mailbox.awaitReply();
+        reply = await mailbox.awaitReply(job.buffers);
         if (reply.status === 'ok') this.#timeCall(key, expectedUs, started);
       }
       if (reply.status === 'miss') {

@@ -65,7 +65,8 @@ function readInput(): void {
   if ((r.flags & MAILBOX_FLAG.INPUT_ON_PORT) !== 0) {
     const m = receiveMessageOnPort(r.port!)?.message as { input: ArrayBuffer; state: ArrayBuffer | null };
     r.portBuffer = m.input;
-    r.input = new Uint8Array(m.input);
+    // A given input's buffer may be larger than the batch (RunOptions.buffers).
+    r.input = new Uint8Array(m.input, 0, Atomics.load(r.ctrl, SLOT.IN_LEN));
     r.state = m.state === null ? null : new Uint8Array(m.state);
     return;
   }

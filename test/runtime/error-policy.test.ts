@@ -5,7 +5,7 @@ import type { HostRecord } from '../../runtime/abi/batch.js';
 import { DEAD_LETTER_HEADER, ErrorPolicy, PipelineHaltedError, type BatchFailure } from '../../runtime/error-policy.js';
 import type { LoadedModule } from '../../runtime/module-loader.js';
 import { InlineRunner, QueueFullError, SandboxPool, type ModuleRunner } from '../../runtime/sandbox/index.js';
-import { fixtureModule, records } from './sandbox/fixtures.js';
+import { exampleModule, fixtureModule, LOG_LINES, records } from './sandbox/fixtures.js';
 
 const dec = new TextDecoder();
 const header = (r: HostRecord, key: string) => {
@@ -47,6 +47,25 @@ describe('ErrorPolicy', () => {
       const out = await policy.runBatch(runner, runner.register(trap), records(['a', 'b'], 7n));
       expect(out.status).toBe('ok');
       if (out.status === 'ok') expect(out.records.map((r) => r.offset)).toEqual([7n, 8n]);
+    }
+  });
+
+  it('recycles its batch buffers, and the records it returned stay intact through later batches', async () => {
+    const filter = await exampleModule('json-filter');
+    for (const [name, runner] of runners()) {
+      const policy = new ErrorPolicy({ policy: 'halt' });
+      const handle = runner.register(filter, { params: { field: 'level', value: 'error' } });
+      const batch = (first: bigint) => records(Array.from({ length: 2000 }, (_, i) => LOG_LINES[(i + Number(first)) % LOG_LINES.length]!), first);
+      const first = await policy.runBatch(runner, handle, batch(0n));
+      if (first.status !== 'ok') throw new Error(`${name}: ${first.status}`);
+      const snapshot = structuredClone(first.records);
+      for (let i = 1n; i <= 5n; i++) {
+        const next = await policy.runBatch(runner, handle, batch(i * 10_000n));
+        expect(next.status, name).toBe('ok');
+      }
+      expect(first.records, name).toEqual(snapshot);
+      expect(first.records, name).toHaveLength(1000);
+      expect(policy.buffers.stats().reused, `${name}: later batches reuse the buffers`).toBeGreaterThanOrEqual(5);
     }
   });
 

@@ -4,7 +4,8 @@
 // to the right caller; close ends the serving tasks.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeBatch, encodeBatch, type HostRecord } from '../../../runtime/abi/batch.js';
-import { SANDBOX_MAILBOX_BYTES, SANDBOX_TRANSFER_MIN_BYTES } from '../../../runtime/constants.js';
+import { BatchBuffers } from '../../../runtime/abi/batch-buffers.js';
+import { INPUT_BATCH_MAX_BYTES, SANDBOX_MAILBOX_BYTES, SANDBOX_TRANSFER_MIN_BYTES } from '../../../runtime/constants.js';
 import { InlineRunner, PoolClosedError, SandboxPool } from '../../../runtime/sandbox/index.js';
 import { record } from '../../modules/cases.js';
 import { exampleModule, fixtureModule, LOG_LINES, records } from './fixtures.js';
@@ -136,6 +137,57 @@ describe('sandbox mailbox', () => {
       expect(small.length).toBeLessThan(SANDBOX_TRANSFER_MIN_BYTES);
       await pool.run(sh, small);
       expect(small.byteLength).toBeGreaterThan(0);
+    });
+
+    it('takes an input handed over with its batch buffers whole, even from a larger buffer; outputs land in the buffers', async () => {
+      const filter = await exampleModule('json-filter');
+      const params = { field: 'level', value: 'error' };
+      const sh = pool.register(filter, { params });
+      const ih = inline.register(filter, { params });
+      const batch = records(Array.from({ length: 2000 }, (_, i) => LOG_LINES[i % LOG_LINES.length]!), 7n);
+      const want = hex(inline.runSync(ih, encodeBatch(batch)).output);
+      const buffers = new BatchBuffers();
+      const given = encodeBatch(batch, buffers);
+      const size = given.buffer.byteLength;
+      const length = given.length;
+      expect(given.length).toBeGreaterThanOrEqual(SANDBOX_TRANSFER_MIN_BYTES);
+      expect(size, 'a view of a larger buffer').toBeGreaterThan(given.length);
+      const out = (await pool.run(sh, given, null, { buffers })).output;
+      expect(hex(out)).toBe(want);
+      expect(given.byteLength, 'transferred away').toBe(0);
+      expect(out.buffer.byteLength, 'the output came back in the given buffer').toBe(size);
+      // Only the view's bytes are the batch: a buffer past the input bound behind it does not count.
+      const roomy = new Uint8Array(new ArrayBuffer(INPUT_BATCH_MAX_BYTES + 4096), 0, length);
+      roomy.set(encodeBatch(batch));
+      expect(hex((await pool.run(sh, roomy, null, { buffers })).output)).toBe(want);
+      expect(roomy.byteLength, 'transferred away').toBe(0);
+      // The same kind of view, not handed over: copied, the caller's buffer untouched.
+      const kept = encodeBatch(batch, new BatchBuffers());
+      const before = hex(kept);
+      expect(hex((await pool.run(sh, kept)).output)).toBe(want);
+      expect(hex(kept)).toBe(before);
+      // Handed over, but not at its buffer's start: copied too.
+      const host = buffers.take(length + 8);
+      host.set(encodeBatch(batch), 8);
+      const inner = host.subarray(8);
+      expect(hex((await pool.run(sh, inner, null, { buffers })).output)).toBe(want);
+      expect(inner.byteLength).toBe(length);
+      // A small batch goes through the region; its output is copied into a buffer taken from them.
+      const small = new BatchBuffers();
+      const one = encodeBatch(records(LOG_LINES, 0n), small);
+      const smallOut = (await pool.run(sh, one, null, { buffers: small })).output;
+      expect(hex(smallOut)).toBe(hex(inline.runSync(ih, encodeBatch(records(LOG_LINES, 0n))).output));
+      expect(one.byteLength, 'not transferred').toBeGreaterThan(0);
+      expect(small.stats().taken, 'the input and the output').toBe(2);
+      small.give(one);
+      expect(small.take(smallOut.length).buffer, 'the input\'s buffer, recycled').toBe(one.buffer);
+      // Inline, the output lands in the buffers as well.
+      const inlineBuffers = new BatchBuffers();
+      const inlineOut = inline.runSync(ih, encodeBatch(batch), null, { buffers: inlineBuffers }).output;
+      expect(hex(inlineOut)).toBe(want);
+      expect(inlineBuffers.stats().taken).toBe(1);
+      inlineBuffers.give(inlineOut);
+      expect(inlineBuffers.take(10).buffer).toBe(inlineOut.buffer);
     });
 
     it('sends the output back in a transferred input\'s buffer when it fits, and whole when it does not', async () => {
