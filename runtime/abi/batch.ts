@@ -60,6 +60,12 @@ export function encodeBatch(records: readonly HostRecord[], buffers?: BatchBuffe
   const headerKeys = records.map((r) => (r.headers.length === 0 ? NO_KEYS : r.headers.map((h) => utf8.encode(h.key))));
   const size = encodedBatchSize(records, headerKeys);
   const out = buffers === undefined ? new Uint8Array(size) : buffers.take(size);
+  // A recycled buffer is cleared with one memset first, as calloc clears a fresh one: the small
+  // writes below into memory this core has not just written each wait for the line to be read,
+  // while the memset writes whole lines. Measured on the test VM, 4096 records into a buffer back
+  // from a sandbox worker: encode p50 244-465 µs with it, 399-766 without (fresh: 257-506); a
+  // buffer left to rest for a call first did no better.
+  if (buffers !== undefined) out.fill(0);
   const view = new DataView(out.buffer, 0, size);
   let p = 0;
   view.setUint32(p, records.length, true);
