@@ -330,9 +330,9 @@ export async function runRuntimeBench(options: { timeMs?: number; rounds?: numbe
   };
 
   // A cross-check of the sandbox / inline targets (which compare the rows): the two runners
-  // interleaved in blocks of INTERLEAVE_BLOCK calls, so that both see the same moments of a machine whose speed moves within seconds (inline
-  // alone measured 165 and 560 µs per 4096-record batch in consecutive rounds of one run). Each
-  // call gets its batch handed over as in the rows above, outside the timed call, for both runners.
+  // interleaved in blocks of INTERLEAVE_BLOCK calls, so that both see the same moments of a
+  // machine whose speed moves within seconds (inline alone measured 165 and 560 µs per
+  // 4096-record batch in consecutive rounds of one run). Each call gets its batch handed over as in the rows above, outside the timed call, for both runners.
   // The two cores of this VM also run at different speeds at times, and the inline runner uses
   // the host's core while the sandbox runs the module on its worker's (measured in one minute:
   // the same 4096-record batch 175 µs on the host's thread and 238 µs in the worker, then 247 and
