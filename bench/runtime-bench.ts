@@ -178,8 +178,7 @@ function handOver(encoded: Uint8Array): { input: Uint8Array; options: RunOptions
     input: encoded.slice(),
     options: { buffers },
     fill: (): void => {
-      hand.input = buffers.take(encoded.length);
-      hand.input.set(encoded);
+      hand.input = buffers.copyOf(encoded);
     },
     done: (output: Uint8Array): number => {
       buffers.give(hand.input);

@@ -49,14 +49,6 @@ export interface ProcessOptions {
   outputBuffers?: BatchBuffers;
 }
 
-/** The output's bytes in a buffer of the caller's own: fresh, or taken from `buffers`. */
-function copyOut(mem: Uint8Array, at: number, len: number, buffers: BatchBuffers | undefined): Uint8Array {
-  if (buffers === undefined) return mem.slice(at, at + len);
-  const out = buffers.take(len);
-  out.set(mem.subarray(at, at + len));
-  return out;
-}
-
 export class ModuleInstance {
   readonly kind: ModuleKind;
   private readonly rules: KindRules;
@@ -224,7 +216,8 @@ export class ModuleInstance {
     if (outLen < 4 || outPtr + outLen > mem.length) {
       throw new ModuleError(ABI_ERROR.BAD_OUTPUT, `output region ${outPtr}+${outLen} is not a batch inside guest memory`, 'guest-error');
     }
-    const output = options.outputView === true ? mem.subarray(outPtr, outPtr + outLen) : copyOut(mem, outPtr, outLen, options.outputBuffers);
+    const region = mem.subarray(outPtr, outPtr + outLen);
+    const output = options.outputView === true ? region : (options.outputBuffers?.copyOf(region) ?? region.slice());
     const outCount = output[0]! | (output[1]! << 8) | (output[2]! << 16) | (output[3]! << 24);
     if (outCount !== rc) {
       throw new ModuleError(ABI_ERROR.BAD_OUTPUT, `sluice_process returned ${rc} but the output batch holds ${outCount} records`, 'guest-error');

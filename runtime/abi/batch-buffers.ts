@@ -53,6 +53,13 @@ export class BatchBuffers {
     return new Uint8Array(new ArrayBuffer(roundUpToPowerOfTwo(Math.max(size, BATCH_BUFFER_MIN_BYTES))), 0, size);
   }
 
+  /** A copy of `bytes` in a buffer taken from these (the start of it, as take() gives). */
+  copyOf(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+    const out = this.take(bytes.length);
+    out.set(bytes);
+    return out;
+  }
+
   /**
    * Gives back the buffer under `view` for a later take(). Only for a buffer the caller owns and
    * no longer reads or writes through any view: a take()n input after its call, or a runner's

@@ -171,8 +171,7 @@ export class Mailbox {
       const outLen = Atomics.load(c, SLOT.OUT_LEN);
       const stateLen = Atomics.load(c, SLOT.OUT_STATE_LEN);
       const at = stateOffset(outLen);
-      const output = buffers === undefined ? copyOutOfRegion(this.#data, 0, outLen) : buffers.take(outLen);
-      if (buffers !== undefined) output.set(this.#data.subarray(0, outLen));
+      const output = buffers === undefined ? copyOutOfRegion(this.#data, 0, outLen) : buffers.copyOf(this.#data.subarray(0, outLen));
       return { status: 'ok', output, state: stateLen < 0 ? null : copyOutOfRegion(this.#data, at, stateLen) };
     }
     if (status === MAILBOX_STATUS.MISS) return { status: 'miss' };

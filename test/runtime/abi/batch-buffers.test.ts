@@ -41,6 +41,11 @@ describe('BatchBuffers', () => {
     const fresh = buffers.take(10);
     expect(fresh.buffer).not.toBe(a.buffer);
     expect(buffers.stats()).toEqual({ taken: 5, reused: 2, kept: 2, dropped: 0 });
+    // copyOf: the bytes, in a buffer taken the same way.
+    buffers.give(next);
+    const copy = buffers.copyOf(new Uint8Array([1, 2, 3]));
+    expect([...copy]).toEqual([1, 2, 3]);
+    expect(copy.buffer).toBe(a.buffer);
   });
 
   it('keeps a buffer received through a transfer, and never a detached, shared or doubly given one', () => {
