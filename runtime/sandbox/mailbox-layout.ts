@@ -6,6 +6,7 @@
  * MessagePort beside it, read synchronously with receiveMessageOnPort on either side.
  */
 import type { MessagePort } from 'node:worker_threads';
+import { SANDBOX_SPIN_CLOCK_EVERY } from '../constants.js';
 import type { PollingMode } from './poll-gate.js';
 
 /** Int32 slots of the header. */
@@ -94,6 +95,20 @@ export function copyOutOfRegion(region: Uint8Array, at: number, len: number): Ui
   const out = new Uint8Array(Buffer.allocUnsafeSlow(len).buffer, 0, len);
   out.set(region.subarray(at, at + len));
   return out;
+}
+
+/**
+ * Polls the mailbox's STATE until `done(state)` or until the clock passes `untilMs`
+ * (performance.now() time), and returns the last state read. The host polls for its reply, the
+ * worker for its next request. The clock is read every SANDBOX_SPIN_CLOCK_EVERY loads: a read
+ * allocates its result in code V8 has not optimised, and reading it on every load had the worker
+ * collect its young generation every ~1000 batches of one record.
+ */
+export function pollState(ctrl: Int32Array, done: (state: number) => boolean, untilMs: number): number {
+  let n = 0;
+  let s = Atomics.load(ctrl, SLOT.STATE);
+  while (!done(s) && (++n % SANDBOX_SPIN_CLOCK_EVERY !== 0 || performance.now() < untilMs)) s = Atomics.load(ctrl, SLOT.STATE);
+  return s;
 }
 
 /** What the worker receives to start serving. */

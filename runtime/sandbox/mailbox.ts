@@ -7,10 +7,10 @@
 import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import {
   MAILBOX_FLAG, MAILBOX_HEADER_BYTES, MAILBOX_HEADER_INTS, MAILBOX_OP, MAILBOX_STATE, MAILBOX_STATUS,
-  SLOT, copyIntoRegion, copyOutOfRegion, stateOffset, type MailboxError, type ServeTask,
+  SLOT, copyIntoRegion, copyOutOfRegion, pollState, stateOffset, type MailboxError, type ServeTask,
 } from './mailbox-layout.js';
 import type { BatchBuffers } from '../abi/batch-buffers.js';
-import { SANDBOX_SPIN_CLOCK_EVERY, SANDBOX_TRANSFER_MIN_BYTES } from '../constants.js';
+import { SANDBOX_TRANSFER_MIN_BYTES } from '../constants.js';
 import { ownBuffer, ownsWholeBuffer, startsOwnBuffer, type ModuleSpec } from './messages.js';
 import type { PollingMode } from './poll-gate.js';
 import { TaskSignal } from './worker-pool.js';
@@ -24,6 +24,9 @@ export type MailboxReply =
 
 type WaitAsync = (ta: Int32Array, index: number, value: number) => { async: false; value: string } | { async: true; value: Promise<string> };
 const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
+
+/** Whether the worker has answered the call in progress. */
+const replied = (state: number): boolean => state !== MAILBOX_STATE.REQUEST;
 
 export class Mailbox {
   readonly #ctrl: Int32Array;
@@ -150,18 +153,10 @@ export class Mailbox {
     if (this.#dead) return false; // awaitReply answers 'dead'
     const c = this.#ctrl;
     const start = performance.now();
-    const spinUntil = start + Math.min(us, spinUs) / 1000;
-    let n = 0;
-    while (Atomics.load(c, SLOT.STATE) === MAILBOX_STATE.REQUEST) {
-      // The clock every SANDBOX_SPIN_CLOCK_EVERY loads: each read allocates its result unless V8 has
-      // optimised this loop, and reading it on every load filled the young generation fast.
-      if (++n % SANDBOX_SPIN_CLOCK_EVERY === 0 && performance.now() >= spinUntil) {
-        const left = start + us / 1000 - performance.now();
-        if (left > 0) Atomics.wait(c, SLOT.STATE, MAILBOX_STATE.REQUEST, left);
-        return Atomics.load(c, SLOT.STATE) !== MAILBOX_STATE.REQUEST;
-      }
-    }
-    return true;
+    if (replied(pollState(c, replied, start + Math.min(us, spinUs) / 1000))) return true;
+    const left = start + us / 1000 - performance.now();
+    if (left > 0) Atomics.wait(c, SLOT.STATE, MAILBOX_STATE.REQUEST, left);
+    return replied(Atomics.load(c, SLOT.STATE));
   }
 
   #readReply(buffers: BatchBuffers | undefined): MailboxReply {

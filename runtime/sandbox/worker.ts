@@ -8,14 +8,14 @@
 import { receiveMessageOnPort, threadId, type MessagePort } from 'node:worker_threads';
 import { ModuleInstance } from '../instance.js';
 import {
-  SANDBOX_MAILBOX_SLEEP_MS, SANDBOX_MAILBOX_SPIN_US, SANDBOX_MAILBOX_WARM_MS, SANDBOX_MAILBOX_YIELD_MS, SANDBOX_SPIN_CLOCK_EVERY, SANDBOX_WORKER_INSTANCES_MAX,
+  SANDBOX_MAILBOX_SLEEP_MS, SANDBOX_MAILBOX_SPIN_US, SANDBOX_MAILBOX_WARM_MS, SANDBOX_MAILBOX_YIELD_MS, SANDBOX_WORKER_INSTANCES_MAX,
 } from '../constants.js';
 import { ownBuffer, type ModuleSpec, type PingTask } from './messages.js';
 import { guestErrorOf } from './guest-error.js';
 import { pollingPays } from './poll-gate.js';
 import {
   MAILBOX_FLAG, MAILBOX_HEADER_BYTES, MAILBOX_HEADER_INTS, MAILBOX_OP, MAILBOX_STATE, MAILBOX_STATUS,
-  SLOT, copyIntoRegion, copyOutOfRegion, stateOffset, type MailboxError, type ServeTask,
+  SLOT, copyIntoRegion, copyOutOfRegion, pollState, stateOffset, type MailboxError, type ServeTask,
 } from './mailbox-layout.js';
 
 // Insertion order of a Map is our LRU order: a hit is deleted and set again.
@@ -197,8 +197,9 @@ const ready = (s: number): boolean => s === MAILBOX_STATE.REQUEST || s === MAILB
  * wake: it polls (SANDBOX_MAILBOX_SPIN_US, only while batches come back to back and polling pays,
  * see poll-gate.ts), then blocks on the mailbox with Atomics.wait until SANDBOX_MAILBOX_WARM_MS
  * have passed since the batch, then sleeps on its event loop with Atomics.waitAsync. It returns
- * to its event loop at least every SANDBOX_MAILBOX_YIELD_MS while busy or warm: V8 runs GC and other housekeeping as event-loop tasks, and a worker that never
- * returns to its loop got ~3x slower at the same batch.
+ * to its event loop at least every SANDBOX_MAILBOX_YIELD_MS while busy or warm: V8 runs GC and
+ * other housekeeping as event-loop tasks, and a worker that never returns to its loop got ~3x
+ * slower at the same batch.
  */
 async function serve(task: ServeTask): Promise<'stopped'> {
   const ctrl = new Int32Array(task.serve.sab, 0, MAILBOX_HEADER_INTS);
@@ -215,15 +216,7 @@ async function serve(task: ServeTask): Promise<'stopped'> {
   let backToBack = false;
   for (;;) {
     let s = Atomics.load(ctrl, SLOT.STATE);
-    if (!ready(s) && backToBack && pollingPays(task.serve.polling)) {
-      // The clock is read every SANDBOX_SPIN_CLOCK_EVERY loads: a read in this (async, often unoptimised)
-      // function allocates its result, and reading it on every load filled this worker's young
-      // generation every ~1000 batches of one record.
-      const until = performance.now() + spinMs;
-      let n = 0;
-      do s = Atomics.load(ctrl, SLOT.STATE);
-      while (!ready(s) && (++n % SANDBOX_SPIN_CLOCK_EVERY !== 0 || performance.now() < until));
-    }
+    if (!ready(s) && backToBack && pollingPays(task.serve.polling)) s = pollState(ctrl, ready, performance.now() + spinMs);
     while (!ready(s)) {
       const now = performance.now();
       const warmLeft = lastBatch + SANDBOX_MAILBOX_WARM_MS - now;
