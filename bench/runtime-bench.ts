@@ -194,6 +194,11 @@ function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
+/** The median of `xs` (left unsorted). */
+function medianOf(xs: number[]): number {
+  return quantile([...xs].sort((a, b) => a - b), 0.5);
+}
+
 export async function runRuntimeBench(options: { timeMs?: number; rounds?: number; write?: boolean; log?: (line: string) => void } = {}): Promise<RuntimeBenchResult> {
   // Every case runs in each of several rounds, and a row reports its median round: the runners of
   // one comparison are then measured near each other in time several times over, instead of once
@@ -367,8 +372,7 @@ export async function runRuntimeBench(options: { timeMs?: number; rounds?: numbe
             times.sandbox.push(Number(process.hrtime.bigint() - t0) / 1e3);
           }
         }
-        const p50 = (xs: number[]): number => quantile(xs.sort((a, b) => a - b), 0.5);
-        ways.push({ hostCore, inlineUs: p50(times.inline), sandboxUs: p50(times.sandbox) });
+        ways.push({ hostCore, inlineUs: medianOf(times.inline), sandboxUs: medianOf(times.sandbox) });
       }
       if (pinning) pin([process.pid, ...workerThreads], -1);
       const ratio = Math.exp(ways.reduce((a, w) => a + Math.log(w.sandboxUs / w.inlineUs), 0) / ways.length);
@@ -406,7 +410,7 @@ export async function runRuntimeBench(options: { timeMs?: number; rounds?: numbe
     const calls = PIPELINE_BLOCKS * PIPELINE_BLOCK;
     const summary = (way: 'fresh' | 'recycled') => ({
       meanUs: times[way].reduce((a, x) => a + x, 0) / calls,
-      p50Us: quantile(times[way].sort((a, b) => a - b), 0.5),
+      p50Us: medianOf(times[way]),
       faultsPerBatch: faults[way] / calls,
     });
     pipelineRounds.push({ fresh: summary('fresh'), recycled: summary('recycled') });
@@ -445,7 +449,6 @@ export async function runRuntimeBench(options: { timeMs?: number; rounds?: numbe
     await interleave();
     await pipeline();
   }
-  const medianOf = (xs: number[]): number => quantile([...xs].sort((a, b) => a - b), 0.5);
 
   const rows: RuntimeBenchRow[] = [];
   for (const [name, list] of perRound) {
