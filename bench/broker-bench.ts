@@ -27,7 +27,7 @@ import { LocalStore } from '../broker/storage/local-store.js';
 import { bareNodeStartMs, startBenchBroker } from './lib/broker-process.js';
 import { makeMessages, makeRecordBatch } from './lib/record-batches.js';
 import { writeResults } from './lib/results.js';
-import { formatNumber, median } from './lib/stats.js';
+import { formatNumber, median, medianBy } from './lib/stats.js';
 
 const RECORD_VALUE_BYTES = 1024;
 const RECORDS_PER_BATCH = 16;
@@ -187,18 +187,18 @@ async function benchThroughput(dir: string, log: Logger): Promise<Pick<BrokerBen
       const rawMBps = mbps(rawR.latency.mean);
       rounds.push({ logMBps, rawMBps, ratio: logMBps / rawMBps, samples: { log: logR.latency.samplesCount, raw: rawR.latency.samplesCount } });
     }
-    const median = [...rounds].sort((a, b) => a.ratio - b.ratio)[Math.floor(rounds.length / 2)]!;
+    const medianRound = medianBy(rounds, (r) => r.ratio);
     const counts = counting.snapshot();
     return {
       throughput: {
         recordBytes: RECORD_VALUE_BYTES,
         batchBytes: batch.byteLength,
-        logMBps: median.logMBps,
-        rawMBps: median.rawMBps,
-        ratio: median.ratio,
+        logMBps: medianRound.logMBps,
+        rawMBps: medianRound.rawMBps,
+        ratio: medianRound.ratio,
         rounds: rounds.map((r) => ({ logMBps: r.logMBps, rawMBps: r.rawMBps, ratio: r.ratio })),
         bytesPerFlush,
-        samples: median.samples,
+        samples: medianRound.samples,
         cpuMsPerMiB: { log: cpu.log / (bytesIngested / MIB), raw: cpu.raw / (rawBytes.value / MIB) },
       },
       objectWrites: [

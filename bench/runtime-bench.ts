@@ -23,6 +23,7 @@ import { InlineRunner, othersLoad, pollingPays, SandboxPool, type ModuleHandle, 
 import { SANDBOX_POLL_MAX_OTHERS_LOAD_PER_CORE } from '../runtime/constants.js';
 import { buildExtismPlugin } from './extism/build.js';
 import { packageRoot, writeResults } from './lib/results.js';
+import { formatNumber, median, medianBy, quantileSorted } from './lib/stats.js';
 
 export const RUNTIME_BENCH_BATCH_SIZES = [1, 16, 256, 1024, 4096] as const;
 /** Size of each record value, as issue 4 asks. */
@@ -189,16 +190,6 @@ function handOver(encoded: Uint8Array): { input: Uint8Array; options: RunOptions
   return hand;
 }
 
-function quantile(sorted: number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-}
-
-/** The median of `xs` (left unsorted). */
-function medianOf(xs: number[]): number {
-  return quantile([...xs].sort((a, b) => a - b), 0.5);
-}
-
 export async function runRuntimeBench(options: { timeMs?: number; rounds?: number; write?: boolean; log?: (line: string) => void } = {}): Promise<RuntimeBenchResult> {
   // Every case runs in each of several rounds, and a row reports its median round: the runners of
   // one comparison are then measured near each other in time several times over, instead of once
@@ -309,7 +300,7 @@ export async function runRuntimeBench(options: { timeMs?: number; rounds?: numbe
     if (i >= 500) abiRounds.push(Number(process.hrtime.bigint() - t0) / 1024);
   }
   abiRounds.sort((a, b) => a - b);
-  const encodeDecodeNsPerRecord = quantile(abiRounds, 0.5);
+  const encodeDecodeNsPerRecord = quantileSorted(abiRounds, 0.5);
 
   // Every case, the round trips and the interleaved measurement start from a collected heap (npm
   // run bench exposes gc), so that the garbage of what ran before does not land in their timed calls.
@@ -330,7 +321,7 @@ export async function runRuntimeBench(options: { timeMs?: number; rounds?: numbe
       trips.push(Number(process.hrtime.bigint() - t0) / 1e3);
     }
     trips.sort((a, b) => a - b);
-    tripRounds.push({ p50: quantile(trips, 0.5), p99: quantile(trips, 0.99), p999: quantile(trips, 0.999) });
+    tripRounds.push({ p50: quantileSorted(trips, 0.5), p99: quantileSorted(trips, 0.99), p999: quantileSorted(trips, 0.999) });
   };
 
   // A cross-check of the sandbox / inline targets (which compare the rows): the two runners
@@ -372,7 +363,7 @@ export async function runRuntimeBench(options: { timeMs?: number; rounds?: numbe
             times.sandbox.push(Number(process.hrtime.bigint() - t0) / 1e3);
           }
         }
-        ways.push({ hostCore, inlineUs: medianOf(times.inline), sandboxUs: medianOf(times.sandbox) });
+        ways.push({ hostCore, inlineUs: median(times.inline), sandboxUs: median(times.sandbox) });
       }
       if (pinning) pin([process.pid, ...workerThreads], -1);
       const ratio = Math.exp(ways.reduce((a, w) => a + Math.log(w.sandboxUs / w.inlineUs), 0) / ways.length);
@@ -410,7 +401,7 @@ export async function runRuntimeBench(options: { timeMs?: number; rounds?: numbe
     const calls = PIPELINE_BLOCKS * PIPELINE_BLOCK;
     const summary = (way: 'fresh' | 'recycled') => ({
       meanUs: times[way].reduce((a, x) => a + x, 0) / calls,
-      p50Us: medianOf(times[way]),
+      p50Us: median(times[way]),
       faultsPerBatch: faults[way] / calls,
     });
     pipelineRounds.push({ fresh: summary('fresh'), recycled: summary('recycled') });
@@ -453,13 +444,13 @@ export async function runRuntimeBench(options: { timeMs?: number; rounds?: numbe
   const rows: RuntimeBenchRow[] = [];
   for (const [name, list] of perRound) {
     const m = meta.get(name)!;
-    const p50 = medianOf(list.map((x) => x.p50));
+    const p50 = median(list.map((x) => x.p50));
     rows.push({
       ...m,
-      nsPerRecord: (medianOf(list.map((x) => x.mean)) * 1e6) / m.batch,
+      nsPerRecord: (median(list.map((x) => x.mean)) * 1e6) / m.batch,
       nsPerRecordP50: (p50 * 1e6) / m.batch,
       p50BatchUs: p50 * 1e3,
-      p99BatchUs: medianOf(list.map((x) => x.p99)) * 1e3,
+      p99BatchUs: median(list.map((x) => x.p99)) * 1e3,
       samples: list.reduce((a, x) => a + x.samples, 0),
       roundsP50BatchUs: list.map((x) => x.p50 * 1e3),
     });
@@ -468,7 +459,7 @@ export async function runRuntimeBench(options: { timeMs?: number; rounds?: numbe
   const runnerOrder: RuntimeBenchRow['runner'][] = ['js', 'inline', 'sandbox', 'extism-batch', 'extism-record'];
   rows.sort((a, b) => a.batch - b.batch || (a.kind === b.kind ? 0 : a.kind === 'filter' ? -1 : 1) || runnerOrder.indexOf(a.runner) - runnerOrder.indexOf(b.runner));
   // The round whose p99 is the median: its figures are reported, with every round's p99.
-  const tripMedian = [...tripRounds].sort((a, b) => a.p99 - b.p99)[Math.floor(tripRounds.length / 2)]!;
+  const tripMedian = medianBy(tripRounds, (r) => r.p99);
   const sandboxRoundTripUs = { ...tripMedian, samples: SANDBOX_ROUND_TRIPS * tripRounds.length, roundsP99: tripRounds.map((r) => r.p99) };
 
   const pollingAtEnd = pollingPays();
@@ -498,7 +489,7 @@ export async function runRuntimeBench(options: { timeMs?: number; rounds?: numbe
       ok: sb / il <= 1.5,
     });
     const perRound = interleaved.get(batch)!.map((r) => r.ratio);
-    const ratio = medianOf(perRound);
+    const ratio = median(perRound);
     crossChecks.push({
       name: `filter sandbox / inline, batch ${batch}, interleaved${pinning ? ', cores swapped' : ''} (rounds: ${perRound.map((x) => x.toFixed(2)).join(', ')})`,
       value: ratio,
@@ -510,14 +501,14 @@ export async function runRuntimeBench(options: { timeMs?: number; rounds?: numbe
   }
   const p99One = sandboxRoundTripUs.p99;
   targets.push({ name: `sandbox batch-of-1 round trip p99, µs (rounds: ${sandboxRoundTripUs.roundsP99.map((x) => x.toFixed(0)).join(', ')})`, value: p99One, target: '<= 100', ok: p99One <= 100 });
-  const instP50 = quantile(instTimes, 0.5);
+  const instP50 = quantileSorted(instTimes, 0.5);
   targets.push({ name: 'module instantiation p50 (ms)', value: instP50, target: '<= 5', ok: instP50 <= 5 });
 
   const result: RuntimeBenchResult = {
     generatedAt: new Date().toISOString(),
     node: process.version,
     rows,
-    instantiateMs: { p50: instP50, p99: quantile(instTimes, 0.99), module: FILTER.dir },
+    instantiateMs: { p50: instP50, p99: quantileSorted(instTimes, 0.99), module: FILTER.dir },
     sandboxRoundTripUs,
     interleaved: interleavedBatches.map((batch) => ({ batch, pinned: pinning, rounds: interleaved.get(batch)! })),
     loadAverage: loadavg(),
@@ -581,10 +572,6 @@ function pin(threads: number[], core: number): boolean {
   return pinned > 0;
 }
 
-function fmt(n: number, digits = 1): string {
-  return Number.isFinite(n) ? n.toFixed(digits) : '-';
-}
-
 export function renderMarkdown(result: RuntimeBenchResult): string {
   const lines: string[] = [];
   lines.push('# SmartModule runtime bench', '');
@@ -595,29 +582,29 @@ export function renderMarkdown(result: RuntimeBenchResult): string {
   lines.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
   for (const r of result.rows) {
     const js = result.rows.find((x) => x.kind === r.kind && x.runner === 'js' && x.batch === r.batch);
-    lines.push(`| ${r.kind} | ${r.runner} | ${r.batch} | ${fmt(r.nsPerRecordP50)} | ${fmt(r.nsPerRecord)} | ${js ? fmt(r.nsPerRecordP50 / js.nsPerRecordP50, 2) : '-'} | ${fmt(r.p50BatchUs)} | ${fmt(r.p99BatchUs)} | ${r.samples} | ${r.roundsP50BatchUs.map((x) => fmt(x)).join(' / ')} |`);
+    lines.push(`| ${r.kind} | ${r.runner} | ${r.batch} | ${formatNumber(r.nsPerRecordP50)} | ${formatNumber(r.nsPerRecord)} | ${js ? formatNumber(r.nsPerRecordP50 / js.nsPerRecordP50, 2) : '-'} | ${formatNumber(r.p50BatchUs)} | ${formatNumber(r.p99BatchUs)} | ${r.samples} | ${r.roundsP50BatchUs.map((x) => formatNumber(x)).join(' / ')} |`);
   }
   for (const { batch, pinned, rounds } of result.interleaved) {
-    const way = (r: InterleavedRound) => r.ways.map((w) => `${fmt(w.sandboxUs)} / ${fmt(w.inlineUs)}${pinned ? ` (host on core ${w.hostCore})` : ''}`).join(', ');
-    lines.push('', `Filter at ${batch} records, inline and sandbox interleaved in blocks of ${INTERLEAVE_BLOCK} calls (${INTERLEAVE_BLOCKS} blocks each${pinned ? ', once with the host on each core and the workers on the other' : ''}), p50 µs per batch, sandbox / inline, by round: ${rounds.map((r) => `${way(r)} → ${fmt(r.ratio, 2)}`).join('; ')}.`);
+    const way = (r: InterleavedRound) => r.ways.map((w) => `${formatNumber(w.sandboxUs)} / ${formatNumber(w.inlineUs)}${pinned ? ` (host on core ${w.hostCore})` : ''}`).join(', ');
+    lines.push('', `Filter at ${batch} records, inline and sandbox interleaved in blocks of ${INTERLEAVE_BLOCK} calls (${INTERLEAVE_BLOCKS} blocks each${pinned ? ', once with the host on each core and the workers on the other' : ''}), p50 µs per batch, sandbox / inline, by round: ${rounds.map((r) => `${way(r)} → ${formatNumber(r.ratio, 2)}`).join('; ')}.`);
   }
   const rt = result.sandboxRoundTripUs;
-  lines.push('', `Sandbox batch-of-1 round trip (${rt.samples} sequential calls, ${rt.samples / rt.roundsP99.length} after each round's cases): the round with the median p99 has p50 ${fmt(rt.p50)} µs, p99 ${fmt(rt.p99)} µs, p99.9 ${fmt(rt.p999)} µs; p99 per round ${rt.roundsP99.map((x) => fmt(x)).join(' / ')} µs.`);
-  lines.push(`Module instantiation (${result.instantiateMs.module}): p50 ${fmt(result.instantiateMs.p50, 3)} ms, p99 ${fmt(result.instantiateMs.p99, 3)} ms.`);
-  lines.push(`ABI encode + decode around a WASM call (not included above): ${fmt(result.encodeDecodeNsPerRecord)} ns/record.`);
+  lines.push('', `Sandbox batch-of-1 round trip (${rt.samples} sequential calls, ${rt.samples / rt.roundsP99.length} after each round's cases): the round with the median p99 has p50 ${formatNumber(rt.p50)} µs, p99 ${formatNumber(rt.p99)} µs, p99.9 ${formatNumber(rt.p999)} µs; p99 per round ${rt.roundsP99.map((x) => formatNumber(x)).join(' / ')} µs.`);
+  lines.push(`Module instantiation (${result.instantiateMs.module}): p50 ${formatNumber(result.instantiateMs.p50, 3)} ms, p99 ${formatNumber(result.instantiateMs.p99, 3)} ms.`);
+  lines.push(`ABI encode + decode around a WASM call (not included above): ${formatNumber(result.encodeDecodeNsPerRecord)} ns/record.`);
   const pl = result.pipeline;
-  const plWay = (w: PipelineRound['fresh']) => `${fmt(w.meanUs)} / ${fmt(w.p50Us)} µs, ${fmt(w.faultsPerBatch, 0)} faults`;
+  const plWay = (w: PipelineRound['fresh']) => `${formatNumber(w.meanUs)} / ${formatNumber(w.p50Us)} µs, ${formatNumber(w.faultsPerBatch, 0)} faults`;
   lines.push(`Pipeline batch of ${pl.batch} records through the sandbox filter (encode + call + decode, ${PIPELINE_BLOCKS * PIPELINE_BLOCK} each way per round, in alternating blocks), mean / p50 µs per batch and main-thread page faults per batch, fresh buffers → ErrorPolicy.runBatch with recycled batch buffers, by round: ${pl.rounds.map((r) => `${plWay(r.fresh)} → ${plWay(r.recycled)}`).join('; ')}.`);
   if (result.coreLoopMs.length > 0) {
-    lines.push(`Core speeds: ms for one fixed JavaScript loop (fastest of three) on core 0 / core 1 at the start of each round: ${result.coreLoopMs.map((r) => r.map((x) => fmt(x)).join(' / ')).join('; ')} (the main thread's and the worker's cores can differ by this much, and either may run the module).`);
+    lines.push(`Core speeds: ms for one fixed JavaScript loop (fastest of three) on core 0 / core 1 at the start of each round: ${result.coreLoopMs.map((r) => r.map((x) => formatNumber(x)).join(' / ')).join('; ')} (the main thread's and the worker's cores can differ by this much, and either may run the module).`);
   }
   const p = result.polling;
-  lines.push(`Sandbox polling (docs/sandbox.md, off while other processes' load exceeds ${SANDBOX_POLL_MAX_OTHERS_LOAD_PER_CORE} per core): ${p.start ? 'on' : 'off'} at the start (load ${fmt(result.loadAtStart, 2)}), ${p.end ? 'on' : 'off'} at the end (load ${fmt(result.loadAverage[0]!, 2)}, of which other processes ${fmt(p.othersLoadAtEnd, 2)}); the host waited synchronously for ${p.syncWaits} calls, ${p.syncReplies} of which replied within the wait.`, '');
+  lines.push(`Sandbox polling (docs/sandbox.md, off while other processes' load exceeds ${SANDBOX_POLL_MAX_OTHERS_LOAD_PER_CORE} per core): ${p.start ? 'on' : 'off'} at the start (load ${formatNumber(result.loadAtStart, 2)}), ${p.end ? 'on' : 'off'} at the end (load ${formatNumber(result.loadAverage[0]!, 2)}, of which other processes ${formatNumber(p.othersLoadAtEnd, 2)}); the host waited synchronously for ${p.syncWaits} calls, ${p.syncReplies} of which replied within the wait.`, '');
   lines.push('## Targets', '', '| target | value | wanted | met |', '| --- | ---: | --- | --- |');
-  for (const t of result.targets) lines.push(`| ${t.name} | ${fmt(t.value, 2)} | ${t.target} | ${t.ok ? 'yes' : 'NO'} |`);
+  for (const t of result.targets) lines.push(`| ${t.name} | ${formatNumber(t.value, 2)} | ${t.target} | ${t.ok ? 'yes' : 'NO'} |`);
   lines.push('', '## Cross-checks', '', 'The sandbox / inline ratio measured the interleaved way (above): not the targets, which are the rows\', but beside them.', '');
   lines.push('| cross-check | value | wanted | within |', '| --- | ---: | --- | --- |');
-  for (const t of result.crossChecks) lines.push(`| ${t.name} | ${fmt(t.value, 2)} | ${t.target} | ${t.ok ? 'yes' : 'NO'} |`);
+  for (const t of result.crossChecks) lines.push(`| ${t.name} | ${formatNumber(t.value, 2)} | ${t.target} | ${t.ok ? 'yes' : 'NO'} |`);
   return lines.join('\n') + '\n';
 }
 

@@ -14,6 +14,12 @@ export function median(values: readonly number[]): number {
   return quantile(values, 0.5);
 }
 
+/** The item whose `key` is the median (the upper one of an even count): a round reported whole. */
+export function medianBy<T>(items: readonly T[], key: (item: T) => number): T {
+  if (items.length === 0) throw new RangeError('medianBy of no items');
+  return [...items].sort((a, b) => key(a) - key(b))[Math.floor(items.length / 2)]!;
+}
+
 export function formatNumber(n: number, digits = 1): string {
   return Number.isFinite(n) ? n.toFixed(digits) : '-';
 }
