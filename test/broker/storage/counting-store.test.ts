@@ -1,25 +1,15 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { Registry } from 'prom-client';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CountingStore } from '../../../broker/storage/counting-store.js';
 import { FaultInjectingStore } from '../../../broker/storage/fault-store.js';
 import { LocalStore } from '../../../broker/storage/local-store.js';
+import { tempDirsForFile } from '../../helpers/temp-dir.js';
 import { describeStoreContract } from './store-contract.js';
 
 /** The wrapper passes list through: a short paging run is enough, LocalStore's own suite does the long one. */
 const WRAPPER = { pagingKeys: 120, propertyRuns: 50 };
 
-const tempDirs: string[] = [];
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'sluice-counting-store-'));
-  tempDirs.push(dir);
-  return dir;
-}
-afterAll(async () => {
-  for (const dir of tempDirs) await rm(dir, { recursive: true, force: true });
-});
+const tempDir = tempDirsForFile('counting-store');
 
 describeStoreContract('CountingStore', async () => new CountingStore(new LocalStore(await tempDir()), { registry: new Registry() }), WRAPPER);
 

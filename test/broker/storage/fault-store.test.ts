@@ -1,21 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FaultInjectingStore, type FaultEvent, InjectedFaultError } from '../../../broker/storage/fault-store.js';
 import { LocalStore } from '../../../broker/storage/local-store.js';
 import { ObjectStoreError } from '../../../broker/storage/object-store.js';
+import { tempDirsForFile } from '../../helpers/temp-dir.js';
 import { describeStoreContract } from './store-contract.js';
 
-const tempDirs: string[] = [];
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'sluice-fault-store-'));
-  tempDirs.push(dir);
-  return dir;
-}
-afterAll(async () => {
-  for (const dir of tempDirs) await rm(dir, { recursive: true, force: true });
-});
+const tempDir = tempDirsForFile('fault-store');
 
 // With faults switched off the wrapper must be invisible.
 describeStoreContract('FaultInjectingStore (faults off)', async () =>

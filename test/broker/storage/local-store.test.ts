@@ -1,26 +1,18 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LOCAL_STORE_DIR_HANDLES_MAX_COUNT, LOCAL_STORE_TEMP_PREFIX } from '../../../broker/constants.js';
 import { LocalStore } from '../../../broker/storage/local-store.js';
 import { ObjectStoreError } from '../../../broker/storage/object-store.js';
+import { tempDirsForFile } from '../../helpers/temp-dir.js';
 import { describeStoreContract } from './store-contract.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '../../..');
-const tempDirs: string[] = [];
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'sluice-local-store-'));
-  tempDirs.push(dir);
-  return dir;
-}
-afterAll(async () => {
-  for (const dir of tempDirs) await rm(dir, { recursive: true, force: true });
-});
+const tempDir = tempDirsForFile('local-store');
 
 describeStoreContract('LocalStore', async () => new LocalStore(await tempDir()));
 
