@@ -48,6 +48,12 @@ export const S3_REQUEST_TIMEOUT_MS = 30_000;
 export const S3_MAX_SOCKETS = 64;
 /** Default byte budget of the read cache of immutable objects. */
 export const READ_CACHE_DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+/** Attempts per store call (RetryingStore) before a flush fails with a retriable error to the producers. */
+export const STORE_RETRY_MAX_COUNT = 5;
+/** First backoff between store attempts; doubles each time. */
+export const STORE_RETRY_BASE_MS = 5;
+/** Longest single backoff between store attempts: keeps a failing flush well under client timeouts. */
+export const STORE_RETRY_MAX_MS = 200;
 
 // ---- logging and metrics (broker/logger.ts, broker/metrics.ts) ----
 /** Logs at info unless SLUICE_LOG_LEVEL or config asks otherwise: start, stop, fencing, bad connections. */
@@ -82,12 +88,6 @@ export const LOG_SEGMENT_MAX_BYTES = 64 * 1024 * 1024;
 export const LOG_MANIFEST_ENTRY_MAX_BYTES = 4 * 1024 * 1024;
 /** Bytes of recently flushed segments kept in memory so tailing consumers never GET. */
 export const LOG_TAIL_CACHE_MAX_BYTES = 64 * 1024 * 1024;
-/** Attempts per store call before the flush fails with a retriable error to the producers. */
-export const LOG_STORE_RETRY_MAX_COUNT = 5;
-/** First backoff between store attempts; doubles each time. */
-export const LOG_STORE_RETRY_BASE_MS = 5;
-/** Longest single backoff between store attempts: keeps a failing flush well under client timeouts. */
-export const LOG_STORE_RETRY_MAX_MS = 200;
 /** Write a checkpoint every this many manifest entries so recovery replays at most this many. */
 export const LOG_CHECKPOINT_INTERVAL_ENTRIES = 128;
 /** Interval of the retention, compaction and garbage collection pass. */

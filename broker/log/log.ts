@@ -27,9 +27,9 @@ import {
   LOG_PRODUCER_DEDUP_BATCHES_COUNT,
   LOG_RECOVERY_FETCH_CONCURRENCY_COUNT,
   LOG_SEGMENT_MAX_BYTES,
-  LOG_STORE_RETRY_BASE_MS,
-  LOG_STORE_RETRY_MAX_COUNT,
-  LOG_STORE_RETRY_MAX_MS,
+  STORE_RETRY_BASE_MS,
+  STORE_RETRY_MAX_COUNT,
+  STORE_RETRY_MAX_MS,
   LOG_TAIL_CACHE_MAX_BYTES,
   TOPIC_MAX_MESSAGE_BYTES_DEFAULT,
   TOPIC_NAME_MAX_LENGTH,
@@ -925,13 +925,13 @@ export class Log {
    */
   private async writeEntry(seq: number, bytes: Uint8Array): Promise<'written' | { conflict: ManifestEntry }> {
     const key = entryKey(seq);
-    let delay = LOG_STORE_RETRY_BASE_MS;
+    let delay = STORE_RETRY_BASE_MS;
     let lastErr: unknown;
     let knownAbsent = false;
-    for (let attempt = 1; attempt <= LOG_STORE_RETRY_MAX_COUNT; attempt++) {
+    for (let attempt = 1; attempt <= STORE_RETRY_MAX_COUNT; attempt++) {
       if (attempt > 1) {
         await sleep(delay * (0.5 + Math.random()));
-        delay = Math.min(delay * 2, LOG_STORE_RETRY_MAX_MS);
+        delay = Math.min(delay * 2, STORE_RETRY_MAX_MS);
       }
       let written: boolean | undefined;
       try {
@@ -972,7 +972,7 @@ export class Log {
     if (this.resolvingDoubt) return this.resolvingDoubt;
     this.resolvingDoubt = (async () => {
       try {
-        let delay = LOG_STORE_RETRY_BASE_MS;
+        let delay = STORE_RETRY_BASE_MS;
         while (this.inDoubt && !this.closed) {
           const d = this.inDoubt;
           try {
@@ -996,7 +996,7 @@ export class Log {
           } catch (err) {
             this.log.warn({ err, seq: d.seq }, 'could not settle the manifest entry in doubt yet');
             await sleep(delay);
-            delay = Math.min(delay * 2, LOG_STORE_RETRY_MAX_MS);
+            delay = Math.min(delay * 2, STORE_RETRY_MAX_MS);
           }
         }
       } finally {

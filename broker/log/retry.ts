@@ -1,5 +1,5 @@
 /** Bounded retries with exponential backoff for store calls. */
-import { LOG_STORE_RETRY_BASE_MS, LOG_STORE_RETRY_MAX_COUNT, LOG_STORE_RETRY_MAX_MS } from '../constants.js';
+import { STORE_RETRY_BASE_MS, STORE_RETRY_MAX_COUNT, STORE_RETRY_MAX_MS } from '../constants.js';
 import { ObjectNotFoundError } from '../storage/object-store.js';
 
 export function sleep(ms: number): Promise<void> {
@@ -15,15 +15,15 @@ export function isRetriable(err: unknown): boolean {
 }
 
 /** Calls `fn` up to `attempts` times while it fails retriably; rethrows the last error. */
-export async function withRetry<T>(fn: () => Promise<T>, attempts = LOG_STORE_RETRY_MAX_COUNT, shouldStop?: () => boolean): Promise<T> {
-  let delay = LOG_STORE_RETRY_BASE_MS;
+export async function withRetry<T>(fn: () => Promise<T>, attempts = STORE_RETRY_MAX_COUNT, shouldStop?: () => boolean): Promise<T> {
+  let delay = STORE_RETRY_BASE_MS;
   for (let i = 1; ; i++) {
     try {
       return await fn();
     } catch (err) {
       if (i >= attempts || !isRetriable(err) || shouldStop?.()) throw err;
       await sleep(delay * (0.5 + Math.random()));
-      delay = Math.min(delay * 2, LOG_STORE_RETRY_MAX_MS);
+      delay = Math.min(delay * 2, STORE_RETRY_MAX_MS);
     }
   }
 }

@@ -6,6 +6,7 @@ export { S3Store, type S3StoreOptions } from './s3-store.js';
 export { FaultInjectingStore, InjectedFaultError, type FaultEvent, type FaultKind, type FaultOptions, type StoreOp } from './fault-store.js';
 export { CountingStore, type OpCount, type StoreCounts } from './counting-store.js';
 export { ReadCacheStore } from './read-cache-store.js';
+export { RetryingStore, Backoff, isRetriable, type RetryOptions } from './retrying-store.js';
 export { createStore, parseBucketUrl, StoreConfigError, type StoreConfig } from './store-from-config.js';
 export { objectStoreMetrics, type ObjectStoreMetrics } from './store-metrics.js';
 export { SeededRandom } from './seeded-random.js';

@@ -1,7 +1,7 @@
 /**
  * The one narrow interface every part of sluice uses to reach the bucket.
  * Implementations: local directory (embedded default), S3, and wrappers
- * (fault injection, counting/metrics, read cache) that compose around any of them.
+ * (fault injection, counting/metrics, read cache, retries) that compose around any of them.
  */
 
 /** An inclusive-start, exclusive-end byte range. */
