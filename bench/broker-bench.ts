@@ -19,7 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { Bench } from 'tinybench';
-import { LOG_FLUSH_INTERVAL_MS, LOG_FLUSH_MAX_BYTES, LOG_S3_FLUSH_INTERVAL_MS, LOG_S3_FLUSH_MAX_BYTES, LOG_S3_FLUSH_PIPELINE_MAX_COUNT } from '../broker/constants.js';
+import { LOG_FLUSH_INTERVAL_MS, LOG_FLUSH_MAX_BYTES, LOG_S3_FLUSH_INTERVAL_MS, LOG_S3_FLUSH_MAX_BYTES, LOG_S3_FLUSHES_IN_FLIGHT_MAX_COUNT } from '../broker/constants.js';
 import { silentLogger } from '../broker/logger.js';
 import { Log } from '../broker/log/index.js';
 import { CountingStore } from '../broker/storage/counting-store.js';
@@ -228,7 +228,7 @@ async function countS3ProfilePuts(dir: string, batch: Uint8Array): Promise<Broke
     maintenanceIntervalMs: 0,
     flushMaxBytes: LOG_S3_FLUSH_MAX_BYTES,
     flushIntervalMs: LOG_S3_FLUSH_INTERVAL_MS,
-    flushPipelineMaxCount: LOG_S3_FLUSH_PIPELINE_MAX_COUNT,
+    flushesInFlightMaxCount: LOG_S3_FLUSHES_IN_FLIGHT_MAX_COUNT,
   });
   try {
     await theLog.createTopic('bench', PARTITIONS);

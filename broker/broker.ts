@@ -6,7 +6,7 @@
 import { createLogger, type Logger } from './logger.js';
 import type { BrokerMetrics } from './metrics.js';
 import type { BrokerConfig } from './config.js';
-import { FENCED_POLL_INTERVAL_MS, LOG_S3_FLUSH_INTERVAL_MS, LOG_S3_FLUSH_MAX_BYTES, LOG_S3_FLUSH_PIPELINE_MAX_COUNT } from './constants.js';
+import { FENCED_POLL_INTERVAL_MS, LOG_S3_FLUSH_INTERVAL_MS, LOG_S3_FLUSH_MAX_BYTES, LOG_S3_FLUSHES_IN_FLIGHT_MAX_COUNT } from './constants.js';
 import { GroupCoordinator } from './groups/index.js';
 import { createHandlers, type BrokerIdentity } from './handlers/index.js';
 import { Log } from './log/index.js';
@@ -81,7 +81,7 @@ export async function startBroker(config: BrokerConfig, options: StartBrokerOpti
     ...(flushMaxBytes !== undefined ? { flushMaxBytes } : {}),
     ...(flushIntervalMs !== undefined ? { flushIntervalMs } : {}),
     // A PUT takes tens of ms: the next segment goes out while the one ahead commits.
-    ...(s3 ? { flushPipelineMaxCount: LOG_S3_FLUSH_PIPELINE_MAX_COUNT } : {}),
+    ...(s3 ? { flushesInFlightMaxCount: LOG_S3_FLUSHES_IN_FLIGHT_MAX_COUNT } : {}),
   });
   const groups = new GroupCoordinator(log);
 

@@ -71,9 +71,9 @@ export const LOG_S3_FLUSH_MAX_BYTES = 16 * 1024 * 1024;
 /** S3 profile: a quarter second of batching keeps PUTs per GiB low at modest rates. */
 export const LOG_S3_FLUSH_INTERVAL_MS = 250;
 /** Flushes in flight at once on a local disk: one, because a second one's segment fsync entangles with the first one's entry fsync (one journal) and measured no faster, with more CPU (two arenas). */
-export const LOG_FLUSH_PIPELINE_MAX_COUNT = 1;
+export const LOG_FLUSHES_IN_FLIGHT_MAX_COUNT = 1;
 /** S3 profile: two flushes in flight, so a 16 MiB PUT (tens to hundreds of ms) does not hold up the next; entries still commit in order. */
-export const LOG_S3_FLUSH_PIPELINE_MAX_COUNT = 2;
+export const LOG_S3_FLUSHES_IN_FLIGHT_MAX_COUNT = 2;
 /** Appends acknowledged per event-loop turn after a flush commits: between chunks I/O callbacks run, so the next segment's write does not wait for a thousand producers' next appends. */
 export const LOG_ACK_CHUNK_COUNT = 64;
 /** Bytes buffered (not counting the flushes in flight) before appends wait: bounds memory under a slow store. */
@@ -102,6 +102,8 @@ export const LOG_COMPACT_TARGET_BYTES = 16 * 1024 * 1024;
 export const LOG_RECOVERY_FETCH_CONCURRENCY_COUNT = 16;
 /** How often an idle broker looks for a newer broker's manifest entry, so it learns it is fenced without writing. */
 export const LOG_FENCE_CHECK_INTERVAL_MS = 1000;
+/** Tries to claim the next broker epoch while other brokers keep taking the sequence number first: a manifest that moves this often at startup is broken, not busy. */
+export const LOG_EPOCH_CLAIM_ATTEMPTS_MAX_COUNT = 1000;
 /** (producer, partition) states kept for idempotence; the oldest is forgotten first (its producer then gets a sequence error). */
 export const LOG_PRODUCER_STATES_MAX_COUNT = 10_000;
 /** Batches per (producer, partition) remembered for duplicate detection: Kafka's max.in.flight for idempotence. */

@@ -1,5 +1,6 @@
 /** The log on object storage: what the handlers, pipelines and CLI may use. */
-export { Log, type LogOptions, validateTopicName } from './log.js';
+export { Log, type LogOptions } from './log.js';
+export { validateTopicName } from './topics.js';
 export type { AppendResult, CommittedOffset, ReadResult, TopicConfig, TopicInfo } from './types.js';
 export {
   LogError,

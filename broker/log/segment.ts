@@ -187,9 +187,12 @@ function coveringCrc(key: string, bytes: Uint8Array, indexStart: number, trailer
   return crc32c(bytes.subarray(indexStart, trailer), crc);
 }
 
+/** Where segment objects live in the bucket. */
+export const SEGMENT_PREFIX = 'segments/';
+
 /** Segment object key: epoch and a per-broker counter, zero-padded so keys sort by age. */
 export function segmentKey(epoch: number, counter: number): string {
-  return `segments/${String(epoch).padStart(10, '0')}-${String(counter).padStart(12, '0')}.seg`;
+  return `${SEGMENT_PREFIX}${String(epoch).padStart(10, '0')}-${String(counter).padStart(12, '0')}.seg`;
 }
 
 /** The (epoch, counter) of a segment key, or null for any other key. */

@@ -13,7 +13,10 @@ import {
   UnknownProducerIdError,
   UnknownTopicError,
 } from '../../../broker/log/index.js';
+import { LOG_EPOCH_CLAIM_ATTEMPTS_MAX_COUNT } from '../../../broker/constants.js';
+import { MANIFEST_PREFIX, MANIFEST_VERSION, encodeEntry } from '../../../broker/log/manifest.js';
 import { CountingStore } from '../../../broker/storage/counting-store.js';
+import type { ByteRange, ObjectInfo, ObjectStore } from '../../../broker/storage/object-store.js';
 import { batchOf, logsOnTempStore, recordsOf, tempStore } from './helpers.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -282,6 +285,40 @@ describe('fencing', () => {
     expect(newer.brokerEpoch).toBeGreaterThan(older.brokerEpoch);
     expect(recordsOf((await newer.read('t', 0, 0n, 1 << 20)).records).map((r) => r.value)).toEqual(['acked']);
     expect((await newer.append('t', 0, batchOf(['next']))).baseOffset).toBe(1n);
+  });
+});
+
+/** A manifest that some other broker always writes first: every sequence number is taken, and never shows up in a listing. */
+class AlwaysTakenManifest implements ObjectStore {
+  manifestWrites = 0;
+  private readonly foreign = encodeEntry({ v: MANIFEST_VERSION, seq: 0, epoch: 1, writer: 'someone else', ops: [] });
+  constructor(private readonly inner: ObjectStore) {}
+  putIfAbsent(key: string, bytes: Uint8Array): Promise<boolean> {
+    if (!key.startsWith(MANIFEST_PREFIX)) return this.inner.putIfAbsent(key, bytes);
+    this.manifestWrites++;
+    return Promise.resolve(false);
+  }
+  get(key: string, range?: ByteRange): Promise<Uint8Array> {
+    return key.startsWith(MANIFEST_PREFIX) ? Promise.resolve(this.foreign) : this.inner.get(key, range);
+  }
+  put(key: string, bytes: Uint8Array): Promise<void> {
+    return this.inner.put(key, bytes);
+  }
+  list(prefix: string, after?: string): Promise<ObjectInfo[]> {
+    return this.inner.list(prefix, after);
+  }
+  delete(key: string): Promise<void> {
+    return this.inner.delete(key);
+  }
+}
+
+describe('claiming an epoch', () => {
+  test(`gives up after LOG_EPOCH_CLAIM_ATTEMPTS_MAX_COUNT (${LOG_EPOCH_CLAIM_ATTEMPTS_MAX_COUNT}) sequence numbers taken by others`, async () => {
+    const t = tempStore('log-claim');
+    cleanups.push(t.cleanup);
+    const store = new AlwaysTakenManifest(t.store);
+    await expect(Log.open({ store, maintenanceIntervalMs: 0 })).rejects.toThrow(/could not claim a broker epoch/);
+    expect(store.manifestWrites).toBe(LOG_EPOCH_CLAIM_ATTEMPTS_MAX_COUNT);
   });
 });
 

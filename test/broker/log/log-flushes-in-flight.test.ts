@@ -1,11 +1,11 @@
 /**
- * Flushes in flight at once (flushPipelineMaxCount: LOG_FLUSH_PIPELINE_MAX_COUNT on a local
- * disk, LOG_S3_FLUSH_PIPELINE_MAX_COUNT for S3): the next segment is written while the flush
+ * Flushes in flight at once (flushesInFlightMaxCount: LOG_FLUSHES_IN_FLIGHT_MAX_COUNT on a local
+ * disk, LOG_S3_FLUSHES_IN_FLIGHT_MAX_COUNT for S3): the next segment is written while the flush
  * ahead commits, but entries are written, and appends resolve, strictly in order, and a failed
  * flush takes every flush behind it down with it (offsets stay dense).
  */
 import { afterEach, expect, test } from 'vitest';
-import { LOG_ACK_CHUNK_COUNT, LOG_FLUSH_PIPELINE_MAX_COUNT, LOG_S3_FLUSH_PIPELINE_MAX_COUNT } from '../../../broker/constants.js';
+import { LOG_ACK_CHUNK_COUNT, LOG_FLUSHES_IN_FLIGHT_MAX_COUNT, LOG_S3_FLUSHES_IN_FLIGHT_MAX_COUNT } from '../../../broker/constants.js';
 import { Log, StorageError } from '../../../broker/log/index.js';
 import { ObjectStoreError, type ByteRange, type ObjectInfo, type ObjectStore } from '../../../broker/storage/object-store.js';
 import { batchOf, recordsOf, tempStore } from './helpers.js';
@@ -64,22 +64,22 @@ async function until(what: string, cond: () => boolean): Promise<void> {
 
 const settle = () => new Promise((r) => setTimeout(r, 50));
 
-async function setup(flushPipelineMaxCount = LOG_S3_FLUSH_PIPELINE_MAX_COUNT): Promise<{ gated: GatedStore; log: Log; inner: ObjectStore }> {
-  const t = tempStore('log-pipeline');
+async function setup(flushesInFlightMaxCount = LOG_S3_FLUSHES_IN_FLIGHT_MAX_COUNT): Promise<{ gated: GatedStore; log: Log; inner: ObjectStore }> {
+  const t = tempStore('log-flushes');
   cleanups.push(t.cleanup);
   const first = await Log.open({ store: t.store, maintenanceIntervalMs: 0 });
   await first.createTopic('t', 1);
   await first.close();
   const gated = new GatedStore(t.store);
   // Each 600-byte batch plus the next passes the 1000-byte bound: every append fills a flush of its own.
-  const log = await Log.open({ store: gated, maintenanceIntervalMs: 0, flushMaxBytes: 1000, flushIntervalMs: 60_000, flushPipelineMaxCount });
+  const log = await Log.open({ store: gated, maintenanceIntervalMs: 0, flushMaxBytes: 1000, flushIntervalMs: 60_000, flushesInFlightMaxCount });
   cleanups.push(() => log.close().catch(() => undefined));
   gated.events.length = 0;
   return { gated, log, inner: t.store };
 }
 
 test('full buffers: the next segment is written while the flush ahead commits; entries and acknowledgements stay in order', async () => {
-  expect(LOG_S3_FLUSH_PIPELINE_MAX_COUNT).toBe(2); // the counts below assume it
+  expect(LOG_S3_FLUSHES_IN_FLIGHT_MAX_COUNT).toBe(2); // the counts below assume it
   const { gated, log, inner } = await setup();
   const resolved: number[] = [];
   const appends = [...Array(6).keys()].map((i) => log.append('t', 0, batchOf([`${i}`.repeat(600)])).then((r) => (resolved.push(i), r)));
@@ -87,8 +87,8 @@ test('full buffers: the next segment is written while the flush ahead commits; e
   // Two flushes are in flight, the other appends wait in the buffer: the bound holds.
   await until('two segment PUTs are held', () => gated.held.length === 2);
   await settle();
-  expect(gated.held.length).toBe(LOG_S3_FLUSH_PIPELINE_MAX_COUNT);
-  expect(gated.maxInFlight).toBe(LOG_S3_FLUSH_PIPELINE_MAX_COUNT);
+  expect(gated.held.length).toBe(LOG_S3_FLUSHES_IN_FLIGHT_MAX_COUNT);
+  expect(gated.maxInFlight).toBe(LOG_S3_FLUSHES_IN_FLIGHT_MAX_COUNT);
 
   // The second segment lands first: its entry still waits for the flush ahead.
   gated.held[1]!.release();
@@ -104,7 +104,7 @@ test('full buffers: the next segment is written while the flush ahead commits; e
   const [results] = await Promise.all([Promise.all(appends), log.flush()]);
   expect(results.map((r) => r.baseOffset)).toEqual([0n, 1n, 2n, 3n, 4n, 5n]);
   expect(resolved).toEqual([0, 1, 2, 3, 4, 5]);
-  expect(gated.maxInFlight).toBeLessThanOrEqual(LOG_S3_FLUSH_PIPELINE_MAX_COUNT);
+  expect(gated.maxInFlight).toBeLessThanOrEqual(LOG_S3_FLUSHES_IN_FLIGHT_MAX_COUNT);
 
   // Entries in sequence order, each after its own segment, each naming the next segment.
   const entries = gated.events.filter((e) => e.startsWith('entry '));
@@ -147,8 +147,8 @@ test('a failed flush rejects the flush in flight behind it: no entry names its s
 });
 
 test('the local default keeps one flush in flight: the next full buffer waits for it', async () => {
-  expect(LOG_FLUSH_PIPELINE_MAX_COUNT).toBe(1);
-  const { gated, log } = await setup(LOG_FLUSH_PIPELINE_MAX_COUNT);
+  expect(LOG_FLUSHES_IN_FLIGHT_MAX_COUNT).toBe(1);
+  const { gated, log } = await setup(LOG_FLUSHES_IN_FLIGHT_MAX_COUNT);
   const appends = [...Array(3).keys()].map((i) => log.append('t', 0, batchOf([`${i}`.repeat(600)])));
   await until('one segment PUT is held', () => gated.held.length === 1);
   await settle();
@@ -160,14 +160,14 @@ test('the local default keeps one flush in flight: the next full buffer waits fo
   expect(gated.maxInFlight).toBe(1);
 });
 
-test('the pipeline bound must be a positive integer', async () => {
-  const t = tempStore('log-pipeline');
+test('the bound on flushes in flight must be a positive integer', async () => {
+  const t = tempStore('log-flushes');
   cleanups.push(t.cleanup);
-  await expect(Log.open({ store: t.store, maintenanceIntervalMs: 0, flushPipelineMaxCount: 0 })).rejects.toBeInstanceOf(RangeError);
+  await expect(Log.open({ store: t.store, maintenanceIntervalMs: 0, flushesInFlightMaxCount: 0 })).rejects.toBeInstanceOf(RangeError);
 });
 
 test('a flush acknowledges in order, LOG_ACK_CHUNK_COUNT per event-loop turn, and flush() returns after the last', async () => {
-  const t = tempStore('log-pipeline');
+  const t = tempStore('log-flushes');
   cleanups.push(t.cleanup);
   const log = await Log.open({ store: t.store, maintenanceIntervalMs: 0 });
   cleanups.push(() => log.close());

@@ -1,0 +1,104 @@
+/**
+ * Topics: name rules, creation and deletion through the manifest, and the lookup of a topic's
+ * partition that every read and append starts with. A topic being created or deleted is
+ * neither creatable nor appendable until its entry settles.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  TOPIC_MAX_MESSAGE_BYTES_DEFAULT,
+  TOPIC_NAME_MAX_LENGTH,
+  TOPIC_PARTITIONS_MAX_COUNT,
+  TOPIC_RETENTION_BYTES_DEFAULT,
+  TOPIC_RETENTION_MS_DEFAULT,
+} from '../constants.js';
+import { InvalidPartitionsError, InvalidTopicError, TopicExistsError, UnknownPartitionError, UnknownTopicError } from './errors.js';
+import type { Op } from './manifest.js';
+import type { LogState, PartitionState, TopicState } from './state.js';
+import type { TopicConfig, TopicInfo } from './types.js';
+
+const TOPIC_NAME_RE = /^[a-zA-Z0-9._-]+$/;
+
+export function validateTopicName(name: string): void {
+  if (name.length === 0) throw new InvalidTopicError(name, 'empty');
+  if (name.length > TOPIC_NAME_MAX_LENGTH) throw new InvalidTopicError(name, `longer than ${TOPIC_NAME_MAX_LENGTH} characters`);
+  if (name === '.' || name === '..') throw new InvalidTopicError(name, 'reserved name');
+  if (!TOPIC_NAME_RE.test(name)) throw new InvalidTopicError(name, 'only ASCII letters, digits, ".", "_" and "-" are allowed');
+}
+
+export interface TopicsDeps {
+  state: LogState;
+  now: () => number;
+  /** Throws when the log may not write (fenced, closed, entry in doubt). */
+  checkWritable: () => void;
+  /** Makes the operations durable in the next manifest entry. */
+  write: (ops: Op[]) => Promise<void>;
+}
+
+export class Topics {
+  private readonly pendingCreates = new Set<string>();
+  private readonly pendingDeletes = new Set<string>();
+
+  constructor(private readonly deps: TopicsDeps) {}
+
+  list(): TopicInfo[] {
+    return [...this.deps.state.topics.values()].map((t) => t.info);
+  }
+
+  get(name: string): TopicInfo | undefined {
+    return this.deps.state.topics.get(name)?.info;
+  }
+
+  async create(name: string, partitions: number, config?: Partial<TopicConfig>): Promise<TopicInfo> {
+    validateTopicName(name);
+    if (!Number.isInteger(partitions) || partitions < 1) throw new InvalidPartitionsError(partitions, 'must be at least 1');
+    if (partitions > TOPIC_PARTITIONS_MAX_COUNT) throw new InvalidPartitionsError(partitions, `at most ${TOPIC_PARTITIONS_MAX_COUNT}`);
+    this.deps.checkWritable();
+    const { state } = this.deps;
+    if ((state.topics.has(name) && !this.pendingDeletes.has(name)) || this.pendingCreates.has(name)) throw new TopicExistsError(name);
+    const info: TopicInfo = {
+      name,
+      topicId: randomUUID(),
+      partitions,
+      config: {
+        retentionMs: config?.retentionMs ?? TOPIC_RETENTION_MS_DEFAULT,
+        retentionBytes: config?.retentionBytes ?? TOPIC_RETENTION_BYTES_DEFAULT,
+        maxMessageBytes: config?.maxMessageBytes ?? TOPIC_MAX_MESSAGE_BYTES_DEFAULT,
+      },
+      createdAtMs: this.deps.now(),
+    };
+    this.pendingCreates.add(name);
+    try {
+      await this.deps.write([{ op: 'createTopic', topic: info }]);
+    } finally {
+      this.pendingCreates.delete(name);
+    }
+    return info;
+  }
+
+  async delete(name: string): Promise<void> {
+    const t = this.deps.state.topics.get(name);
+    if (!t || this.pendingDeletes.has(name)) throw new UnknownTopicError(name);
+    this.deps.checkWritable();
+    this.pendingDeletes.add(name);
+    try {
+      await this.deps.write([{ op: 'deleteTopic', name, topicId: t.info.topicId }]);
+    } finally {
+      this.pendingDeletes.delete(name);
+    }
+  }
+
+  /** The topic an append may go to: it exists and is not being deleted. */
+  appendable(name: string): TopicState {
+    const t = this.deps.state.topics.get(name);
+    if (!t || this.pendingDeletes.has(name)) throw new UnknownTopicError(name);
+    return t;
+  }
+
+  partition(topic: string, partition: number): PartitionState {
+    const t = this.deps.state.topics.get(topic);
+    if (!t) throw new UnknownTopicError(topic);
+    const p = t.partitions[partition];
+    if (!p) throw new UnknownPartitionError(topic, partition);
+    return p;
+  }
+}
