@@ -11,23 +11,7 @@ import {
   type JoinGroupResult,
   type SyncGroupResult,
 } from './group.js';
-
-export interface CommittedOffset {
-  topic: string;
-  partition: number;
-  offset: bigint;
-  metadata: string | null;
-}
-
-/** What the coordinator needs from the log: durable group offsets. */
-export interface GroupOffsetStore {
-  commitOffsets(groupId: string, offsets: CommittedOffset[]): Promise<void>;
-  /** All committed offsets of the group when `partitions` is undefined; -1 for partitions without one. */
-  fetchOffsets(
-    groupId: string,
-    partitions?: { topic: string; partition: number }[],
-  ): CommittedOffset[] | Promise<CommittedOffset[]>;
-}
+import { GroupOffsets, type CommittedOffset, type GroupOffsetLog } from './offsets.js';
 
 export interface CoordinatorOptions {
   initialRebalanceDelayMs?: number;
@@ -37,12 +21,12 @@ const EMPTY = new Uint8Array(0);
 
 export class GroupCoordinator {
   private readonly groups = new Map<string, Group>();
-  private readonly offsets: GroupOffsetStore;
+  private readonly offsets: GroupOffsets;
   private readonly options: CoordinatorOptions;
   private closed = false;
 
-  constructor(offsets: GroupOffsetStore, options: CoordinatorOptions = {}) {
-    this.offsets = offsets;
+  constructor(log: GroupOffsetLog, options: CoordinatorOptions = {}) {
+    this.offsets = new GroupOffsets(log);
     this.options = options;
   }
 
@@ -125,7 +109,7 @@ export class GroupCoordinator {
       // No group here (a restart forgot it): the commit comes from a generation that is gone.
       return ErrorCode.ILLEGAL_GENERATION;
     }
-    await this.offsets.commitOffsets(groupId, offsets);
+    await this.offsets.commit(groupId, offsets);
     return ErrorCode.NONE;
   }
 
@@ -133,7 +117,7 @@ export class GroupCoordinator {
     groupId: string,
     partitions: { topic: string; partition: number }[] | null,
   ): Promise<CommittedOffset[]> {
-    return this.offsets.fetchOffsets(groupId, partitions ?? undefined);
+    return this.offsets.fetch(groupId, partitions ?? undefined);
   }
 
   describe(groupId: string): GroupDescription {

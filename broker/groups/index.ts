@@ -1,4 +1,5 @@
-export { GroupCoordinator, type CommittedOffset, type GroupOffsetStore } from './coordinator.js';
+export { GroupCoordinator } from './coordinator.js';
+export { GroupOffsets, type CommittedOffset, type GroupOffsetLog } from './offsets.js';
 export type {
   GroupDescription,
   GroupProtocol,

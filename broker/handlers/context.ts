@@ -21,8 +21,6 @@ export type HandlerLog = Pick<
   | 'offsetForTimestamp'
   | 'waitForData'
   | 'allocateProducerId'
-  | 'commitOffsets'
-  | 'fetchOffsets'
 >;
 
 export interface BrokerIdentity {

@@ -193,6 +193,7 @@ export class Log {
     return this.producers.allocateId((ops) => this.flushes.write(ops));
   }
 
+  /** Makes a consumer group's committed offsets durable (broker/groups/offsets.ts reads them back). */
   async commitOffsets(groupId: string, offsets: CommittedOffset[]): Promise<void> {
     if (offsets.length === 0) return;
     this.manifest.checkWritable();
@@ -203,13 +204,14 @@ export class Log {
     await Promise.all(parts);
   }
 
-  fetchOffsets(groupId: string, partitions?: { topic: string; partition: number }[]): CommittedOffset[] {
-    if (partitions) {
-      return partitions.map(({ topic, partition }) => {
-        const c = this.state.fetchCommitted(groupId, topic, partition);
-        return { topic, partition, offset: c?.offset ?? -1n, metadata: c?.metadata ?? null };
-      });
-    }
+  /** The durable committed offset of a group for one partition. */
+  committedOffset(groupId: string, topic: string, partition: number): CommittedOffset | undefined {
+    const c = this.state.fetchCommitted(groupId, topic, partition);
+    return c && { topic, partition, offset: c.offset, metadata: c.metadata };
+  }
+
+  /** Every durable committed offset of a group. */
+  committedOffsets(groupId: string): CommittedOffset[] {
     const g = this.state.commits.get(groupId);
     return g ? [...g.values()].map((c) => ({ ...c })) : [];
   }

@@ -121,7 +121,7 @@ test('checkpoints bound recovery; old entries are deleted; recovery gives the sa
   const again = await open();
   expect(again.highWatermark('t', 0)).toBe(12n);
   expect(await values(again, 't', 0)).toEqual(['a0', 'a1', 'a2', 'a3', 'a4', 'b0', 'b1', 'b2', 'b3', 'b4', 'c0', 'c1']);
-  expect(again.fetchOffsets('g', [{ topic: 't', partition: 0 }])).toEqual([{ topic: 't', partition: 0, offset: 3n, metadata: 'x' }]);
+  expect(again.committedOffset('g', 't', 0)).toEqual({ topic: 't', partition: 0, offset: 3n, metadata: 'x' });
 });
 
 test('segments no manifest entry names (a PUT whose entry never landed) are collected by the next broker', async () => {

@@ -249,27 +249,6 @@ describe('idempotent producers', () => {
   });
 });
 
-describe('committed offsets', () => {
-  test('are durable and fetched per group', async () => {
-    const { log, open } = await setup();
-    await log.createTopic('t', 2);
-    await log.commitOffsets('g1', [
-      { topic: 't', partition: 0, offset: 5n, metadata: 'm' },
-      { topic: 't', partition: 1, offset: 7n, metadata: null },
-    ]);
-    await log.commitOffsets('g1', [{ topic: 't', partition: 0, offset: 6n, metadata: null }]);
-    await log.close();
-    const again = await open();
-    expect(again.fetchOffsets('g1', [{ topic: 't', partition: 0 }, { topic: 't', partition: 1 }, { topic: 'u', partition: 0 }])).toEqual([
-      { topic: 't', partition: 0, offset: 6n, metadata: null },
-      { topic: 't', partition: 1, offset: 7n, metadata: null },
-      { topic: 'u', partition: 0, offset: -1n, metadata: null },
-    ]);
-    expect(again.fetchOffsets('g1')).toHaveLength(2);
-    expect(again.fetchOffsets('g2')).toEqual([]);
-  });
-});
-
 describe('fencing', () => {
   test('a newer Log fences the older one; nothing the older one acknowledged is lost', async () => {
     const { log: older, open } = await setup({ flushIntervalMs: 100 });
