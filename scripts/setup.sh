@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # python3-lz4/-snappy/-zstandard: kafka-python decompresses those codecs only with them installed.
-DEBIAN_PACKAGES=(kcat python3-confluent-kafka python3-kafka python3-lz4 python3-snappy python3-zstandard wabt binaryen rustc libstd-rust-dev-wasm32)
+DEBIAN_PACKAGES=(kcat python3-confluent-kafka python3-kafka python3-lz4 python3-snappy python3-zstandard wabt binaryen rustc cargo libstd-rust-dev-wasm32 lld-14)
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
