@@ -1,6 +1,6 @@
 // filter_map: emits the raw JSON of one top-level field as the record's new value and drops
 // records that lack it; with min=N it also drops records whose field is not a number ≥ N.
-import { Record, Params, JsonField, registerFilterMap, registerInit } from "@sluice/sdk";
+import { Record, Params, JsonField, registerFilterMap, registerInit, rejectParams } from "@sluice/sdk";
 export * from "@sluice/sdk/exports";
 
 let field = new JsonField("value");
@@ -10,7 +10,8 @@ let min: f64 = 0;
 registerInit((params: Params): void => {
   field = new JsonField(params.get("field", "value"));
   hasMin = params.has("min");
-  min = params.getNumber("min", 0);
+  min = params.getNumber("min", NaN);
+  if (hasMin && isNaN(min)) rejectParams("param min must be a number, not \"" + params.get("min") + "\"");
 });
 
 registerFilterMap((r: Record): Record | null => {

@@ -3,7 +3,7 @@
 // not a JSON object passes through unchanged.
 import {
   Record, Params, JsonField, JsonObjectIterator, JsonWriter, JSON_STRING,
-  registerMap, registerInit,
+  registerMap, registerInit, upperCase,
 } from "@sluice/sdk";
 export * from "@sluice/sdk/exports";
 
@@ -23,7 +23,7 @@ function writeValue(w: JsonWriter, isUpper: bool, start: usize, end: usize, type
   if (isUpper && type == JSON_STRING) {
     const f = new JsonField("");
     f.start = start; f.end = end; f.type = type;
-    w.string((f.stringValue() as string).toUpperCase());
+    w.string(upperCase(f.stringValue() as string));
   } else {
     w.raw(start, <i32>(end - start));
   }

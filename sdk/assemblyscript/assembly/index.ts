@@ -15,4 +15,6 @@ export {
   JSON_NONE, JSON_STRING, JSON_NUMBER, JSON_OBJECT, JSON_ARRAY, JSON_TRUE, JSON_FALSE, JSON_NULL,
 } from "./json";
 export { log, LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR } from "./log";
+export { upperCase } from "./case";
+export { decodeUtf8 } from "./utf8";
 export { sluiceAbort } from "./abi";

@@ -1,6 +1,8 @@
 // Small JSON helpers for modules: a top-level field lookup that scans the bytes without
 // parsing the whole document or allocating, array element iteration, and a minimal writer.
 import { Record } from "./record";
+import { writeShortest, NUMBER_TEXT_MAX_BYTES } from "./number";
+import { decodeUtf8 } from "./utf8";
 
 export const JSON_NONE: i32 = 0;
 export const JSON_STRING: i32 = 1;
@@ -95,19 +97,23 @@ function hex4(p: usize): i32 {
   return v;
 }
 
-/** Decodes the JSON string whose contents (between the quotes) are [start, end). */
+/**
+ * Decodes the JSON string whose contents (between the quotes) are [start, end). A \uXXXX pair of
+ * surrogates makes one character and an unpaired surrogate becomes U+FFFD, so the text is
+ * always well-formed; a \u without four hex digits is dropped (the digits stay as text).
+ */
 export function jsonUnescape(start: usize, end: usize): string {
   let p = start;
   let plain = true;
   while (p < end) { if (load<u8>(p) == 0x5c) { plain = false; break; } p++; }
-  if (plain) return String.UTF8.decodeUnsafe(start, end - start);
+  if (plain) return decodeUtf8(start, end - start);
   let out = "";
   let run = start;
   p = start;
   while (p < end) {
     if (load<u8>(p) != 0x5c) { p++; continue; }
-    out += String.UTF8.decodeUnsafe(run, p - run);
-    if (p + 1 >= end) break;
+    out += decodeUtf8(run, p - run);
+    if (p + 1 >= end) { run = p; break; } // a trailing backslash stays as text
     const e = load<u8>(p + 1);
     p += 2;
     if (e == 0x6e) out += "\n";
@@ -117,18 +123,26 @@ export function jsonUnescape(start: usize, end: usize): string {
     else if (e == 0x66) out += "\f";
     else if (e == 0x75 && p + 4 <= end) {
       const u = hex4(p);
-      if (u >= 0) { out += String.fromCharCode(u); p += 4; }
+      if (u >= 0) {
+        p += 4;
+        if (u >= 0xd800 && u < 0xdc00) {
+          const lo = p + 6 <= end && load<u8>(p) == 0x5c && load<u8>(p + 1) == 0x75 ? hex4(p + 2) : -1;
+          if (lo >= 0xdc00 && lo < 0xe000) { out += String.fromCharCode(u, lo); p += 6; }
+          else out += "\uFFFD";
+        } else if (u >= 0xdc00 && u < 0xe000) out += "\uFFFD";
+        else out += String.fromCharCode(u);
+      }
     } else out += String.fromCharCode(e);
     run = p;
   }
-  if (run < end) out += String.UTF8.decodeUnsafe(run, end - run);
+  if (run < end) out += decodeUtf8(run, end - run);
   return out;
 }
 
-/** Parses the JSON number text [start, end); NaN when it is not one. */
+/** Parses the JSON number text [start, end) like parseFloat; NaN when it is not one. */
 export function jsonNumber(start: usize, end: usize): f64 {
   if (end <= start) return NaN;
-  return parseFloat(String.UTF8.decodeUnsafe(start, end - start));
+  return parseFloat(decodeUtf8(start, end - start));
 }
 
 /**
@@ -186,7 +200,7 @@ export class JsonField {
   get isNumber(): bool { return this.type == JSON_NUMBER; }
 
   /** The raw JSON text of the value found. */
-  raw(): string { return String.UTF8.decodeUnsafe(this.start, this.end - this.start); }
+  raw(): string { return decodeUtf8(this.start, this.end - this.start); }
   rawBytes(): Uint8Array {
     const n = <i32>(this.end - this.start);
     const out = new Uint8Array(n);
@@ -215,7 +229,7 @@ export class JsonField {
       // An escaped string may equal `text` once decoded: take the slow path only then.
       let escaped = false;
       for (let p = s; p < e; p++) if (load<u8>(p) == 0x5c) { escaped = true; break; }
-      if (escaped) return jsonUnescape(s, e) == String.UTF8.decodeUnsafe(text.dataStart, <usize>text.length);
+      if (escaped) return jsonUnescape(s, e) == decodeUtf8(text.dataStart, <usize>text.length);
     }
     return n == <usize>text.length && memory.compare(s, text.dataStart, n) == 0;
   }
@@ -344,7 +358,10 @@ export class JsonWriter {
     this.prefix();
     if (!isFinite(v)) this.ascii("null");
     else if (Math.floor(v) == v && Math.abs(v) < 9007199254740992.0) this.ascii((<i64>v).toString());
-    else this.ascii(v.toString());
+    else {
+      this.ensure(NUMBER_TEXT_MAX_BYTES);
+      this.len += writeShortest(v, this.buf.dataStart + <usize>this.len);
+    }
     return this;
   }
   integer(v: i64): JsonWriter { this.prefix(); this.ascii(v.toString()); return this; }

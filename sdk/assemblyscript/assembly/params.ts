@@ -1,4 +1,5 @@
 // Parameters given at attach time (key=value pairs), decoded once in sluice_init.
+import { decodeUtf8 } from "./utf8";
 
 export class Params {
   private map: Map<string, string> = new Map<string, string>();
@@ -15,10 +16,10 @@ export class Params {
       if (q + 4 > end) return null;
       const kl = load<i32>(q); q += 4;
       if (kl < 0 || q + <usize>kl + 4 > end) return null;
-      const k = String.UTF8.decodeUnsafe(q, <usize>kl); q += <usize>kl;
+      const k = decodeUtf8(q, <usize>kl); q += <usize>kl;
       const vl = load<i32>(q); q += 4;
       if (vl < 0 || q + <usize>vl > end) return null;
-      const v = String.UTF8.decodeUnsafe(q, <usize>vl); q += <usize>vl;
+      const v = decodeUtf8(q, <usize>vl); q += <usize>vl;
       p.map.set(k, v);
     }
     return p;

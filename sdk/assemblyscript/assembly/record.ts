@@ -1,6 +1,7 @@
 // A record as module authors see it. Input records are views into the batch the host
 // copied into guest memory (no copy until the author asks for bytes or a string);
 // setters switch a field to bytes the record owns.
+import { decodeUtf8 } from "./utf8";
 
 /** One record header: a UTF-8 key and a nullable value. */
 export class Header {
@@ -17,7 +18,7 @@ export class Header {
 
 @inline function spanToString(ptr: usize, len: i32): string | null {
   if (len < 0) return null;
-  return String.UTF8.decodeUnsafe(ptr, <usize>len);
+  return decodeUtf8(ptr, <usize>len);
 }
 
 function bytesEqual(a: usize, b: usize, len: usize): bool {
@@ -77,10 +78,10 @@ export class Record {
   // ---- value ----
   get hasValue(): bool { return this.valueLen >= 0; }
   value(): Uint8Array | null { return spanToBytes(this.valuePtr, this.valueLen); }
-  /** The value decoded as UTF-8; "" for a null value. */
+  /** The value decoded as UTF-8 (ill-formed bytes as U+FFFD); "" for a null value. */
   valueString(): string {
     if (this.valueLen <= 0) return "";
-    return String.UTF8.decodeUnsafe(this.valuePtr, <usize>this.valueLen);
+    return decodeUtf8(this.valuePtr, <usize>this.valueLen);
   }
   setValue(value: Uint8Array | null): void {
     this.ownedValue = value;
@@ -103,7 +104,7 @@ export class Record {
     let p = this.headersPtr;
     for (let i = 0; i < this.headerCount; i++) {
       const kLen = load<i32>(p); p += 4;
-      const k = String.UTF8.decodeUnsafe(p, <usize>kLen); p += <usize>kLen;
+      const k = decodeUtf8(p, <usize>kLen); p += <usize>kLen;
       const vLen = load<i32>(p); p += 4;
       out.push(new Header(k, spanToBytes(p, vLen)));
       if (vLen > 0) p += <usize>vLen;
@@ -118,7 +119,7 @@ export class Record {
   }
   headerString(name: string): string | null {
     const v = this.header(name);
-    return v === null ? null : String.UTF8.decodeUnsafe(v.dataStart, <usize>v.length);
+    return v === null ? null : decodeUtf8(v.dataStart, <usize>v.length);
   }
   setHeaders(headers: Header[]): void {
     this.ownedHeaders = headers;

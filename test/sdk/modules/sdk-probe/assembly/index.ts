@@ -1,6 +1,6 @@
 // A map module that exercises one SDK feature per `mode` param, for test/sdk.
 import {
-  Record, Params, Header, JsonField, JsonWriter, JsonObjectIterator,
+  Record, Params, Header, JsonField, JsonWriter, JsonObjectIterator, jsonNumber,
   registerMap, registerInit, fail, rejectParams, log, LOG_INFO,
 } from "@sluice/sdk";
 export * from "@sluice/sdk/exports";
@@ -61,7 +61,29 @@ function keysMode(r: Record): Record {
   return r;
 }
 
+// The value parsed as a number and written back: "<JSON text>|<the parsed double's bits in hex>".
+function numberMode(r: Record): Record {
+  const v = jsonNumber(r.valuePtr, r.valuePtr + <usize>(r.valueLen > 0 ? r.valueLen : 0));
+  const written: string = new JsonWriter().number(v).toString();
+  const bits: u64 = reinterpret<u64>(v);
+  r.setValueString(written + "|" + bits.toString(16));
+  return r;
+}
+
+// Key, value and header keys read as text.
+function textMode(r: Record): Record {
+  const k = r.keyString();
+  const hs = r.headers();
+  let keys = "";
+  for (let i = 0; i < hs.length; i++) keys += hs[i].key + ";";
+  const key: string = k === null ? "null" : k;
+  r.setValueString(key + "|" + r.valueString() + "|" + keys);
+  return r;
+}
+
 registerMap((r: Record): Record => {
+  if (mode == "number") return numberMode(r);
+  if (mode == "text") return textMode(r);
   if (mode == "headers") return headersMode(r);
   if (mode == "writer") return writerMode(r);
   if (mode == "unescape") return unescapeMode(r);
