@@ -1,7 +1,8 @@
 /**
- * Builds AssemblyScript module directories with asc's programmatic API. The SDK is made
- * importable as "@sluice/sdk" through an asc --path directory holding a link to
- * sdk/assemblyscript, so module sources need no relative paths into this repo.
+ * Builds module directories: AssemblyScript with asc's programmatic API, Rust with cargo
+ * (cargo-build.ts). The AssemblyScript SDK is made importable as "@sluice/sdk" through an asc
+ * --path directory holding a link to sdk/assemblyscript, so module sources need no relative
+ * paths into this repo.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, existsSync, readlinkSync, renameSync, rmSync } from 'node:fs';
@@ -9,7 +10,8 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readModuleManifest, moduleOutputPath, type ModuleManifest } from './module-manifest.js';
+import { readModuleManifest, moduleOutputPath, moduleLanguageOrNull, type ModuleLanguage, type ModuleManifest } from './module-manifest.js';
+import { buildRustModule } from './cargo-build.js';
 
 /**
  * asc flags every module is built with. abort is replaced so the module imports nothing
@@ -26,6 +28,7 @@ export const ASC_BASE_ARGS = [
 
 export interface BuildResult {
   name: string;
+  language: ModuleLanguage;
   dir: string;
   out: string;
   /** false when the output was newer than every input and the build was skipped. */
@@ -119,9 +122,15 @@ export async function buildModule(dir: string, opts: { out?: string; force?: boo
   }
   const out = resolve(opts.out ?? moduleOutputPath(manifest));
   const started = performance.now();
-  if (!opts.force && isUpToDate(manifest, out)) {
-    return { name: manifest.name, dir: abs, out, built: false, ms: 0 };
+  const result = (built: boolean): BuildResult => ({ name: manifest.name, language: manifest.language, dir: abs, out, built, ms: built ? performance.now() - started : 0 });
+  if (manifest.language === 'rust') {
+    try {
+      return result(await buildRustModule(manifest, out, opts.force ?? false));
+    } catch (err) {
+      throw new ModuleBuildError(abs, `${manifest.name}: ${(err as Error).message}`);
+    }
   }
+  if (!opts.force && isUpToDate(manifest, out)) return result(false);
   mkdirSync(dirname(out), { recursive: true });
   // Written beside the output and renamed, so a concurrent reader never sees half a module.
   const tmpOut = `${out}.${process.pid}.tmp.wasm`;
@@ -157,14 +166,21 @@ export async function buildModule(dir: string, opts: { out?: string; force?: boo
     throw new ModuleBuildError(abs, `${manifest.name}: ${first}${where ? ` (${where})` : ''}`);
   }
   renameSync(tmpOut, out);
-  return { name: manifest.name, dir: abs, out, built: true, ms: performance.now() - started };
+  return result(true);
 }
 
-/** Every immediate subdirectory of `parent` that holds assembly/index.ts. */
+/** Every immediate subdirectory of `parent` that holds a module (assembly/index.ts or Cargo.toml). */
 export function moduleDirsIn(parent: string): string[] {
   if (!existsSync(parent)) return [];
+  const holdsModule = (dir: string): boolean => {
+    try {
+      return moduleLanguageOrNull(dir) !== null;
+    } catch {
+      return true; // both languages: its build reports that
+    }
+  };
   return readdirSync(parent, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && existsSync(join(parent, e.name, 'assembly', 'index.ts')))
+    .filter((e) => e.isDirectory() && holdsModule(join(parent, e.name)))
     .map((e) => join(parent, e.name))
     .sort();
 }

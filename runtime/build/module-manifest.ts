@@ -1,13 +1,14 @@
 /**
- * A module source directory: `assembly/index.ts` plus `sluice.yaml` naming it:
+ * A module source directory, in one of two languages: AssemblyScript (`assembly/index.ts`) or
+ * Rust (a cargo package: `Cargo.toml` naming sdk/rust by path), plus `sluice.yaml` naming it:
  *
  *   name: json-filter          # defaults to the directory name
  *   kind: filter               # optional; checked against the built module
  *   description: ...
  *   params: { field: "..." }   # documentation only
  *   build:
- *     maximumMemoryPages: 16   # optional, ≤ 1024 (asc --maximumMemory)
- *     ascArgs: []              # optional extra asc arguments
+ *     maximumMemoryPages: 16   # optional, ≤ 1024 (asc --maximumMemory; wasm-ld --max-memory)
+ *     ascArgs: []              # optional extra asc arguments (AssemblyScript only)
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -34,22 +35,42 @@ const manifestSchema = z
   })
   .strict();
 
+export type ModuleLanguage = 'assemblyscript' | 'rust';
+
 export interface ModuleManifest {
   dir: string;
   name: string;
   kind?: string;
   description?: string;
+  language: ModuleLanguage;
+  /** assembly/index.ts (AssemblyScript) or Cargo.toml (Rust). */
   entry: string;
   maximumMemoryPages: number;
   ascArgs: string[];
 }
 
 export const MANIFEST_FILE = 'sluice.yaml';
+export const CARGO_MANIFEST_FILE = 'Cargo.toml';
+const AS_ENTRY = ['assembly', 'index.ts'] as const;
+
+/** The language of a module directory, or null when it holds no module; throws when it holds both. */
+export function moduleLanguageOrNull(dir: string): ModuleLanguage | null {
+  const as = existsSync(join(dir, ...AS_ENTRY));
+  const rust = existsSync(join(dir, CARGO_MANIFEST_FILE));
+  if (as && rust) throw new Error(`${dir}: holds both assembly/index.ts and Cargo.toml; keep one language per module directory`);
+  return as ? 'assemblyscript' : rust ? 'rust' : null;
+}
+
+function moduleLanguage(dir: string): ModuleLanguage {
+  const language = moduleLanguageOrNull(dir);
+  if (language === null) throw new Error(`${dir}: no assembly/index.ts (AssemblyScript) or Cargo.toml (Rust)`);
+  return language;
+}
 
 /** Reads `<dir>/sluice.yaml` (optional) and finds the entry file; throws with one line naming the problem. */
 export function readModuleManifest(dir: string): ModuleManifest {
-  const entry = join(dir, 'assembly', 'index.ts');
-  if (!existsSync(entry)) throw new Error(`${dir}: no assembly/index.ts`);
+  const language = moduleLanguage(dir);
+  const entry = language === 'rust' ? join(dir, CARGO_MANIFEST_FILE) : join(dir, ...AS_ENTRY);
   const file = join(dir, MANIFEST_FILE);
   let raw: unknown = {};
   if (existsSync(file)) {
@@ -67,9 +88,11 @@ export function readModuleManifest(dir: string): ModuleManifest {
   const m = parsed.data;
   const name = m.name ?? basename(dir);
   if (!MODULE_NAME_PATTERN.test(name)) throw new Error(`${dir}: module name "${name}" must match ${MODULE_NAME_PATTERN}`);
+  if (language === 'rust' && m.build?.ascArgs !== undefined) throw new Error(`${file}: build.ascArgs: only for AssemblyScript modules (this one is a cargo package)`);
   const out: ModuleManifest = {
     dir,
     name,
+    language,
     entry,
     maximumMemoryPages: m.build?.maximumMemoryPages ?? MODULE_MEMORY_MAX_BYTES / WASM_PAGE_BYTES,
     ascArgs: m.build?.ascArgs ?? [],
