@@ -17,8 +17,9 @@ export function itBuildsAndLoadsAs(name: string, kind: ModuleKind): void {
   }, 180_000);
 }
 
-export function itPassesModuleCases(name: string): void {
-  for (const c of MODULE_CASES[name]!) {
+/** The fixed cases of `casesOf` (a Rust twin passes its AssemblyScript twin's cases). */
+export function itPassesModuleCases(name: string, casesOf = name): void {
+  for (const c of MODULE_CASES[casesOf]!) {
     it(c.title, async () => {
       const m = await loadExampleModule(name);
       const inst = ModuleInstance.create(m.compiled, c.params);

@@ -54,11 +54,11 @@ const jsonScalar = fc.oneof(jsonString, jsonNumber, fc.constantFrom('true', 'fal
 
 const ws = fc.constantFrom('', '', '', ' ', '\n', ' \t ');
 
-const jsonValue: fc.Arbitrary<string> = fc.letrec((tie) => ({
+const jsonValue: fc.Arbitrary<string> = fc.letrec<{ value: string; array: string; object: string }>((tie) => ({
   value: fc.oneof({ depthSize: 'small', withCrossShrink: true }, jsonScalar, tie('array'), tie('object')),
   array: fc.array(tie('value'), { maxLength: 4 }).map((xs) => `[${xs.join(',')}]`),
   object: fc
-    .array(fc.tuple(fc.oneof(fc.constantFrom(...FIELD_NAMES), stringContents), ws, tie('value')), { maxLength: 4 })
+    .array(fc.tuple(fc.oneof(fc.constantFrom<string>(...FIELD_NAMES), stringContents), ws, tie('value')), { maxLength: 4 })
     .map((members) => `{${members.map(([k, w, v]) => `"${k}"${w}:${w}${v}`).join(',')}}`),
 })).value;
 
