@@ -3,6 +3,16 @@
  */
 export {};
 
+// ---- ABI v1 layout (sdk/ABI.md): fixed by the ABI, not tunable ----
+/** A batch's record count, a record's header count and every length prefix are 4-byte integers. */
+export const ABI_COUNT_BYTES = 4;
+/** The smallest record: offset (8) and timestamp (8), null key and value (4 + 4), header count (4). */
+export const ABI_RECORD_MIN_BYTES = 28;
+/** The smallest header: an empty key (4) and a null value (4). */
+export const ABI_HEADER_MIN_BYTES = 8;
+/** The smallest param: an empty name (4) and an empty value (4). */
+export const ABI_PARAM_MIN_BYTES = 8;
+
 // ---- ABI, loader, instance, registry (runtime/abi, module-loader, instance, registry) ----
 /** ABI version this host implements (sdk/ABI.md); a module reporting another is refused. */
 export const ABI_VERSION = 1;
@@ -46,6 +56,8 @@ export const INSTANTIATE_TARGET_MS = 5;
 export const LOAD_PROBE_DEADLINE_MS = 5000;
 /** Heap of the loader's probe worker; it only instantiates the module once. */
 export const LOAD_PROBE_HEAP_MB = 16;
+/** First size of the per-thread buffer an input is staged in when its guest address is not 8-aligned; it doubles as needed. */
+export const INSTANCE_STAGING_INITIAL_BYTES = 64 * 1024;
 /** Module names in the registry: short, path-safe, no leading dot. */
 export const MODULE_NAME_MAX_CHARS = 128;
 
@@ -54,6 +66,8 @@ export const MODULE_NAME_MAX_CHARS = 128;
 export const SANDBOX_THREADS_DEFAULT = 2;
 /** Batches waiting for a free worker before run() rejects; bounds host memory held by queued input. */
 export const SANDBOX_QUEUE_MAX_BATCHES = 256;
+/** Taken slots at the front of the task queue's array before it is compacted (once they are also half of it): one copy per this many batches at most. */
+export const SANDBOX_QUEUE_COMPACT_MIN_COUNT = 1024;
 /** Deadline of one guest call, counted from dispatch to a worker; a batch of 4096 records takes a few ms. */
 export const SANDBOX_DEADLINE_MS_DEFAULT = 1000;
 /** V8 old-generation heap of one worker: the worker's own JS only (guest memory is bounded by the module maximum). */

@@ -9,7 +9,7 @@
  */
 import {
   AGGREGATE_STATE_MAX_BYTES, GUEST_ERROR_MESSAGE_MAX_BYTES, GUEST_LOG_CALLS_MAX_PER_BATCH,
-  INPUT_BATCH_MAX_BYTES, OUTPUT_BATCH_MAX_BYTES, WASM_PAGE_BYTES,
+  INPUT_BATCH_MAX_BYTES, INSTANCE_STAGING_INITIAL_BYTES, OUTPUT_BATCH_MAX_BYTES, WASM_PAGE_BYTES,
 } from './constants.js';
 import type { GuestExports } from './abi/exports.js';
 import { ABI_ERROR, abiErrorName } from './abi/error-codes.js';
@@ -32,7 +32,7 @@ export interface InstanceLimits {
 const utf8 = new TextDecoder();
 
 /** One private staging buffer per thread, reused (see copyIn). */
-let staging = new Uint8Array(64 * 1024);
+let staging = new Uint8Array(INSTANCE_STAGING_INITIAL_BYTES);
 function staged(bytes: Uint8Array): Uint8Array {
   if (staging.length < bytes.length) staging = new Uint8Array(Math.max(bytes.length, staging.length * 2));
   staging.set(bytes);

@@ -20,12 +20,19 @@
  */
 import { crc32c } from '@node-rs/crc32';
 import { LOG_SEGMENT_MAX_BYTES } from '../constants.js';
+import { ProtocolError } from '../protocol/errors.js';
+import { Reader } from '../protocol/reader.js';
 import { BATCH_CRC_COVERED_FROM, iterateBatches, verifyCrc } from '../protocol/record-batch.js';
+import { Writer } from '../protocol/writer.js';
 
 export const SEGMENT_VERSION = 2;
 const SEGMENT_VERSION_WHOLE_CRC = 1;
+/** magic u32, version u16, flags u16, epoch u32, chunk count u32. */
 const HEADER_BYTES = 16;
+/** index start u32, crc u32, magic u32. */
 const TRAILER_BYTES = 12;
+/** An index entry less its topic bytes: topic length u16, partition i32, first i64, last i64, start u32, end u32, maxTimestamp i64. */
+const INDEX_ENTRY_FIXED_BYTES = 2 + 4 + 8 + 8 + 4 + 4 + 8;
 const MAGIC_HEAD = 0x534c5347; // "SLSG"
 const MAGIC_TAIL = 0x534c5345; // "SLSE"
 /** The start of a RecordBatch its own CRC-32C does not cover: base offset, length, leader epoch, magic, the CRC itself. */
@@ -73,7 +80,7 @@ export function encodeSegment(key: string, epoch: number, inputs: ChunkInput[], 
   let dataBytes = 0;
   for (const c of inputs) for (const b of c.batches) dataBytes += b.byteLength;
   let indexBytes = 0;
-  for (const t of topics) indexBytes += 2 + t.byteLength + 4 + 8 + 8 + 4 + 4 + 8;
+  for (const t of topics) indexBytes += INDEX_ENTRY_FIXED_BYTES + t.byteLength;
   const total = HEADER_BYTES + dataBytes + indexBytes + TRAILER_BYTES;
   if (total > LOG_SEGMENT_MAX_BYTES) throw new RangeError(`segment of ${total} bytes exceeds LOG_SEGMENT_MAX_BYTES`);
   let bytes: Uint8Array;
@@ -83,89 +90,70 @@ export function encodeSegment(key: string, epoch: number, inputs: ChunkInput[], 
   } else {
     bytes = new Uint8Array(total);
   }
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  dv.setUint32(0, MAGIC_HEAD);
-  dv.setUint16(4, SEGMENT_VERSION);
-  dv.setUint16(6, 0);
-  dv.setUint32(8, epoch >>> 0);
-  dv.setUint32(12, inputs.length);
+  const w = new Writer(bytes);
+  w.uint32(MAGIC_HEAD).uint16(SEGMENT_VERSION).uint16(0).uint32(epoch >>> 0).uint32(inputs.length);
   let crc = crc32c(bytes.subarray(0, HEADER_BYTES));
-  let pos = HEADER_BYTES;
   const chunks: Chunk[] = [];
   for (const c of inputs) {
-    const start = pos;
+    const start = w.length;
     for (const b of c.batches) {
       if (b.byteLength < BATCH_UNCOVERED_BYTES) throw new RangeError(`a ${b.byteLength}-byte batch is no RecordBatch`);
-      bytes.set(b, pos);
+      w.raw(b);
       crc = crc32c(b.subarray(0, BATCH_UNCOVERED_BYTES), crc);
-      pos += b.byteLength;
     }
-    chunks.push({ segment: key, topic: c.topic, partition: c.partition, first: c.first, last: c.last, start, end: pos, maxTimestamp: c.maxTimestamp });
+    chunks.push({ segment: key, topic: c.topic, partition: c.partition, first: c.first, last: c.last, start, end: w.length, maxTimestamp: c.maxTimestamp });
   }
-  const indexStart = pos;
+  const indexStart = w.length;
   chunks.forEach((c, i) => {
     const t = topics[i]!;
-    dv.setUint16(pos, t.byteLength);
-    bytes.set(t, pos + 2);
-    pos += 2 + t.byteLength;
-    dv.setInt32(pos, c.partition);
-    dv.setBigInt64(pos + 4, c.first);
-    dv.setBigInt64(pos + 12, c.last);
-    dv.setUint32(pos + 20, c.start);
-    dv.setUint32(pos + 24, c.end);
-    dv.setBigInt64(pos + 28, c.maxTimestamp);
-    pos += 36;
+    w.uint16(t.byteLength).raw(t).int32(c.partition).int64(c.first).int64(c.last).uint32(c.start).uint32(c.end).int64(c.maxTimestamp);
   });
-  dv.setUint32(pos, indexStart);
-  dv.setUint32(pos + 4, crc32c(bytes.subarray(indexStart, pos), crc));
-  dv.setUint32(pos + 8, MAGIC_TAIL);
+  crc = crc32c(bytes.subarray(indexStart, w.length), crc);
+  w.uint32(indexStart).uint32(crc).uint32(MAGIC_TAIL);
+  if (w.length !== total) throw new Error(`segment invariant: wrote ${w.length} bytes, sized ${total}`);
   return { bytes, chunks };
 }
 
 /** Reads and verifies a whole segment's index. Never reads past `bytes`, whatever they hold. */
 export function decodeSegment(key: string, bytes: Uint8Array): { epoch: number; chunks: Chunk[] } {
   if (bytes.byteLength < HEADER_BYTES + TRAILER_BYTES) throw new CorruptSegmentError(key, `only ${bytes.byteLength} bytes`);
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const trailer = bytes.byteLength - TRAILER_BYTES;
-  if (dv.getUint32(0) !== MAGIC_HEAD || dv.getUint32(trailer + 8) !== MAGIC_TAIL) throw new CorruptSegmentError(key, 'bad magic');
-  const version = dv.getUint16(4);
+  const head = new Reader(bytes, 0, HEADER_BYTES);
+  const magicHead = head.uint32();
+  const version = head.uint16();
+  head.uint16(); // flags
+  const epoch = head.uint32();
+  const count = head.uint32();
+  const tail = new Reader(bytes, trailer);
+  const indexStart = tail.uint32();
+  const storedCrc = tail.uint32();
+  if (magicHead !== MAGIC_HEAD || tail.uint32() !== MAGIC_TAIL) throw new CorruptSegmentError(key, 'bad magic');
   if (version !== SEGMENT_VERSION && version !== SEGMENT_VERSION_WHOLE_CRC) throw new CorruptSegmentError(key, `version ${version}`);
-  const indexStart = dv.getUint32(trailer);
   if (indexStart < HEADER_BYTES || indexStart > trailer) throw new CorruptSegmentError(key, `index start ${indexStart}`);
   const crc = version === SEGMENT_VERSION_WHOLE_CRC ? crc32c(bytes.subarray(0, trailer)) : coveringCrc(key, bytes, indexStart, trailer);
-  if (dv.getUint32(trailer + 4) !== crc) throw new CorruptSegmentError(key, 'crc mismatch');
-  const epoch = dv.getUint32(8);
-  const count = dv.getUint32(12);
-  // Each index entry takes at least 38 bytes: bound the count before allocating for it.
-  if (count > (trailer - indexStart) / 38) throw new CorruptSegmentError(key, `chunk count ${count}`);
+  if (storedCrc !== crc) throw new CorruptSegmentError(key, 'crc mismatch');
+  // Bound the count by the smallest entry before allocating for it.
+  if (count > (trailer - indexStart) / INDEX_ENTRY_FIXED_BYTES) throw new CorruptSegmentError(key, `chunk count ${count}`);
   const chunks: Chunk[] = [];
-  let pos = indexStart;
-  for (let i = 0; i < count; i++) {
-    if (pos + 2 > trailer) throw new CorruptSegmentError(key, 'index truncated');
-    const len = dv.getUint16(pos);
-    if (pos + 2 + len + 36 > trailer) throw new CorruptSegmentError(key, 'index truncated');
-    let topic: string;
-    try {
-      topic = decoder.decode(bytes.subarray(pos + 2, pos + 2 + len));
-    } catch {
-      throw new CorruptSegmentError(key, 'topic is not UTF-8');
+  const r = new Reader(bytes, indexStart, trailer);
+  try {
+    for (let i = 0; i < count; i++) {
+      const topicBytes = r.raw(r.uint16());
+      let topic: string;
+      try {
+        topic = decoder.decode(topicBytes);
+      } catch {
+        throw new CorruptSegmentError(key, 'topic is not UTF-8');
+      }
+      const chunk: Chunk = { segment: key, topic, partition: r.int32(), first: r.int64(), last: r.int64(), start: r.uint32(), end: r.uint32(), maxTimestamp: r.int64() };
+      if (chunk.start < HEADER_BYTES || chunk.end < chunk.start || chunk.end > indexStart) throw new CorruptSegmentError(key, `chunk range ${chunk.start}..${chunk.end}`);
+      chunks.push(chunk);
     }
-    pos += 2 + len;
-    const chunk: Chunk = {
-      segment: key,
-      topic,
-      partition: dv.getInt32(pos),
-      first: dv.getBigInt64(pos + 4),
-      last: dv.getBigInt64(pos + 12),
-      start: dv.getUint32(pos + 20),
-      end: dv.getUint32(pos + 24),
-      maxTimestamp: dv.getBigInt64(pos + 28),
-    };
-    pos += 36;
-    if (chunk.start < HEADER_BYTES || chunk.end < chunk.start || chunk.end > indexStart) throw new CorruptSegmentError(key, `chunk range ${chunk.start}..${chunk.end}`);
-    chunks.push(chunk);
+  } catch (err) {
+    if (err instanceof ProtocolError) throw new CorruptSegmentError(key, 'index truncated');
+    throw err;
   }
-  if (pos !== trailer) throw new CorruptSegmentError(key, 'index length mismatch');
+  if (r.remaining !== 0) throw new CorruptSegmentError(key, 'index length mismatch');
   return { epoch, chunks };
 }
 

@@ -60,6 +60,13 @@ export class Reader {
     return v;
   }
 
+  uint16(): number {
+    this.need(2, 'uint16');
+    const v = this.view.getUint16(this.pos);
+    this.pos += 2;
+    return v;
+  }
+
   int32(): number {
     this.need(4, 'int32');
     const v = this.view.getInt32(this.pos);

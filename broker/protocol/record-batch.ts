@@ -37,8 +37,11 @@ const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder('utf-8');
 
 export const RECORD_BATCH_HEADER_BYTES = 61;
+/** Byte offsets of the header fields rewritten or read in place (the layout is above). */
+const BASE_OFFSET_OFFSET = 0;
+const LEADER_EPOCH_OFFSET = 12;
 /** batchLength counts from partitionLeaderEpoch on; a batch with no records still has this many. */
-const BATCH_LENGTH_MIN_BYTES = RECORD_BATCH_HEADER_BYTES - 12;
+const BATCH_LENGTH_MIN_BYTES = RECORD_BATCH_HEADER_BYTES - LEADER_EPOCH_OFFSET;
 const CRC_OFFSET = 17;
 const ATTRIBUTES_OFFSET = 21;
 /** Where a batch's CRC-32C coverage starts (its attributes); the bytes before it are not covered. */
@@ -198,14 +201,14 @@ export function verifyCrc(batch: Uint8Array): boolean {
 
 /** Rewrite baseOffset in place; the CRC does not cover it. */
 export function setBaseOffset(batch: Uint8Array, baseOffset: bigint): void {
-  if (batch.byteLength < 8) throw new RangeError('batch too short to hold a base offset');
-  new DataView(batch.buffer, batch.byteOffset, batch.byteLength).setBigInt64(0, baseOffset);
+  if (batch.byteLength < BASE_OFFSET_OFFSET + 8) throw new RangeError('batch too short to hold a base offset');
+  new DataView(batch.buffer, batch.byteOffset, batch.byteLength).setBigInt64(BASE_OFFSET_OFFSET, baseOffset);
 }
 
 /** Rewrite partitionLeaderEpoch in place; the CRC does not cover it. */
 export function setPartitionLeaderEpoch(batch: Uint8Array, epoch: number): void {
-  if (batch.byteLength < 16) throw new RangeError('batch too short to hold a leader epoch');
-  new DataView(batch.buffer, batch.byteOffset, batch.byteLength).setInt32(12, epoch);
+  if (batch.byteLength < LEADER_EPOCH_OFFSET + 4) throw new RangeError('batch too short to hold a leader epoch');
+  new DataView(batch.buffer, batch.byteOffset, batch.byteLength).setInt32(LEADER_EPOCH_OFFSET, epoch);
 }
 
 /** The records section, inflated when the batch is compressed (every Kafka codec). */

@@ -1,15 +1,21 @@
 const textEncoder = new TextEncoder();
 const INITIAL_CAPACITY_BYTES = 256;
 
-/** A growable big-endian buffer with the same primitives as Reader. */
+/**
+ * A big-endian buffer with the same primitives as Reader: growable, or (given a buffer) writing
+ * into that buffer only, for layouts whose size is computed beforehand.
+ */
 export class Writer {
   private buf: Uint8Array;
   private view: DataView;
   private pos = 0;
+  /** Writing into a caller's buffer: never grows, a write past its end is a bug. */
+  private readonly fixed: boolean;
 
-  constructor(capacity = INITIAL_CAPACITY_BYTES) {
-    this.buf = new Uint8Array(Math.max(16, capacity));
-    this.view = new DataView(this.buf.buffer);
+  constructor(capacity: number | Uint8Array = INITIAL_CAPACITY_BYTES) {
+    this.fixed = typeof capacity !== 'number';
+    this.buf = typeof capacity === 'number' ? new Uint8Array(Math.max(16, capacity)) : capacity;
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   }
 
   get length(): number {
@@ -19,6 +25,7 @@ export class Writer {
   private ensure(n: number): void {
     const need = this.pos + n;
     if (need <= this.buf.byteLength) return;
+    if (this.fixed) throw new RangeError(`write of ${n} bytes at ${this.pos} runs past the end of a ${this.buf.byteLength}-byte buffer`);
     let cap = this.buf.byteLength * 2;
     while (cap < need) cap *= 2;
     const next = new Uint8Array(cap);
@@ -58,6 +65,13 @@ export class Writer {
   int16(v: number): this {
     this.ensure(2);
     this.view.setInt16(this.pos, v);
+    this.pos += 2;
+    return this;
+  }
+
+  uint16(v: number): this {
+    this.ensure(2);
+    this.view.setUint16(this.pos, v);
     this.pos += 2;
     return this;
   }

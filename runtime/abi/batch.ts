@@ -6,8 +6,9 @@
  *   header = key:bytes value:bytes?
  *   bytes  = len:i32 byte{len}        (bytes? allows len = -1 for null; header keys are UTF-8)
  */
+import { LittleEndianReader, LittleEndianWriter } from '../../broker/protocol/little-endian.js';
 import {
-  BATCH_RECORDS_MAX, INPUT_BATCH_MAX_BYTES, OUTPUT_BATCH_MAX_BYTES, RECORD_HEADERS_MAX,
+  ABI_COUNT_BYTES, ABI_HEADER_MIN_BYTES, ABI_RECORD_MIN_BYTES, BATCH_RECORDS_MAX, INPUT_BATCH_MAX_BYTES, OUTPUT_BATCH_MAX_BYTES, RECORD_HEADERS_MAX,
 } from '../constants.js';
 import type { BatchBuffers } from './batch-buffers.js';
 
@@ -36,14 +37,14 @@ const utf8Strict = new TextDecoder('utf-8', { fatal: true });
 
 /** Bytes `encodeBatch` will produce, computed first so the batch is written into one buffer. */
 export function encodedBatchSize(records: readonly HostRecord[], headerKeys?: Uint8Array[][]): number {
-  let n = 4;
+  let n = ABI_COUNT_BYTES;
   for (let i = 0; i < records.length; i++) {
     const r = records[i]!;
-    n += 8 + 8 + 4 + (r.key?.length ?? 0) + 4 + (r.value?.length ?? 0) + 4;
+    n += ABI_RECORD_MIN_BYTES + (r.key?.length ?? 0) + (r.value?.length ?? 0);
     const keys = headerKeys?.[i];
     for (let h = 0; h < r.headers.length; h++) {
       const hd = r.headers[h]!;
-      n += 4 + (keys ? keys[h]!.length : utf8.encode(hd.key).length) + 4 + (hd.value?.length ?? 0);
+      n += ABI_HEADER_MIN_BYTES + (keys ? keys[h]!.length : utf8.encode(hd.key).length) + (hd.value?.length ?? 0);
     }
   }
   return n;
@@ -61,48 +62,27 @@ export function encodeBatch(records: readonly HostRecord[], buffers?: BatchBuffe
   const size = encodedBatchSize(records, headerKeys);
   const out = buffers === undefined ? new Uint8Array(size) : buffers.take(size);
   // A recycled buffer is cleared with one memset first, as calloc clears a fresh one: the small
-  // writes below into memory this core has not just written each wait for the line to be read,
-  // while the memset writes whole lines. Measured on the test VM, 4096 records into a buffer back
-  // from a sandbox worker: encode p50 244-465 µs with it, 399-766 without (fresh: 257-506); a
-  // buffer left to rest for a call first did no better.
+  // writes below then land in cache lines already written whole, instead of each waiting for its
+  // line to be read (docs/sandbox.md, "Batch buffers").
   if (buffers !== undefined) out.fill(0);
-  const view = new DataView(out.buffer, 0, size);
-  let p = 0;
-  view.setUint32(p, records.length, true);
-  p += 4;
-  const putBytes = (b: Uint8Array | null): void => {
-    if (b === null) {
-      view.setInt32(p, -1, true);
-      p += 4;
-      return;
-    }
-    view.setInt32(p, b.length, true);
-    out.set(b, p + 4);
-    p += 4 + b.length;
-  };
+  const w = new LittleEndianWriter(out.subarray(0, size));
+  w.uint32(records.length);
   for (let i = 0; i < records.length; i++) {
     const r = records[i]!;
-    view.setBigInt64(p, r.offset, true);
-    view.setBigInt64(p + 8, r.timestampMs, true);
-    p += 16;
-    putBytes(r.key);
-    putBytes(r.value);
-    view.setInt32(p, r.headers.length, true);
-    p += 4;
+    w.int64(r.offset).int64(r.timestampMs).nullableBytes(r.key).nullableBytes(r.value).int32(r.headers.length);
     const keys = headerKeys[i]!;
-    for (let h = 0; h < r.headers.length; h++) {
-      putBytes(keys[h]!);
-      putBytes(r.headers[h]!.value);
-    }
+    for (let h = 0; h < r.headers.length; h++) w.nullableBytes(keys[h]!).nullableBytes(r.headers[h]!.value);
   }
-  if (p !== size) throw new Error(`encodeBatch wrote ${p} bytes, sized ${size}`);
+  if (w.offset !== size) throw new Error(`encodeBatch wrote ${w.offset} bytes, sized ${size}`);
   return out;
 }
 
+const batchError = (message: string): Error => new BatchDecodeError(message);
+
 /** The record count a batch claims (its first four bytes); no validation beyond the length. */
 export function batchRecordCount(bytes: Uint8Array): number {
-  if (bytes.length < 4) throw new BatchDecodeError(`batch of ${bytes.length} bytes is shorter than its count`);
-  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0, true);
+  if (bytes.length < ABI_COUNT_BYTES) throw new BatchDecodeError(`batch of ${bytes.length} bytes is shorter than its count`);
+  return new LittleEndianReader(bytes, batchError).uint32();
 }
 
 /**
@@ -115,55 +95,39 @@ export function decodeBatch(input: Uint8Array): HostRecord[] {
   const limit = Math.max(INPUT_BATCH_MAX_BYTES, OUTPUT_BATCH_MAX_BYTES);
   if (input.length > limit) throw new BatchDecodeError(`batch of ${input.length} bytes exceeds ${limit}`);
   const bytes = input.slice();
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const end = bytes.length;
   const count = batchRecordCount(bytes);
-  // Each record takes at least 28 bytes: a count that cannot fit is refused before allocating.
-  if (count > BATCH_RECORDS_MAX || count * 28 > end - 4) {
+  const end = bytes.length;
+  // A count that cannot fit is refused before allocating for it.
+  if (count > BATCH_RECORDS_MAX || count * ABI_RECORD_MIN_BYTES > end - ABI_COUNT_BYTES) {
     throw new BatchDecodeError(`batch claims ${count} records in ${end} bytes`);
   }
-  let p = 4;
-  const need = (n: number, what: string, index: number): void => {
-    if (p + n > end) throw new BatchDecodeError(`record ${index}: ${what} runs past the end of the batch (${p + n} > ${end})`);
-  };
-  const getBytes = (nullable: boolean, what: string, index: number): Uint8Array | null => {
-    need(4, `${what} length`, index);
-    const len = view.getInt32(p, true);
-    p += 4;
-    if (len === -1 && nullable) return null;
-    if (len < 0) throw new BatchDecodeError(`record ${index}: ${what} length ${len}`);
-    need(len, what, index);
-    const b = bytes.subarray(p, p + len);
-    p += len;
-    return b;
-  };
+  /** The record being read, named in every error. */
+  let at = 0;
+  const r = new LittleEndianReader(bytes, (message) => new BatchDecodeError(`record ${at}: ${message}`));
+  r.uint32();
   const records: HostRecord[] = new Array(count);
-  for (let i = 0; i < count; i++) {
-    need(16, 'offset and timestamp', i);
-    const offset = view.getBigInt64(p, true);
-    const timestampMs = view.getBigInt64(p + 8, true);
-    p += 16;
-    const key = getBytes(true, 'key', i);
-    const value = getBytes(true, 'value', i);
-    need(4, 'header count', i);
-    const headerCount = view.getInt32(p, true);
-    p += 4;
-    if (headerCount < 0 || headerCount > RECORD_HEADERS_MAX || headerCount * 8 > end - p) {
-      throw new BatchDecodeError(`record ${i}: header count ${headerCount}`);
+  for (; at < count; at++) {
+    const offset = r.int64('offset');
+    const timestampMs = r.int64('timestamp');
+    const key = r.nullableBytes('key');
+    const value = r.nullableBytes('value');
+    const headerCount = r.int32('header count');
+    if (headerCount < 0 || headerCount > RECORD_HEADERS_MAX || headerCount * ABI_HEADER_MIN_BYTES > r.remaining) {
+      throw new BatchDecodeError(`record ${at}: header count ${headerCount}`);
     }
     const headers: HostHeader[] = new Array(headerCount);
     for (let h = 0; h < headerCount; h++) {
-      const k = getBytes(false, `header ${h} key`, i)!;
+      const k = r.bytes32('header key');
       let keyText: string;
       try {
         keyText = utf8Strict.decode(k);
       } catch {
-        throw new BatchDecodeError(`record ${i}: header ${h} key is not UTF-8`);
+        throw new BatchDecodeError(`record ${at}: header ${h} key is not UTF-8`);
       }
-      headers[h] = { key: keyText, value: getBytes(true, `header ${h} value`, i) };
+      headers[h] = { key: keyText, value: r.nullableBytes('header value') };
     }
-    records[i] = { offset, timestampMs, key, value, headers };
+    records[at] = { offset, timestampMs, key, value, headers };
   }
-  if (p !== end) throw new BatchDecodeError(`${end - p} bytes after the last record`);
+  if (r.remaining !== 0) throw new BatchDecodeError(`${r.remaining} bytes after the last record`);
   return records;
 }

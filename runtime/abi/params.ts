@@ -2,7 +2,8 @@
  * ABI v1 params (sdk/ABI.md, "Params"): u32 count, then per pair u32 key length + UTF-8 key,
  * u32 value length + UTF-8 value. Keys are unique; order is the caller's.
  */
-import { PARAMS_MAX_BYTES } from '../constants.js';
+import { LittleEndianReader, LittleEndianWriter } from '../../broker/protocol/little-endian.js';
+import { ABI_COUNT_BYTES, ABI_PARAM_MIN_BYTES, PARAMS_MAX_BYTES } from '../constants.js';
 
 export class ParamsError extends Error {
   constructor(message: string) {
@@ -14,48 +15,36 @@ export class ParamsError extends Error {
 const utf8 = new TextEncoder();
 const utf8Strict = new TextDecoder('utf-8', { fatal: true });
 
+const paramsError = (message: string): Error => new ParamsError(message);
+
 export function encodeParams(params: Record<string, string>): Uint8Array {
   const pairs = Object.entries(params).map(([k, v]) => [utf8.encode(k), utf8.encode(v)] as const);
-  let size = 4;
-  for (const [k, v] of pairs) size += 8 + k.length + v.length;
+  let size = ABI_COUNT_BYTES;
+  for (const [k, v] of pairs) size += ABI_PARAM_MIN_BYTES + k.length + v.length;
   if (size > PARAMS_MAX_BYTES) throw new ParamsError(`params take ${size} bytes, more than ${PARAMS_MAX_BYTES}`);
-  const out = new Uint8Array(size);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, pairs.length, true);
-  let p = 4;
+  const w = new LittleEndianWriter(new Uint8Array(size), paramsError);
+  w.uint32(pairs.length);
   for (const [k, v] of pairs) {
     if (k.length === 0) throw new ParamsError('param with an empty name');
-    view.setUint32(p, k.length, true);
-    out.set(k, p + 4);
-    p += 4 + k.length;
-    view.setUint32(p, v.length, true);
-    out.set(v, p + 4);
-    p += 4 + v.length;
+    w.bytesU32(k).bytesU32(v);
   }
-  return out;
+  return w.bytes;
 }
 
 export function decodeParams(bytes: Uint8Array): Record<string, string> {
   if (bytes.length > PARAMS_MAX_BYTES) throw new ParamsError(`params of ${bytes.length} bytes exceed ${PARAMS_MAX_BYTES}`);
-  if (bytes.length < 4) throw new ParamsError('params shorter than their count');
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const count = view.getUint32(0, true);
-  if (count * 8 > bytes.length - 4) throw new ParamsError(`params claim ${count} pairs in ${bytes.length} bytes`);
+  if (bytes.length < ABI_COUNT_BYTES) throw new ParamsError('params shorter than their count');
+  const r = new LittleEndianReader(bytes, paramsError);
+  const count = r.uint32();
+  if (count * ABI_PARAM_MIN_BYTES > r.remaining) throw new ParamsError(`params claim ${count} pairs in ${bytes.length} bytes`);
   const out: Record<string, string> = Object.create(null) as Record<string, string>;
-  let p = 4;
   const text = (what: string): string => {
-    if (p + 4 > bytes.length) throw new ParamsError(`${what} length runs past the end`);
-    const len = view.getUint32(p, true);
-    p += 4;
-    if (p + len > bytes.length) throw new ParamsError(`${what} runs past the end`);
-    let s: string;
     try {
-      s = utf8Strict.decode(bytes.subarray(p, p + len));
-    } catch {
+      return utf8Strict.decode(r.bytesU32(what));
+    } catch (err) {
+      if (err instanceof ParamsError) throw err;
       throw new ParamsError(`${what} is not UTF-8`);
     }
-    p += len;
-    return s;
   };
   for (let i = 0; i < count; i++) {
     const k = text(`param ${i} name`);
@@ -64,7 +53,7 @@ export function decodeParams(bytes: Uint8Array): Record<string, string> {
     if (Object.prototype.hasOwnProperty.call(out, k)) throw new ParamsError(`param "${k}" given twice`);
     out[k] = v;
   }
-  if (p !== bytes.length) throw new ParamsError(`${bytes.length - p} bytes after the last param`);
+  if (r.remaining !== 0) throw new ParamsError(`${r.remaining} bytes after the last param`);
   return out;
 }
 

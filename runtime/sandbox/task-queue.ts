@@ -2,6 +2,7 @@
  * A bounded FIFO of batches waiting for a free worker. Bounded so a stalled pool pushes back on
  * its callers instead of holding an unbounded amount of input in host memory.
  */
+import { SANDBOX_QUEUE_COMPACT_MIN_COUNT } from '../constants.js';
 import { QueueFullError } from './errors.js';
 
 export class TaskQueue<T> {
@@ -27,7 +28,7 @@ export class TaskQueue<T> {
     const item = this.#items[this.#head];
     this.#items[this.#head++] = undefined;
     // Compact once the consumed prefix dominates, so the array does not grow forever.
-    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+    if (this.#head > SANDBOX_QUEUE_COMPACT_MIN_COUNT && this.#head * 2 > this.#items.length) {
       this.#items = this.#items.slice(this.#head);
       this.#head = 0;
     }

@@ -3,6 +3,7 @@ import { encodeBatch, decodeBatch, type HostRecord } from '../../runtime/abi/bat
 import { loadModule } from '../../runtime/module-loader.js';
 import { ModuleInstance } from '../../runtime/instance.js';
 import { ModuleError } from '../../runtime/module-error.js';
+import { INSTANCE_STAGING_INITIAL_BYTES } from '../../runtime/constants.js';
 import { abiModule, type WatOptions } from './wat-modules.js';
 
 const enc = new TextEncoder();
@@ -42,6 +43,16 @@ describe('ModuleInstance', () => {
       expect(view.buffer.byteLength, 'a view into guest memory, not a copy').toBeGreaterThanOrEqual(65536);
       expect(view).toEqual(want);
     }
+  });
+
+  it(`stages a misaligned shared input larger than INSTANCE_STAGING_INITIAL_BYTES (${INSTANCE_STAGING_INITIAL_BYTES}) whole`, async () => {
+    const inst = await instance({});
+    const big = 'x'.repeat(1024);
+    const input = encodeBatch(Array.from({ length: Math.ceil((2 * INSTANCE_STAGING_INITIAL_BYTES) / big.length) }, (_, i) => rec(i, big)));
+    expect(input.length).toBeGreaterThan(2 * INSTANCE_STAGING_INITIAL_BYTES);
+    const shared = new Uint8Array(new SharedArrayBuffer(input.length + 8), 3, input.length);
+    shared.set(input);
+    expect(inst.processEncoded(shared, null).output).toEqual(input);
   });
 
   it('copies the batch in, makes one call, and copies the output out', async () => {

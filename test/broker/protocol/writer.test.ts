@@ -56,4 +56,14 @@ describe('Writer', () => {
     w.reset().int8(9);
     expect([...w.toUint8Array()]).toEqual([9]);
   });
+
+  it('given a buffer, writes into it (any offset of its backing store) and never grows past it', () => {
+    const backing = new Uint8Array(12);
+    const target = backing.subarray(4, 10);
+    const w = new Writer(target).uint16(0xfffe).uint32(7);
+    expect(w.toUint8Array().buffer).toBe(backing.buffer);
+    expect([...backing]).toEqual([0, 0, 0, 0, 0xff, 0xfe, 0, 0, 0, 7, 0, 0]);
+    expect(new Reader(target).uint16()).toBe(0xfffe);
+    expect(() => w.int8(1)).toThrow(RangeError);
+  });
 });

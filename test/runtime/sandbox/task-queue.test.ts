@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { SANDBOX_QUEUE_COMPACT_MIN_COUNT } from '../../../runtime/constants.js';
 import { QueueFullError } from '../../../runtime/sandbox/errors.js';
 import { TaskQueue } from '../../../runtime/sandbox/task-queue.js';
 
@@ -37,5 +38,19 @@ describe('TaskQueue', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it(`stays FIFO when it compacts past SANDBOX_QUEUE_COMPACT_MIN_COUNT (${SANDBOX_QUEUE_COMPACT_MIN_COUNT}) taken slots`, () => {
+    const q = new TaskQueue<number>(10);
+    const taken: number[] = [];
+    // Keep a few waiting while far more than the compaction bound pass through.
+    for (let i = 0; i < 3; i++) q.push(i);
+    for (let i = 3; i < 3 * SANDBOX_QUEUE_COMPACT_MIN_COUNT; i++) {
+      q.push(i);
+      taken.push(q.shift()!);
+    }
+    expect(taken).toEqual([...Array(3 * SANDBOX_QUEUE_COMPACT_MIN_COUNT - 3).keys()]);
+    expect(q.size).toBe(3);
+    expect(q.takeAll()).toEqual([3 * SANDBOX_QUEUE_COMPACT_MIN_COUNT - 3, 3 * SANDBOX_QUEUE_COMPACT_MIN_COUNT - 2, 3 * SANDBOX_QUEUE_COMPACT_MIN_COUNT - 1]);
   });
 });
