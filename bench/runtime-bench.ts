@@ -1,5 +1,5 @@
 /**
- * Issue 4, acceptance 4: what a SmartModule costs per record, and what isolation adds.
+ * What a SmartModule costs per record, and what isolation adds.
  * 100-byte JSON records; batch sizes 1, 16, 256, 1024, 4096; filter and map; each as
  *   js       the same logic as a plain JavaScript function over decoded records,
  *   inline   the WASM example module on the calling thread (encoded ABI batch in, out),
@@ -14,19 +14,17 @@ import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Bench } from 'tinybench';
-import { decodeBatch, encodeBatch, type HostRecord } from '../runtime/abi/batch.js';
-import { BatchBuffers } from '../runtime/abi/batch-buffers.js';
-import { loadModule, type LoadedModule } from '../runtime/module-loader.js';
-import { ModuleInstance } from '../runtime/instance.js';
-import { ErrorPolicy } from '../runtime/error-policy.js';
-import { InlineRunner, othersLoad, pollingPays, SandboxPool, type ModuleHandle, type RunOptions } from '../runtime/sandbox/index.js';
+import {
+  BatchBuffers, decodeBatch, encodeBatch, ErrorPolicy, InlineRunner, loadModule, ModuleInstance, SandboxPool,
+  type HostRecord, type LoadedModule, type ModuleHandle, type RunOptions,
+} from '../runtime/index.js';
 import { SANDBOX_POLL_MAX_OTHERS_LOAD_PER_CORE } from '../runtime/constants.js';
 import { buildExtismPlugin } from './extism/build.js';
 import { packageRoot, writeResults } from './lib/results.js';
 import { formatNumber, median, medianBy, quantileSorted } from './lib/stats.js';
 
 export const RUNTIME_BENCH_BATCH_SIZES = [1, 16, 256, 1024, 4096] as const;
-/** Size of each record value, as issue 4 asks. */
+/** Size of each record value: a small JSON log line. */
 const RECORD_VALUE_BYTES = 100;
 /** Share of records the filter keeps: one in four has level "error". */
 const ERROR_EVERY = 4;
@@ -211,9 +209,9 @@ export async function runRuntimeBench(options: { timeMs?: number; rounds?: numbe
 
   const inline = new InlineRunner();
   const loadAtStart = loadavg()[0]!;
-  const pollingAtStart = pollingPays();
   const threadsBefore = threadIds();
   const pool = await SandboxPool.start({ threads: 2 });
+  const pollingAtStart = pool.stats().pollingOn;
   // The threads the pool started: its workers (pinned, with the host, in the interleaved measurement).
   const workerThreads = [...threadIds()].filter((t) => !threadsBefore.has(t));
   const handles: Record<'filter' | 'map', { inline: ModuleHandle; sandbox: ModuleHandle }> = {
@@ -462,7 +460,6 @@ export async function runRuntimeBench(options: { timeMs?: number; rounds?: numbe
   const tripMedian = medianBy(tripRounds, (r) => r.p99);
   const sandboxRoundTripUs = { ...tripMedian, samples: SANDBOX_ROUND_TRIPS * tripRounds.length, roundsP99: tripRounds.map((r) => r.p99) };
 
-  const pollingAtEnd = pollingPays();
   const poolStats = pool.stats();
   await pool.close();
   await inline.close();
@@ -514,7 +511,7 @@ export async function runRuntimeBench(options: { timeMs?: number; rounds?: numbe
     loadAverage: loadavg(),
     loadAtStart,
     coreLoopMs,
-    polling: { start: pollingAtStart, end: pollingAtEnd, othersLoadAtEnd: othersLoad(), syncWaits: poolStats.syncWaits, syncReplies: poolStats.syncReplies },
+    polling: { start: pollingAtStart, end: poolStats.pollingOn, othersLoadAtEnd: poolStats.othersLoad, syncWaits: poolStats.syncWaits, syncReplies: poolStats.syncReplies },
     encodeDecodeNsPerRecord,
     pipeline: { batch: PIPELINE_BATCH, rounds: pipelineRounds },
     targets,

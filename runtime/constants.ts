@@ -50,7 +50,7 @@ export const GUEST_LOG_CALLS_MAX_PER_BATCH = 64;
 export const BATCH_RECORDS_MAX = 1_000_000;
 /** Headers per record a decoder accepts; Kafka has no limit, this stops a hostile count from allocating. */
 export const RECORD_HEADERS_MAX = 10_000;
-/** Target for ModuleInstance.create (instantiate + init); the acceptance bound. */
+/** Target for ModuleInstance.create (instantiate + init): a module attached to a pipeline starts within it (the runtime bench checks it). */
 export const INSTANTIATE_TARGET_MS = 5;
 /** Time a module's start function may take when the loader probes its ABI version and kind; generous because starting the probe worker alone can take a second on a loaded machine. */
 export const LOAD_PROBE_DEADLINE_MS = 5000;
@@ -76,6 +76,8 @@ export const SANDBOX_WORKER_OLD_GENERATION_MB = 64;
 export const SANDBOX_WORKER_YOUNG_GENERATION_MB = 16;
 /** Stack of one worker; deep guest recursion traps instead of growing the host's stack. */
 export const SANDBOX_WORKER_STACK_MB = 4;
+/** Module keys (module, params, limits) a sandbox pool remembers, each with a small id and a mean call time; past it the least recently used is forgotten and its next call brings its module to the worker again. */
+export const SANDBOX_MODULE_KEYS_MAX_COUNT = 1024;
 /** Instances cached per worker (one per module and params); least recently used are dropped first. */
 export const SANDBOX_WORKER_INSTANCES_MAX = 64;
 /** Time close() waits for running batches before the workers are terminated. */

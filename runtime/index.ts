@@ -1,4 +1,4 @@
-/** The SmartModule runtime: ABI v1 host side, module loading, instances, registry. */
+/** The SmartModule runtime: ABI v1 host side, module loading, instances, the sandbox, error policies, registry. */
 export { encodeBatch, decodeBatch, batchRecordCount, BatchDecodeError, type HostRecord, type HostHeader } from './abi/batch.js';
 export { BatchBuffers, type BatchBuffersStats } from './abi/batch-buffers.js';
 export { encodeParams, decodeParams, parseParamArgs, ParamsError } from './abi/params.js';
@@ -8,6 +8,15 @@ export { ModuleInstance, type InstanceLimits } from './instance.js';
 export { ModuleError, type ModuleErrorKind } from './module-error.js';
 export type { GuestLogHandler, GuestLogLevel } from './guest-imports.js';
 export { MODULE_KINDS } from './kinds/index.js';
+export {
+  SandboxPool, InlineRunner, ModuleHandle, SandboxError, DeadlineExceededError, QueueFullError, PoolClosedError,
+  type SandboxPoolOptions, type SandboxPoolStats, type ModuleRunner, type RegisterOptions, type RunOptions, type RunOutput,
+  type SandboxErrorKind, type GuestErrorKind, type PollingMode,
+} from './sandbox/index.js';
+export {
+  ErrorPolicy, PipelineHaltedError, ERROR_POLICY_NAMES, DEAD_LETTER_HEADER, describeFailure,
+  type ErrorPolicyName, type ErrorPolicyOptions, type BatchFailure, type BatchOutcome, type DeadLetterSink,
+} from './error-policy.js';
 export {
   ModuleRegistry, ModuleNotFoundError, ModuleNameError, registerExampleModules, type ModuleEntry,
 } from './registry.js';

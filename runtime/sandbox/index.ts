@@ -3,4 +3,4 @@ export { InlineRunner } from './inline-runner.js';
 export { ModuleHandle, type ModuleRunner, type RegisterOptions, type RunOptions, type RunOutput } from './runner.js';
 export { SandboxError, DeadlineExceededError, QueueFullError, PoolClosedError, type SandboxErrorKind, type GuestErrorKind } from './errors.js';
 export type { InstanceLimits } from './messages.js';
-export { othersLoad, OwnLoad, pollingPays, pollingPaysAt, type PollingMode } from './poll-gate.js';
+export type { PollingMode } from './poll-gate.js';

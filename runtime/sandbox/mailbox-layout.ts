@@ -29,8 +29,6 @@ export const SLOT = {
   OUT_LEN: 7,
   /** Reply: state length in the region, -1 for no state. */
   OUT_STATE_LEN: 8,
-  /** Written by the worker when it starts serving: the host terminates by thread id. */
-  THREAD_ID: 9,
 } as const;
 
 export const MAILBOX_HEADER_BYTES = 64;

@@ -64,10 +64,6 @@ export class Mailbox {
     return !this.#dead && Atomics.load(this.#ctrl, SLOT.STATE) !== MAILBOX_STATE.BOOTING;
   }
 
-  get threadId(): number {
-    return Atomics.load(this.#ctrl, SLOT.THREAD_ID);
-  }
-
   /** Resolves true once a worker serves this mailbox, false if it is discarded first. */
   async whenReady(): Promise<boolean> {
     while (!this.#dead && Atomics.load(this.#ctrl, SLOT.STATE) === MAILBOX_STATE.BOOTING) await this.#wait(MAILBOX_STATE.BOOTING);

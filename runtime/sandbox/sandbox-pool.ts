@@ -9,15 +9,15 @@
  * other modules keep running on the other workers.
  */
 import {
-  SANDBOX_CALL_TIME_EWMA_WEIGHT, SANDBOX_DEADLINE_MS_DEFAULT, SANDBOX_HOST_SPIN_US, SANDBOX_HOST_SYNC_WAIT_US, SANDBOX_MAILBOX_BYTES, SANDBOX_QUEUE_MAX_BATCHES,
-  SANDBOX_THREADS_DEFAULT,
+  SANDBOX_CALL_TIME_EWMA_WEIGHT, SANDBOX_DEADLINE_MS_DEFAULT, SANDBOX_HOST_SPIN_US, SANDBOX_HOST_SYNC_WAIT_US, SANDBOX_MAILBOX_BYTES, SANDBOX_MODULE_KEYS_MAX_COUNT,
+  SANDBOX_QUEUE_MAX_BATCHES, SANDBOX_THREADS_DEFAULT,
 } from '../constants.js';
 import type { BatchBuffers } from '../abi/batch-buffers.js';
 import type { LoadedModule } from '../module-loader.js';
 import { DeadlineExceededError, PoolClosedError, SandboxError } from './errors.js';
 import { MAILBOX_FLAG } from './mailbox-layout.js';
 import { Mailbox, type MailboxReply } from './mailbox.js';
-import { pollingPays, type PollingMode } from './poll-gate.js';
+import { othersLoad, pollingPays, type PollingMode } from './poll-gate.js';
 import { ModuleHandle, type ModuleRunner, type RegisterOptions, type RunOptions, type RunOutput } from './runner.js';
 import { TaskQueue } from './task-queue.js';
 import { WorkerPool, type WorkerPoolOptions } from './worker-pool.js';
@@ -36,6 +36,8 @@ export interface SandboxPoolOptions {
    * machine's load leaves a core for it (poll-gate.ts); 'always' and 'never' for tests and measurements.
    */
   polling?: PollingMode;
+  /** Module keys remembered at most (SANDBOX_MODULE_KEYS_MAX_COUNT). */
+  moduleKeysMaxCount?: number;
 }
 
 export interface SandboxPoolStats {
@@ -51,6 +53,19 @@ export interface SandboxPoolStats {
   syncWaits: number;
   /** Of those, the calls whose reply came within the synchronous wait. */
   syncReplies: number;
+  /** Module keys remembered (at most moduleKeysMaxCount). */
+  moduleKeys: number;
+  /** Whether polling is on now (it follows the machine's load in 'auto'). */
+  pollingOn: boolean;
+  /** The 1-minute load average less this process's share, as of the last look (poll-gate.ts). */
+  othersLoad: number;
+}
+
+interface ModuleKey {
+  /** A small integer for the handle key: what a mailbox request names. */
+  id: number;
+  /** Running mean time of a call in µs: decides whether the host waits synchronously. */
+  callTimeUs: number | undefined;
 }
 
 interface Job {
@@ -76,10 +91,11 @@ export class SandboxPool implements ModuleRunner {
   #queue: TaskQueue<Job>;
   /** Every mailbox whose serving task has not ended (booting, idle or busy). */
   #mailboxes = new Set<Mailbox>();
-  /** Small integers for handle keys: what a mailbox request names. */
-  #keyIds = new Map<string, number>();
-  /** Running mean time of a call, by key id, in µs: decides whether the host waits synchronously. */
-  #callTimeUs = new Map<number, number>();
+  /** What the pool remembers of each handle key, least recently used first. */
+  #keys = new Map<string, ModuleKey>();
+  /** Never reused: a worker may still cache an instance under a forgotten key's id. */
+  #nextKeyId = 1;
+  readonly #moduleKeysMaxCount: number;
   #inFlight = 0;
   #closing = false;
   #completed = 0;
@@ -93,6 +109,8 @@ export class SandboxPool implements ModuleRunner {
     this.#mailboxBytes = options.mailboxBytes ?? SANDBOX_MAILBOX_BYTES;
     this.#hostSyncWaitUs = options.hostSyncWaitUs ?? SANDBOX_HOST_SYNC_WAIT_US;
     this.#polling = options.polling ?? 'auto';
+    this.#moduleKeysMaxCount = options.moduleKeysMaxCount ?? SANDBOX_MODULE_KEYS_MAX_COUNT;
+    if (!Number.isInteger(this.#moduleKeysMaxCount) || this.#moduleKeysMaxCount < 1) throw new RangeError(`moduleKeysMaxCount must be a positive integer, got ${this.#moduleKeysMaxCount}`);
     this.#workers = workers;
     this.#queue = new TaskQueue(options.queueMaxBatches ?? SANDBOX_QUEUE_MAX_BATCHES);
   }
@@ -153,13 +171,17 @@ export class SandboxPool implements ModuleRunner {
     return undefined;
   }
 
-  #keyId(key: string): number {
-    let id = this.#keyIds.get(key);
-    if (id === undefined) {
-      id = this.#keyIds.size + 1;
-      this.#keyIds.set(key, id);
+  /** What the pool remembers of a handle key, most recently used now; past the bound the least recently used is forgotten. */
+  #moduleKey(key: string): ModuleKey {
+    let entry = this.#keys.get(key);
+    if (entry !== undefined) {
+      this.#keys.delete(key);
+    } else {
+      entry = { id: this.#nextKeyId++, callTimeUs: undefined };
+      if (this.#keys.size >= this.#moduleKeysMaxCount) this.#keys.delete(this.#keys.keys().next().value!);
     }
-    return id;
+    this.#keys.set(key, entry);
+    return entry;
   }
 
   register(module: LoadedModule, options: RegisterOptions = {}): ModuleHandle {
@@ -208,20 +230,20 @@ export class SandboxPool implements ModuleRunner {
     mailbox.busy = true;
     // Every deadline counts from here.
     const dispatchedAt = performance.now();
-    let key = 0;
+    let key: ModuleKey | undefined;
     let flags = 0;
     let expectedUs: number | undefined;
     let started = dispatchedAt;
     let reply: MailboxReply | null = null;
     try {
-      key = this.#keyId(job.handle.key);
+      key = this.#moduleKey(job.handle.key);
       flags = mailbox.writeInput(job.input, job.state, job.buffers !== undefined);
-      expectedUs = this.#callTimeUs.get(key);
+      expectedUs = key.callTimeUs;
       // Bounded by the job's deadline too: no timer runs during the wait.
       const bound = Math.min(this.#hostSyncWaitUs, job.deadlineMs * 1000);
       const syncWaitUs = this.#queue.size === 0 && expectedUs !== undefined && expectedUs <= bound && pollingPays(this.#polling) ? bound : 0;
       started = performance.now();
-      mailbox.request(key, flags);
+      mailbox.request(key.id, flags);
       // Poll about as long as the call should take, then block: the host spends the call's time
       // waiting for it, as it would spend it running the batch inline.
       if (syncWaitUs > 0) {
@@ -237,10 +259,10 @@ export class SandboxPool implements ModuleRunner {
       return;
     }
     if (reply === null || reply.status === 'miss') {
-      void this.#dispatchAsync(job, mailbox, key, flags, dispatchedAt, reply, expectedUs, started);
+      void this.#dispatchAsync(job, mailbox, key!, flags, dispatchedAt, reply, expectedUs, started);
       return;
     }
-    if (reply.status === 'ok') this.#timeCall(key, expectedUs, started);
+    if (reply.status === 'ok') this.#timeCall(key!, expectedUs, started);
     this.#settle(job, mailbox, reply);
     this.#release(mailbox);
   }
@@ -250,7 +272,7 @@ export class SandboxPool implements ModuleRunner {
    * or that the worker answered MISS: awaited with Atomics.waitAsync, under the job's deadline.
    */
   async #dispatchAsync(
-    job: Job, mailbox: Mailbox, key: number, flags: number, dispatchedAt: number,
+    job: Job, mailbox: Mailbox, key: ModuleKey, flags: number, dispatchedAt: number,
     reply: MailboxReply | null, expectedUs: number | undefined, started: number,
   ): Promise<void> {
     const { handle } = job;
@@ -272,7 +294,7 @@ export class SandboxPool implements ModuleRunner {
         // This worker has not seen the module yet: send it along with the same batch. (This call
         // compiles and instantiates too: it is not timed into the module's running mean.)
         mailbox.postSpec(handle.spec);
-        reply = await mailbox.call(key, flags | MAILBOX_FLAG.SPEC_ON_PORT);
+        reply = await mailbox.call(key.id, flags | MAILBOX_FLAG.SPEC_ON_PORT);
       }
       if (!missed) this.#settle(job, mailbox, reply);
     } catch (err) {
@@ -284,9 +306,9 @@ export class SandboxPool implements ModuleRunner {
   }
 
   /** Folds a successful call's time into its module's running mean (which decides sync or async waits). */
-  #timeCall(key: number, expectedUs: number | undefined, started: number): void {
+  #timeCall(key: ModuleKey, expectedUs: number | undefined, started: number): void {
     const tookUs = (performance.now() - started) * 1000;
-    this.#callTimeUs.set(key, expectedUs === undefined ? tookUs : expectedUs + SANDBOX_CALL_TIME_EWMA_WEIGHT * (tookUs - expectedUs));
+    key.callTimeUs = expectedUs === undefined ? tookUs : expectedUs + SANDBOX_CALL_TIME_EWMA_WEIGHT * (tookUs - expectedUs);
   }
 
   /** Resolves or rejects the job with its reply. */
@@ -373,6 +395,9 @@ export class SandboxPool implements ModuleRunner {
       workersReplaced: this.#workers.workersReplaced,
       syncWaits: this.#syncWaits,
       syncReplies: this.#syncReplies,
+      moduleKeys: this.#keys.size,
+      pollingOn: pollingPays(this.#polling),
+      othersLoad: othersLoad(),
     };
   }
 

@@ -1,7 +1,7 @@
 /**
  * The lifecycle of the sandbox's worker threads: start them with resource limits, replace any
  * that dies or is terminated, retire one on request, drain, close. It knows nothing of modules
- * or of the task queue; it tells its owner how many workers can take a batch right now.
+ * or of the task queue.
  */
 import type { MessagePort, Worker } from 'node:worker_threads';
 import { Piscina } from 'piscina';
@@ -62,7 +62,6 @@ export class WorkerPool {
   #closed = false;
   #startingUp = true;
   #readyWaiters: { startedAtLeast: number; resolve: () => void }[] = [];
-  #onCapacity: () => void = () => {};
 
   private constructor(options: WorkerPoolOptions) {
     if (!Number.isInteger(options.threads) || options.threads < 1) throw new RangeError(`threads must be a positive integer, got ${options.threads}`);
@@ -123,11 +122,6 @@ export class WorkerPool {
     return pool;
   }
 
-  /** Called whenever workers come or go, so the owner can hand out waiting batches. */
-  onCapacity(listener: () => void): void {
-    this.#onCapacity = listener;
-  }
-
   /** Workers up and not retiring: how many batches may run at once right now. */
   get capacity(): number {
     this.#forgetExited();
@@ -152,7 +146,6 @@ export class WorkerPool {
       w.resolve();
       return false;
     });
-    this.#onCapacity();
   }
 
   /**

@@ -5,7 +5,7 @@
  * one guest call per batch. Guest failures come back as replies, not thrown errors, because
  * worker errors lose their fields on the way to the host.
  */
-import { receiveMessageOnPort, threadId, type MessagePort } from 'node:worker_threads';
+import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { ModuleInstance } from '../instance.js';
 import {
   SANDBOX_MAILBOX_SLEEP_MS, SANDBOX_MAILBOX_SPIN_US, SANDBOX_MAILBOX_WARM_MS, SANDBOX_MAILBOX_YIELD_MS, SANDBOX_WORKER_INSTANCES_MAX,
@@ -205,7 +205,6 @@ async function serve(task: ServeTask): Promise<'stopped'> {
   const ctrl = new Int32Array(task.serve.sab, 0, MAILBOX_HEADER_INTS);
   const data = new Uint8Array(task.serve.sab, MAILBOX_HEADER_BYTES);
   const port = task.port;
-  Atomics.store(ctrl, SLOT.THREAD_ID, threadId);
   // The host may already have asked us to stop (closing before we started): keep its request.
   Atomics.compareExchange(ctrl, SLOT.STATE, MAILBOX_STATE.BOOTING, MAILBOX_STATE.IDLE);
   Atomics.notify(ctrl, SLOT.STATE);

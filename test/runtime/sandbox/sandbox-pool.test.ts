@@ -1,10 +1,11 @@
-// Issue 4, acceptance 2: misbehaving modules are stopped at their bounds, in the same pool as a
+// Misbehaving modules are stopped at their bounds, in the same pool as a
 // well-behaved module that keeps serving, and the host survives all of them with its RSS back
 // near its baseline.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeBatch, encodeBatch } from '../../../runtime/abi/batch.js';
+import { SANDBOX_MODULE_KEYS_MAX_COUNT } from '../../../runtime/constants.js';
 import { loadModule, ModuleValidationError, type LoadedModule } from '../../../runtime/module-loader.js';
 import { SandboxError, SandboxPool, type ModuleHandle } from '../../../runtime/sandbox/index.js';
 import { exampleModule, fixtureBytes, fixtureModule, LOG_LINES, records } from './fixtures.js';
@@ -156,5 +157,42 @@ describe('SandboxPool with misbehaving modules', () => {
     // Workers are whole V8 isolates; replacing them may shift RSS by a few MiB, not by a hog's 64.
     process.stdout.write(`sandbox RSS: baseline ${(baselineRss / MiB).toFixed(1)} MiB, after ${(rss / MiB).toFixed(1)} MiB\n`);
     expect(grownMiB).toBeLessThan(32);
+  });
+});
+
+describe('SandboxPool module keys', () => {
+  it('forgets the least recently used module key past its bound; a forgotten module still runs, brought to the worker again', async () => {
+    const pool = await SandboxPool.start({ threads: 1, moduleKeysMaxCount: 2 });
+    try {
+      const module = await exampleModule('json-filter');
+      const levels = ['error', 'warn', 'info'];
+      const handles = levels.map((value) => pool.register(module, { params: { field: 'level', value } }));
+      const kept = async (h: ModuleHandle) => decodeBatch((await pool.run(h, encodeBatch(records(LOG_LINES)))).output).map((r) => r.offset);
+      const first = await kept(handles[0]!);
+      expect(pool.stats().moduleKeys).toBe(1);
+      await kept(handles[1]!);
+      await kept(handles[2]!);
+      expect(pool.stats().moduleKeys).toBe(2);
+      // The first key was forgotten: it gets a new id and the same answer.
+      expect(await kept(handles[0]!)).toEqual(first);
+      expect(pool.stats().moduleKeys).toBe(2);
+      expect(pool.stats().failed).toBe(0);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it(`remembers at most SANDBOX_MODULE_KEYS_MAX_COUNT (${SANDBOX_MODULE_KEYS_MAX_COUNT}) keys by default`, { timeout: 60_000 }, async () => {
+    await expect(SandboxPool.start({ threads: 1, moduleKeysMaxCount: 0 })).rejects.toBeInstanceOf(RangeError);
+    const pool = await SandboxPool.start({ threads: 1 });
+    try {
+      const module = await exampleModule('json-filter');
+      const batch = encodeBatch(records(LOG_LINES));
+      for (let i = 0; i <= SANDBOX_MODULE_KEYS_MAX_COUNT; i++) await pool.run(pool.register(module, { params: { field: 'n', value: String(i) } }), batch);
+      expect(pool.stats().moduleKeys).toBe(SANDBOX_MODULE_KEYS_MAX_COUNT);
+      expect(pool.stats().completed).toBe(SANDBOX_MODULE_KEYS_MAX_COUNT + 1);
+    } finally {
+      await pool.close();
+    }
   });
 });
