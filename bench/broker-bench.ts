@@ -1,5 +1,5 @@
 /**
- * Issue 3, acceptance 7: what the broker costs on the produce path and at start.
+ * What the broker costs on the produce path and at start.
  *   throughput  1 KiB records in 16 KiB batches appended through the Log API to the local
  *               store, as a ratio to a raw sequential file write of the same bytes with an
  *               fsync at the same cadence as the log's flushes (one fsync per flushed segment);

@@ -1,5 +1,5 @@
 /**
- * Issue 3 "bad input", over the wire against a real broker process: each mistake gets its Kafka error code
+ * Bad input over the wire against a real broker process: each mistake gets its Kafka error code
  * on a connection that stays usable; a malformed or oversized frame closes only its own connection; and
  * none of it touches what was acknowledged before.
  */
@@ -27,7 +27,7 @@ interface FetchResponse {
   responses: Array<{ topicName: string; partitions: Array<{ partition: number; errorCode: number; highWatermark: string }> }>;
 }
 
-describe('bad input over the wire (issue 3)', () => {
+describe('bad input over the wire', () => {
   let dir: string | undefined;
   let broker: BrokerProcess | undefined;
   let correlationId = 100;

@@ -20,7 +20,7 @@ const PARTITIONS = 2;
 const KAFKAJS_REQUESTS = 300;
 const CONFLUENT_RECORDS = 3_000;
 
-describe('idempotent producers through a failing store (issue 3: idempotence is part of Kafka-compatible)', () => {
+describe('idempotent producers through a failing store', () => {
   const dir = makeTempDir('e2e-idempotent');
 
   afterAll(async () => {

@@ -1,5 +1,5 @@
 /**
- * Issue 3 acceptance 3 (and 4 on S3): three producers write with acks=-1 while the broker is SIGKILLed at
+ * On the local directory and on S3: three producers write with acks=-1 while the broker is SIGKILLed at
  * seeded random moments and restarted on the same bucket. A ledger holds every acknowledged record; after
  * each restart each one must sit exactly at its acknowledged offset, and no offset may be handed out twice.
  */

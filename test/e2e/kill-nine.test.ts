@@ -7,7 +7,7 @@ import { runKillNineCycles } from './kill-nine-scenario.js';
 
 const CYCLES = 20;
 
-describe('kill -9 under load on the local-directory store (issue 3, acceptance 3)', () => {
+describe('kill -9 under load on the local-directory store', () => {
   const dir = makeTempDir('e2e-kill9');
 
   afterAll(async () => {

@@ -1,5 +1,5 @@
 /**
- * Issue 3 acceptance 2 (and 4 on S3): records written by kafkajs (plain and gzip), kcat (gzip, snappy, lz4,
+ * On the local directory and on S3: records written by kafkajs (plain and gzip), kcat (gzip, snappy, lz4,
  * zstd) and confluent-kafka-python come back byte for byte, in order per partition, through kcat, a kafkajs
  * consumer group and kafka-python's assign(). Shared by the local-directory and the s3rver test files.
  */

@@ -7,7 +7,7 @@ import { runRoundTrip, totalRecords, type RoundTripCounts } from './round-trip-s
 
 const COUNTS: RoundTripCounts = { kafkajsPlain: 35_000, kafkajsGzip: 20_000, kcatPerCodecPartition: 1_500, confluent: 9_000 };
 
-describe('round trip across Kafka clients on the local-directory store (issue 3, acceptance 2)', () => {
+describe('round trip across Kafka clients on the local-directory store', () => {
   let dir: string | undefined;
   let broker: BrokerProcess | undefined;
 

@@ -7,7 +7,7 @@ import { runKillNineCycles } from './kill-nine-scenario.js';
 
 const CYCLES = 6;
 
-describe('kill -9 under load on S3 (s3rver) (issue 3, acceptance 4)', () => {
+describe('kill -9 under load on S3 (s3rver)', () => {
   let s3: S3Server | undefined;
 
   beforeAll(async () => {

@@ -8,7 +8,7 @@ import { runRoundTrip, totalRecords, type RoundTripCounts } from './round-trip-s
 /** A fifth of the local run: s3rver writes every object through its own filesystem store. */
 const COUNTS: RoundTripCounts = { kafkajsPlain: 7_000, kafkajsGzip: 4_000, kcatPerCodecPartition: 300, confluent: 1_800 };
 
-describe('round trip across Kafka clients on S3 (s3rver) (issue 3, acceptance 4)', () => {
+describe('round trip across Kafka clients on S3 (s3rver)', () => {
   let s3: S3Server | undefined;
   let broker: BrokerProcess | undefined;
 

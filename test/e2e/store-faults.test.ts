@@ -1,5 +1,5 @@
 /**
- * Issue 3 acceptance 5 over the wire: a real broker whose store fails, loses replies after writing, and
+ * Store faults over the wire: a real broker whose store fails, loses replies after writing, and
  * answers late, under six kafkajs producers sending thousands of produce requests. Producers must only
  * ever see retriable errors; every acknowledged record must be where its ack said, in the broker that wrote
  * it and in a fresh broker recovering the same bucket without faults. No offset acknowledged twice.
@@ -44,7 +44,7 @@ function rootError(err: KafkajsLikeError): KafkajsLikeError {
   return e;
 }
 
-describe('store faults under produce load, over the wire (issue 3, acceptance 5)', () => {
+describe('store faults under produce load, over the wire', () => {
   const dir = makeTempDir('e2e-faults');
 
   afterAll(async () => {

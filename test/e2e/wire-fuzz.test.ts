@@ -1,5 +1,5 @@
 /**
- * Issue 3 acceptance 6, the wire half: 10,000 random and mutated request frames over many connections to a
+ * 10,000 random and mutated request frames over many connections to a
  * real broker. It must keep running, keep answering ApiVersions and Metadata, keep its RSS bounded, and keep
  * every record acknowledged before the fuzzing where it was.
  */
@@ -125,7 +125,7 @@ function mutate(rnd: SeededRandom, seeds: readonly FrameSpec[]): Buffer {
   }
 }
 
-describe('wire fuzzing against a real broker (issue 3, acceptance 6)', () => {
+describe('wire fuzzing against a real broker', () => {
   let dir: string | undefined;
   let broker: BrokerProcess | undefined;
 

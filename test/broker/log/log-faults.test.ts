@@ -4,30 +4,20 @@
  * that resolved is in the bucket at its offset, a rejected one got a retriable error, and
  * no offset is ever used twice.
  *
- * Reproduce a failure with SLUICE_FAULT_SEED=<seed printed> (the fault decisions follow the
+ * Reproduce a failure with SLUICE_TEST_SEED=<seed printed> (the fault decisions follow the
  * seed call by call; the interleaving of concurrent producers with disk I/O may still vary).
  */
 import { afterEach, describe, expect, test } from 'vitest';
 import { Log, LogError, StorageError } from '../../../broker/log/index.js';
 import { FaultInjectingStore } from '../../../broker/storage/fault-store.js';
 import type { ObjectStore } from '../../../broker/storage/object-store.js';
-import { SeededRandom } from '../../helpers/seeded-random.js';
+import { SeededRandom, testSeed } from '../../helpers/seeded-random.js';
 import { batchOf, recordsOf, tempStore } from './helpers.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-
-function faultSeed(): number {
-  const env = process.env['SLUICE_FAULT_SEED'];
-  if (env !== undefined && env !== '') {
-    const n = Number(env);
-    if (!Number.isInteger(n)) throw new Error(`SLUICE_FAULT_SEED must be an integer, got ${env}`);
-    return n >>> 0;
-  }
-  return (Math.random() * 2 ** 32) >>> 0;
-}
 
 /** Opens a Log, retrying while injected faults make recovery fail (a broker would restart too). */
 async function openWithRetry(store: ObjectStore, opts: { flushIntervalMs?: number } = {}): Promise<Log> {
@@ -69,7 +59,7 @@ function record(acked: Ledger, partition: number, offset: bigint, value: string,
 }
 
 test('thousands of appends under random faults: no acknowledged record lost, every failure retriable', async () => {
-  const seed = faultSeed();
+  const seed = testSeed();
   try {
     const t = tempStore('log-faults');
     cleanups.push(t.cleanup);
@@ -148,13 +138,13 @@ test('thousands of appends under random faults: no acknowledged record lost, eve
     await check.close();
     console.log(`fault run seed=${seed}: ${ackedCount} acked, ${rejected} rejected, ${faulty.events.length} faults, ${Date.now() - started} ms`);
   } catch (err) {
-    console.error(`log fault test failed; reproduce with SLUICE_FAULT_SEED=${seed}`);
+    console.error(`log fault test failed; reproduce with SLUICE_TEST_SEED=${seed}`);
     throw err;
   }
 });
 
 test('crashes mid-flush at random points: acknowledged data survives each restart, no offset reused', async () => {
-  const seed = faultSeed();
+  const seed = testSeed();
   const rnd = new SeededRandom(seed);
   try {
     const t = tempStore('log-crash');
@@ -199,7 +189,7 @@ test('crashes mid-flush at random points: acknowledged data survives each restar
     expect(roundsWithRejections).toBeGreaterThan(0);
     expect([...acked.values()].reduce((n, m) => n + m.size, 0)).toBeGreaterThan(10);
   } catch (err) {
-    console.error(`log crash test failed; reproduce with SLUICE_FAULT_SEED=${seed}`);
+    console.error(`log crash test failed; reproduce with SLUICE_TEST_SEED=${seed}`);
     throw err;
   }
 });

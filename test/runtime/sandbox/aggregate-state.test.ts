@@ -1,4 +1,4 @@
-// Issue 4, acceptance 3: the aggregate's state belongs to the host. Killing the worker between
+// The aggregate's state belongs to the host. Killing the worker between
 // batches (or during one) loses nothing: the next batch, given the state the host kept, gives
 // the same running totals as an undisturbed run.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

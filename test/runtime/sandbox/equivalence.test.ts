@@ -1,8 +1,8 @@
-// Issue 4, acceptance 1 (sandbox half): every example module gives byte-for-byte the same output
-// and aggregate state in the sandbox pool as inline, on the fixed cases the module tests check
-// against hand-written expectations (test/modules/cases.ts).
+// Every example module gives byte-for-byte the same output and aggregate state in the sandbox pool
+// as inline, on the fixed cases the module tests check against hand-written expectations
+// (test/modules/cases.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeBatch } from '../../../runtime/abi/batch.js';
+import { batchRecordCount, encodeBatch } from '../../../runtime/abi/batch.js';
 import { InlineRunner, SandboxPool } from '../../../runtime/sandbox/index.js';
 import { MODULE_CASES } from '../../modules/cases.js';
 import { loadExampleModule } from '../../modules/example-modules.js';
@@ -29,24 +29,27 @@ describe('sandbox and inline give the same bytes for every example module', () =
   for (const name of exampleNames()) {
     it(`${name}: sandbox output and state equal inline, batch after batch`, async () => {
       const module = await loadExampleModule(name);
+      let recordsCompared = 0;
       for (const c of MODULE_CASES[name] ?? []) {
         const ih = inline.register(module, { params: c.params });
         const sh = pool.register(module, { params: c.params });
         let inlineState: Uint8Array | null = null;
         let sandboxState: Uint8Array | null = null;
-        for (const batch of c.batches) {
+        for (const [i, batch] of c.batches.entries()) {
           const want = inline.runSync(ih, encodeBatch(batch), inlineState);
           const got = await pool.run(sh, encodeBatch(batch), sandboxState);
           expect(Buffer.from(got.output).equals(Buffer.from(want.output)), `${name} / ${c.title}: output bytes`).toBe(true);
           expect(got.state === null ? null : Buffer.from(got.state).toString('hex'), `${name} / ${c.title}: state`).toBe(
             want.state === null ? null : Buffer.from(want.state).toString('hex'),
           );
-          // A record count of at least one output batch proves the comparison is not of two empty batches.
-          expect(got.output.length).toBeGreaterThanOrEqual(4);
+          // The count the case expects: equal bytes are not two empty batches where records were due.
+          expect(batchRecordCount(got.output), `${name} / ${c.title}: records`).toBe(c.expected[i]!.length);
+          recordsCompared += c.expected[i]!.length;
           inlineState = want.state;
           sandboxState = got.state;
         }
       }
+      expect(recordsCompared, `${name}: records compared`).toBeGreaterThan(0);
     });
   }
 });
