@@ -26,11 +26,7 @@ export const WASM_PAGE_BYTES = 65536;
 export const INPUT_BATCH_MAX_BYTES = 16 * 1024 * 1024;
 /** Largest encoded output batch a guest call may return; an array_map may fan out, but not without bound. */
 export const OUTPUT_BATCH_MAX_BYTES = 16 * 1024 * 1024;
-/**
- * Free batch buffers one pipeline keeps for its next batches (BatchBuffers): its input, and the
- * output that comes back, with one batch in flight. A fresh 600 KiB buffer cost ~2 ms of page
- * faults on the test VM against ~45 µs to fill a reused one (docs/sandbox.md).
- */
+/** Free batch buffers one pipeline keeps (BatchBuffers): its input and the output that comes back, one batch in flight; a reused buffer costs no page faults. */
 export const BATCH_BUFFERS_KEPT_MAX = 4;
 /** Bytes of free batch buffers one pipeline keeps, all together; past it the oldest go to the GC. */
 export const BATCH_BUFFERS_KEPT_MAX_BYTES = 32 * 1024 * 1024;
@@ -84,61 +80,27 @@ export const SANDBOX_WORKER_INSTANCES_MAX = 64;
 export const SANDBOX_CLOSE_TIMEOUT_MS = 5000;
 /** Shared-memory mailbox of one worker (input, then output, in place); a batch of 4096 100-byte records fits. Larger batches travel as transferred buffers. */
 export const SANDBOX_MAILBOX_BYTES = 2 * 1024 * 1024;
-/**
- * An input at least this large that is a whole ArrayBuffer of its own is transferred to the worker
- * instead of copied into the mailbox: copying 512 KiB into shared memory took ~60 µs here, a
- * transfer a few µs; below this the copy is cheaper than the message.
- */
+/** An input at least this large that owns its whole buffer is transferred to the worker, not copied into the mailbox: below it the copy is cheaper than the message. */
 export const SANDBOX_TRANSFER_MIN_BYTES = 64 * 1024;
-/**
- * A worker polls its mailbox this long after a batch before it sleeps, when the batch before came
- * within this long too (a pipeline sending batches back to back; otherwise it sleeps at once).
- * On this VM a sleeping thread takes 50-100 µs to wake, which is more than a batch of a thousand
- * records takes to run; a poll catches the next batch at once. Bounded, so a worker spends at most
- * this much CPU per batch waiting.
- */
+/** A worker polls its mailbox this long after a batch when batches come back to back (a wake-up costs more than a short batch); the CPU it may spend waiting per batch. */
 export const SANDBOX_MAILBOX_SPIN_US = 250;
-/**
- * After its poll, a worker sleeps on the mailbox with a blocking futex wait (woken in a few µs)
- * for this long since its last batch, returning to its event loop every SANDBOX_MAILBOX_YIELD_MS;
- * past it, it sleeps on its event loop (Atomics.waitAsync, woken in tens of µs, no CPU at all).
- */
+/** After its poll a worker blocks on the mailbox (fast to wake) until this long after its last batch, then sleeps on its event loop (no CPU, slower to wake). */
 export const SANDBOX_MAILBOX_WARM_MS = 50;
-/**
- * In its synchronous wait (SANDBOX_HOST_SYNC_WAIT_US) the host polls for a reply for twice the
- * module's recent call time plus this, then blocks on the mailbox: a short batch comes back with
- * no wake-up at all, and a late one costs no more CPU than the poll.
- */
+/** In its synchronous wait the host polls for twice the module's mean call time plus this, then blocks: a short batch comes back with no wake-up. */
 export const SANDBOX_HOST_SPIN_US = 20;
-/**
- * When nothing else waits for a worker and the module's recent calls took less than this, the host
- * waits for the reply synchronously (poll, then futex wait) for at most this long before it falls
- * back to Atomics.waitAsync. A wait through the event loop or a futex costs 50-100 µs on this VM,
- * as much as a batch of a thousand records takes to run; this bounds how long one call can hold the
- * host's event loop (running the same batch inline would hold it about as long).
- */
+/** Longest the host's event loop waits synchronously for a call expected to be this short (nothing else waiting for a worker); about what running it inline would hold. */
 export const SANDBOX_HOST_SYNC_WAIT_US = 1000;
 /**
- * Polling (worker and host) is dropped while the load of other processes (the 1-minute load
- * average less this process's own CPU use, averaged alike: poll-gate.ts) exceeds this per core:
- * on an oversubscribed machine a polling thread takes the time slice the thread it waits for
- * needs (measured here at load 8 on 2 cores: batch-of-1 p50 357 µs polling against ~45 µs
- * sleeping). Above 1 because what is subtracted is only an estimate of the process's share: it
- * starts at zero when the process starts (the load average remembers a minute) and leaves out
- * its threads' time waiting for a core, which the load counts (at 1 per core, polling was off
- * for most of a runtime bench with nothing else running).
+ * Polling stops while other processes' load (poll-gate.ts) exceeds this per core: a polling thread
+ * then takes the time slice the thread it waits for needs. Above 1 because this process's own
+ * share is only estimated (it misses time spent waiting for a core).
  */
 export const SANDBOX_POLL_MAX_OTHERS_LOAD_PER_CORE = 1.5;
 /** How often the load average behind SANDBOX_POLL_MAX_OTHERS_LOAD_PER_CORE is read again. */
 export const SANDBOX_POLL_LOAD_CHECK_MS = 1000;
 /** Weight of the newest call in a module's running mean call time (decides sync or async wait). */
 export const SANDBOX_CALL_TIME_EWMA_WEIGHT = 0.25;
-/**
- * While polling a mailbox (worker or host), loads between two clock reads: a load takes a few ns,
- * a clock read ~30 and, in code V8 has not optimised, allocates its result (reading it on every
- * load had the worker collect its young generation every ~1000 batches of one record, 18 times
- * fewer collections now).
- */
+/** Loads of the mailbox between two clock reads while polling: a clock read costs far more than a load and, unoptimised, allocates. */
 export const SANDBOX_SPIN_CLOCK_EVERY = 64;
 /** A busy worker returns to its event loop at least this often, so V8's GC tasks run. */
 export const SANDBOX_MAILBOX_YIELD_MS = 2;

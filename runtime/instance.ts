@@ -115,8 +115,8 @@ export class ModuleInstance {
       throw new ModuleError(ABI_ERROR.BAD_OUTPUT, `sluice_alloc returned ${ptr}, outside memory for ${bytes.length} bytes`, 'guest-error');
     }
     if (bytes.buffer instanceof SharedArrayBuffer && (ptr % 8 !== 0 || bytes.byteOffset % 8 !== 0)) {
-      // From shared memory V8 copies byte by byte unless both sides are 8-aligned (~8x slower):
-      // stage through a private buffer, which costs two plain copies.
+      // From shared memory V8 copies byte by byte unless both sides are 8-aligned: stage through
+      // a private buffer, which costs two plain copies.
       mem.set(staged(bytes), ptr);
       return;
     }

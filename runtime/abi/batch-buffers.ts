@@ -1,10 +1,9 @@
 /**
  * Recycles the buffers a pipeline encodes its batches into. A batch buffer lives for one call: the
  * host encodes into it, the runner reads it (or takes it, sandbox-pool.ts, and sends the output
- * back in it), decodeBatch copies the output out. Allocating a fresh one for every batch costs page
- * faults: on the test VM a fresh 600 KiB buffer took ~2 ms to fill against ~45 µs for a reused one,
- * and the sandbox's transferred buffers, freed only by full collections, made a fresh buffer the
- * common case (docs/sandbox.md, "Batch buffers").
+ * back in it), decodeBatch copies the output out. A fresh buffer for every batch costs page faults,
+ * and the sandbox's transferred buffers, freed only by full collections, would make a fresh buffer
+ * the common case (docs/sandbox.md, "Batch buffers").
  */
 import { BATCH_BUFFER_MIN_BYTES, BATCH_BUFFERS_KEPT_MAX, BATCH_BUFFERS_KEPT_MAX_BYTES } from '../constants.js';
 

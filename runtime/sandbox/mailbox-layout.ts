@@ -75,9 +75,8 @@ export function stateOffset(len: number): number {
 
 /**
  * Copies `src` into the region view `dst` at `at` (an 8-aligned offset). Between a
- * SharedArrayBuffer and another buffer V8 copies byte by byte unless both addresses are 8-aligned
- * (~8x slower: 40 µs instead of 5 for 128 KiB here), so a misaligned source is first copied to a
- * fresh (aligned) buffer, which costs a plain memcpy.
+ * SharedArrayBuffer and another buffer V8 copies byte by byte unless both addresses are 8-aligned,
+ * so a misaligned source is first copied to a fresh (aligned) buffer, which costs a plain memcpy.
  */
 export function copyIntoRegion(dst: Uint8Array, at: number, src: Uint8Array): void {
   dst.set(src.byteOffset % 8 === 0 ? src : src.slice(), at);
@@ -85,8 +84,8 @@ export function copyIntoRegion(dst: Uint8Array, at: number, src: Uint8Array): vo
 
 /**
  * A private copy of `len` bytes of the region view at `at` (an 8-aligned offset). Not `slice()`,
- * which on a SharedArrayBuffer view copies element by element (~5 µs per KiB); `set()` into a
- * fresh buffer copies in bulk when both sides are aligned.
+ * which on a SharedArrayBuffer view copies element by element; `set()` into a fresh buffer copies
+ * in bulk when both sides are aligned.
  */
 export function copyOutOfRegion(region: Uint8Array, at: number, len: number): Uint8Array {
   // Uninitialised (it is overwritten at once), unpooled: a plain Uint8Array over its own buffer.
@@ -98,9 +97,8 @@ export function copyOutOfRegion(region: Uint8Array, at: number, len: number): Ui
 /**
  * Polls the mailbox's STATE until `done(state)` or until the clock passes `untilMs`
  * (performance.now() time), and returns the last state read. The host polls for its reply, the
- * worker for its next request. The clock is read every SANDBOX_SPIN_CLOCK_EVERY loads: a read
- * allocates its result in code V8 has not optimised, and reading it on every load had the worker
- * collect its young generation every ~1000 batches of one record.
+ * worker for its next request. The clock is read every SANDBOX_SPIN_CLOCK_EVERY loads only: a read
+ * costs far more than a load and, in code V8 has not optimised, allocates its result.
  */
 export function pollState(ctrl: Int32Array, done: (state: number) => boolean, untilMs: number): number {
   let n = 0;

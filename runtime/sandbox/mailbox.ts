@@ -81,8 +81,7 @@ export class Mailbox {
     Atomics.store(this.#ctrl, SLOT.IN_LEN, input.length);
     Atomics.store(this.#ctrl, SLOT.IN_STATE_LEN, state === null ? -1 : state.length);
     // A large input that is a whole buffer of its own, or that the caller gave with its buffer
-    // (RunOptions.buffers), is transferred, not copied: the copy into shared memory cost ~60 µs
-    // for 512 KiB here, a transfer a few µs. The worker reads IN_LEN bytes of it.
+    // (RunOptions.buffers), is transferred, not copied. The worker reads IN_LEN bytes of it.
     const transfer = input.length >= SANDBOX_TRANSFER_MIN_BYTES && (given ? startsOwnBuffer(input) : ownsWholeBuffer(input));
     if (end <= this.#data.length && !transfer) {
       copyIntoRegion(this.#data, 0, input);

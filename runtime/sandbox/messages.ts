@@ -10,11 +10,7 @@ export interface InstanceLimits {
   outputMaxBytes?: number;
 }
 
-/**
- * Everything a worker needs to instantiate a module; sent only when the worker lacks it. The
- * worker compiles the bytes itself: a WebAssembly.Module posted from the host ran the json-filter
- * batch ~2-3x slower in the worker than one compiled there (V8 tiers shared code up poorly).
- */
+/** Everything a worker needs to instantiate a module; sent only when the worker lacks it (it compiles the bytes itself, worker.ts). */
 export interface ModuleSpec {
   moduleId: string;
   bytes: Uint8Array;

@@ -1,12 +1,10 @@
 /**
  * Whether polling a mailbox pays right now. Polling (sandbox worker and host, docs/sandbox.md)
  * wins when a core is free to poll on; on an oversubscribed machine a polling thread burns the
- * time slice the thread it waits for needs, and sleeping (the scheduler favours a woken thread)
- * is faster. The signal is the 1-minute load average less this process's own share of it (its
- * CPU time, averaged the way the kernel averages the load), against the cores, read at most every
- * SANDBOX_POLL_LOAD_CHECK_MS. Counting our own polling threads as load turned polling off in the
- * middle of the runtime bench, with nothing else running (load ~3 on 2 cores, all of it the
- * bench), and a batch of one then took ~290 µs instead of ~3.
+ * time slice the thread it waits for needs, and sleeping is faster. The signal is the 1-minute
+ * load average less this process's own share of it (its CPU time, averaged the way the kernel
+ * averages the load, so our own polling threads do not turn polling off), against the cores,
+ * read at most every SANDBOX_POLL_LOAD_CHECK_MS.
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { SANDBOX_POLL_LOAD_CHECK_MS, SANDBOX_POLL_MAX_OTHERS_LOAD_PER_CORE } from '../constants.js';

@@ -23,10 +23,7 @@ const instances = new Map<number, ModuleInstance>();
 /** Modules compiled in this worker, by module id (one compile per module, whatever its params). */
 const compiledModules = new Map<string, WebAssembly.Module>();
 
-/**
- * The worker compiles the bytes itself: a WebAssembly.Module posted from the host ran the
- * json-filter batch ~2-3x slower in the worker than one compiled here (V8 tiers shared code up poorly).
- */
+/** The worker compiles the bytes itself: a WebAssembly.Module posted from the host runs slower here (V8 tiers shared code up poorly). */
 function compiledFor(moduleId: string, bytes: Uint8Array): WebAssembly.Module {
   let compiled = compiledModules.get(moduleId);
   if (compiled === undefined) {
@@ -44,8 +41,7 @@ type CallResult = { output: Uint8Array; state: Uint8Array | null } | MailboxErro
 
 /**
  * The request being served (one at a time per worker), filled by readInput: one object reused
- * for every batch rather than closures and result objects per call, which this worker's GC had
- * to collect every ~1000 batches of one record (each collection stalls the batch it lands in).
+ * for every batch, so a call allocates nothing for the GC to collect mid-batch.
  */
 const request: {
   ctrl: Int32Array;
@@ -161,8 +157,7 @@ function handle(ctrl: Int32Array, data: Uint8Array, port: MessagePort): void {
   }
   const { output, state } = result;
   // The input came on the port: the output goes back in the same buffer, which this thread owns
-  // and the guest no longer needs. A plain copy into memory that is already mapped, and no copy
-  // at all on the host, where two copies through shared memory cost ~3x as much (docs/sandbox.md).
+  // and the guest no longer needs: one plain copy here, none on the host (docs/sandbox.md).
   const reuseInput = inBuf !== null && output.length <= inBuf.byteLength;
   const at = stateOffset(output.length);
   if (!reuseInput && (state === null ? output.length : at + state.length) <= data.length) {
@@ -198,8 +193,7 @@ const ready = (s: number): boolean => s === MAILBOX_STATE.REQUEST || s === MAILB
  * see poll-gate.ts), then blocks on the mailbox with Atomics.wait until SANDBOX_MAILBOX_WARM_MS
  * have passed since the batch, then sleeps on its event loop with Atomics.waitAsync. It returns
  * to its event loop at least every SANDBOX_MAILBOX_YIELD_MS while busy or warm: V8 runs GC and
- * other housekeeping as event-loop tasks, and a worker that never returns to its loop got ~3x
- * slower at the same batch.
+ * other housekeeping as event-loop tasks, and a worker that never returns to its loop slows down.
  */
 async function serve(task: ServeTask): Promise<'stopped'> {
   const ctrl = new Int32Array(task.serve.sab, 0, MAILBOX_HEADER_INTS);
@@ -234,7 +228,7 @@ async function serve(task: ServeTask): Promise<'stopped'> {
       s = Atomics.load(ctrl, SLOT.STATE);
     }
     if (s === MAILBOX_STATE.DEAD) break;
-    // The gap as seen here includes a sleeping worker's wake-up (50-100 µs): hence the slack.
+    // The gap as seen here includes a sleeping worker's wake-up: hence the slack.
     backToBack = performance.now() - lastBatch <= 2 * spinMs;
     if (Atomics.load(ctrl, SLOT.OP) === MAILBOX_OP.STOP) {
       Atomics.store(ctrl, SLOT.STATE, MAILBOX_STATE.DONE);
