@@ -4,13 +4,8 @@
  */
 import { ErrorCode } from '../protocol/error-codes.js';
 import { GROUPS_MAX_COUNT } from '../constants.js';
-import {
-  Group,
-  type GroupDescription,
-  type JoinGroupInput,
-  type JoinGroupResult,
-  type SyncGroupResult,
-} from './group.js';
+import { Group } from './group.js';
+import type { GroupDescription, JoinGroupInput, JoinGroupResult, SyncGroupResult } from './types.js';
 import { GroupOffsets, type CommittedOffset, type GroupOffsetLog } from './offsets.js';
 
 export interface CoordinatorOptions {

@@ -7,4 +7,4 @@ export type {
   JoinGroupInput,
   JoinGroupResult,
   SyncGroupResult,
-} from './group.js';
+} from './types.js';

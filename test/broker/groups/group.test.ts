@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Group, type JoinGroupInput } from '../../../broker/groups/group.js';
+import { Group } from '../../../broker/groups/group.js';
+import type { JoinGroupInput } from '../../../broker/groups/types.js';
 import { ErrorCode } from '../../../broker/protocol/error-codes.js';
 
 const enc = new TextEncoder();
