@@ -1,5 +1,5 @@
 /** Where bench results go: bench/results/<name>.json and .md at the package root. */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { packageRootAbove } from '../../cli/package-root.js';
 
