@@ -13,6 +13,9 @@ import { Log } from './log/index.js';
 import { KafkaServer } from './server/index.js';
 import { apiName } from './protocol/api-keys.js';
 import type { ObjectStore } from './storage/object-store.js';
+import { createServer as createHttpServer } from 'node:http';
+import { createAdminHandler } from './admin/admin-api.js';
+import { ModuleHost } from './smartmodules/module-host.js';
 
 export interface RunningBroker {
   host: string;
@@ -23,6 +26,8 @@ export interface RunningBroker {
   log: Log;
   /** The bucket itself, for parts that keep their own objects there (the module registry). */
   store: ObjectStore;
+  /** Runs attached modules (views, produce checks); its registry is the bucket's. */
+  smartmodules: ModuleHost;
   logger: Logger;
   /** Resolves when the log was fenced by a newer broker (the process should exit non-zero). */
   fenced: Promise<void>;
@@ -84,6 +89,8 @@ export async function startBroker(config: BrokerConfig, options: StartBrokerOpti
     ...(s3 ? { flushesInFlightMaxCount: LOG_S3_FLUSHES_IN_FLIGHT_MAX_COUNT } : {}),
   });
   const groups = new GroupCoordinator(log);
+  const smartmodules = new ModuleHost({ store, logger, ...(metrics !== undefined ? { metrics } : {}) });
+  const adminHttp = createHttpServer(createAdminHandler({ log, host: smartmodules, logger }));
 
   let identity: BrokerIdentity = { nodeId: config.nodeId, host: advertisedHost(config), port: config.port, clusterId: 'sluice' };
   const handlers = createHandlers({
@@ -94,6 +101,7 @@ export async function startBroker(config: BrokerConfig, options: StartBrokerOpti
     autoCreateTopics: config.autoCreateTopics,
     defaultPartitions: config.defaultPartitions,
     metrics,
+    smartmodules,
   });
 
   let metricsServer: { port: number; close(): Promise<void> } | undefined;
@@ -104,6 +112,7 @@ export async function startBroker(config: BrokerConfig, options: StartBrokerOpti
       port: config.port,
       handlers,
       logger,
+      onHttpConnection: (socket) => adminHttp.emit('connection', socket),
       onRequest: metrics === undefined ? undefined : (apiKey, answered) => {
         metrics.requests.inc({ api: apiName(apiKey), outcome: answered ? 'answered' : 'no_response' });
       },
@@ -115,6 +124,7 @@ export async function startBroker(config: BrokerConfig, options: StartBrokerOpti
       metricsServer = await startMetricsServer({ host: config.host, port: config.metricsPort, registry: metrics.registry });
     }
   } catch (err) {
+    await smartmodules.close().catch(() => undefined);
     await log.close().catch(() => undefined);
     await store.close?.().catch(() => undefined);
     throw err;
@@ -143,6 +153,7 @@ export async function startBroker(config: BrokerConfig, options: StartBrokerOpti
       groups.close();
       if (!log.fenced) await log.flush().catch((err: unknown) => logger.warn({ err }, 'flush at shutdown failed'));
       await drained;
+      await smartmodules.close();
       await log.close();
       await metricsServer?.close();
       await store.close?.();
@@ -157,6 +168,7 @@ export async function startBroker(config: BrokerConfig, options: StartBrokerOpti
     metricsPort: metricsServer?.port,
     log,
     store,
+    smartmodules,
     logger,
     fenced,
     close,

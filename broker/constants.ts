@@ -140,3 +140,38 @@ export const OFFSET_METADATA_MAX_BYTES = 4096;
 export const CODEC_ZSTD_WINDOW_MAX_BYTES = RECORD_BATCH_DECOMPRESSED_MAX_BYTES;
 /** Snappy blocks declaring fewer bytes inflate in JS: a native call (~4 µs) costs more than their work, and a batch of many tiny xerial chunks would cost seconds. */
 export const CODEC_SNAPPY_NATIVE_MIN_BYTES = 4096;
+
+// ---- SmartModules on the record path (broker/smartmodules, broker/admin) ----
+/** Attachments (views and produce checks) in one cluster: each holds a module instance per sandbox worker. */
+export const ATTACHMENTS_MAX_COUNT = 256;
+/** Records handed to a module in one call by a view: ~40 µs of a filter's time, one sandbox crossing per thousand records. */
+export const VIEW_CALL_MAX_RECORDS = 1024;
+/** ABI bytes handed to a module in one call by a view: bounds the JavaScript work between two event-loop turns. */
+export const VIEW_CALL_MAX_BYTES = 1024 * 1024;
+/** Source bytes one fetch may scan per view partition: a filter that keeps nothing still answers within a bounded time. */
+export const VIEW_FETCH_SCAN_MAX_BYTES = 16 * 1024 * 1024;
+/** Source bytes read from the log at a time while a view scans. */
+export const VIEW_SOURCE_READ_MAX_BYTES = 1024 * 1024;
+/** Extra module calls a view may spend per failed call to find the records that fail (skip policy); past it the rest of the call is skipped whole. */
+export const VIEW_ISOLATE_CALLS_MAX = 32;
+/** Deadline of one module call on the record path: a stuck module costs its own reader this long, then its worker is replaced. */
+export const ATTACHMENT_CALL_DEADLINE_MS = 1000;
+/** Module calls of one attachment running at once: a stuck module holds at most one sandbox worker. */
+export const ATTACHMENT_CALLS_IN_FLIGHT_MAX = 1;
+/** Calls of one attachment waiting for its turn; past it a read or produce is told to retry. */
+export const ATTACHMENT_CALLS_QUEUED_MAX = 64;
+/** Largest output of one module call on the record path (ABI bytes). */
+export const ATTACHMENT_OUTPUT_MAX_BYTES = 16 * 1024 * 1024;
+/** Module binaries kept compiled in the broker, least recently used dropped first. */
+export const ATTACHMENT_MODULES_LOADED_MAX = 64;
+/** Latest call latencies kept per attachment for the p50 / p99 that status reports. */
+export const ATTACHMENT_LATENCY_SAMPLES_COUNT = 1024;
+/** Rejected records a produce check names in record_errors; the rest are counted in the message. */
+export const PRODUCE_CHECK_RECORD_ERRORS_MAX = 100;
+/**
+ * The broker's sandbox never waits for a module synchronously: every connection shares its event
+ * loop (docs/sandbox.md, "In the broker").
+ */
+export const BROKER_SANDBOX_HOST_SYNC_WAIT_US = 0;
+/** Largest JSON body the admin API accepts (attach requests); module binaries are bounded by MODULE_MAX_BYTES. */
+export const ADMIN_JSON_BODY_MAX_BYTES = 64 * 1024;

@@ -38,6 +38,14 @@ export interface BrokerMetrics {
   pipelineBatchLatency: Histogram<'pipeline'>;
   /** Module failures by pipeline, module and kind (trap, deadline, memory, output, abi). */
   moduleErrors: Counter<'pipeline' | 'module' | 'kind'>;
+  /** Records handed to an attachment's module (a view or a produce check), by attachment name and kind. */
+  attachmentRecordsIn: Counter<'attachment' | 'kind'>;
+  /** Records an attachment's module gave back. */
+  attachmentRecordsOut: Counter<'attachment' | 'kind'>;
+  /** Failed calls (and records isolated as failing) by attachment and error kind (trap, deadline, ...). */
+  attachmentErrors: Counter<'attachment' | 'kind' | 'error'>;
+  /** One module call of an attachment, including the crossing into the sandbox. */
+  attachmentBatchLatency: Histogram<'attachment' | 'kind'>;
 }
 
 export function createMetrics(options: { registry?: Registry; processMetrics?: boolean } = {}): BrokerMetrics {
@@ -65,6 +73,10 @@ export function createMetrics(options: { registry?: Registry; processMetrics?: b
     pipelineRecordsOut: counter('sluice_pipeline_records_out_total', 'Records written by a pipeline to its target', ['pipeline']),
     pipelineBatchLatency: histogram('sluice_pipeline_batch_seconds', 'Latency of one module call over one batch', ['pipeline']),
     moduleErrors: counter('sluice_module_errors_total', 'SmartModule failures', ['pipeline', 'module', 'kind']),
+    attachmentRecordsIn: counter('sluice_attachment_records_in_total', 'Records handed to an attached module', ['attachment', 'kind']),
+    attachmentRecordsOut: counter('sluice_attachment_records_out_total', 'Records an attached module gave back', ['attachment', 'kind']),
+    attachmentErrors: counter('sluice_attachment_errors_total', 'Failures of an attached module by error kind', ['attachment', 'kind', 'error']),
+    attachmentBatchLatency: histogram('sluice_attachment_batch_seconds', 'Latency of one call of an attached module', ['attachment', 'kind']),
   };
 }
 

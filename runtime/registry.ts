@@ -120,6 +120,21 @@ export class ModuleRegistry {
     return { entry, module };
   }
 
+  /** A binary by its sha256 (what an attachment pins), validated and compiled. */
+  async loadById(id: string, name?: string): Promise<LoadedModule> {
+    if (!/^[0-9a-f]{64}$/.test(id)) throw new Error(`module id ${JSON.stringify(id)} is not a sha256`);
+    let bytes: Uint8Array;
+    try {
+      bytes = await this.store.get(binaryKey(id));
+    } catch (err) {
+      if (err instanceof ObjectNotFoundError) throw new Error(`module binary ${id} is missing from the bucket`, { cause: err });
+      throw err;
+    }
+    const module = await loadModule(bytes, name === undefined ? {} : { name });
+    if (module.id !== id) throw new Error(`module binary ${id} has changed in the bucket (now ${module.id})`);
+    return module;
+  }
+
   /** Removes the name, and the binary when no other name points at it. */
   async delete(name: string): Promise<void> {
     const entry = await this.entry(name);

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { GroupCoordinator } from '../groups/index.js';
 import type { Log } from '../log/index.js';
 import type { BrokerMetrics } from '../metrics.js';
+import type { ModuleHost } from '../smartmodules/module-host.js';
 
 export type HandlerLog = Pick<
   Log,
@@ -21,6 +22,11 @@ export type HandlerLog = Pick<
   | 'offsetForTimestamp'
   | 'waitForData'
   | 'allocateProducerId'
+  | 'listAttachments'
+  | 'getAttachment'
+  | 'haltAttachment'
+  | 'attach'
+  | 'detach'
 >;
 
 export interface BrokerIdentity {
@@ -40,4 +46,6 @@ export interface HandlerContext {
   defaultPartitions: number;
   /** Present when the broker serves metrics. */
   metrics?: BrokerMetrics;
+  /** Runs attached modules: views on fetch, checks on produce. */
+  smartmodules: ModuleHost;
 }

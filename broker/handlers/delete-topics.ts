@@ -7,7 +7,9 @@ export async function handleDeleteTopics(ctx: HandlerContext, req: DeleteTopicsR
   const responses = await Promise.all(
     req.topicNames.map(async (name) => {
       try {
-        await ctx.log.deleteTopic(name);
+        // Deleting a view detaches it: its source and its records stay.
+        if (ctx.log.getTopic(name) === undefined && ctx.log.getAttachment('view', name) !== undefined) await ctx.log.detach('view', name);
+        else await ctx.log.deleteTopic(name);
         return { name, errorCode: ErrorCode.NONE };
       } catch (err) {
         return { name, errorCode: errorCodeOf(err, ctx.logger) };

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { KafkaError } from '../protocol/errors.js';
 import {
+  AttachmentExistsError,
   CorruptRecordError,
   FencedError,
   InvalidPartitionsError,
@@ -17,17 +18,23 @@ import {
   RecordTooLargeError,
   StorageError,
   TopicExistsError,
+  TopicInUseError,
+  UnknownAttachmentError,
   UnknownPartitionError,
   UnknownProducerIdError,
   UnknownTopicError,
 } from '../log/errors.js';
+import { ViewHaltedError } from '../smartmodules/view-read.js';
 
 export function errorCodeOf(err: unknown, logger?: Logger): number {
   if (err instanceof KafkaError) return err.code;
   if (err instanceof UnknownTopicError || err instanceof UnknownPartitionError) {
     return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
   }
-  if (err instanceof TopicExistsError) return ErrorCode.TOPIC_ALREADY_EXISTS;
+  if (err instanceof TopicExistsError || (err instanceof AttachmentExistsError && err.kind === 'view')) return ErrorCode.TOPIC_ALREADY_EXISTS;
+  // A topic that views read or a check guards is not deleted; a policy of this cluster, not a retry.
+  if (err instanceof TopicInUseError || err instanceof AttachmentExistsError) return ErrorCode.POLICY_VIOLATION;
+  if (err instanceof UnknownAttachmentError) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
   if (err instanceof InvalidTopicError) return ErrorCode.INVALID_TOPIC_EXCEPTION;
   if (err instanceof InvalidPartitionsError) return ErrorCode.INVALID_PARTITIONS;
   if (err instanceof OffsetOutOfRangeError) return ErrorCode.OFFSET_OUT_OF_RANGE;
@@ -38,6 +45,10 @@ export function errorCodeOf(err: unknown, logger?: Logger): number {
   if (err instanceof UnknownProducerIdError) return ErrorCode.UNKNOWN_PRODUCER_ID;
   // Fenced or closed: this broker no longer leads; the client refreshes metadata and retries.
   if (err instanceof FencedError || err instanceof LogClosedError) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+  if (err instanceof ViewHaltedError) {
+    logger?.debug({ err: err.message }, 'fetch on a halted view');
+    return ErrorCode.KAFKA_STORAGE_ERROR;
+  }
   if (err instanceof StorageError) {
     logger?.warn({ err: err.message }, 'storage error');
     return ErrorCode.KAFKA_STORAGE_ERROR;

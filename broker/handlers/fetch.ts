@@ -16,6 +16,8 @@ import { OffsetOutOfRangeError } from '../log/errors.js';
 import { iterateBatches } from '../protocol/record-batch.js';
 import type { HandlerContext } from './context.js';
 import { errorCodeOf } from './errors.js';
+import { resolveTopic } from './views.js';
+import { readView } from '../smartmodules/view-read.js';
 
 /** Kafka's "no preferred read replica": read from the leader. */
 const NO_PREFERRED_REPLICA = -1;
@@ -53,7 +55,10 @@ interface ReadOutcome {
   hasError: boolean;
 }
 
-async function readOnce(ctx: HandlerContext, req: FetchRequest): Promise<ReadOutcome> {
+/** Fetch v5 and later: clients that skip control batches, so a view closes its trailing gap with one. */
+const CONTROL_GAP_MIN_FETCH_VERSION = 5;
+
+async function readOnce(ctx: HandlerContext, req: FetchRequest, apiVersion: number): Promise<ReadOutcome> {
   let budget = Math.max(0, req.maxBytes);
   let bytes = 0;
   let hasError = false;
@@ -61,22 +66,25 @@ async function readOnce(ctx: HandlerContext, req: FetchRequest): Promise<ReadOut
   // Partitions are read in request order so the byte budget is spent the way Kafka spends it.
   for (const t of req.topics) {
     const partitions: FetchResponsePartition[] = [];
-    const topic = ctx.log.getTopic(t.topic);
+    const resolved = resolveTopic(ctx, t.topic);
     for (const p of t.partitions) {
-      if (topic === undefined || p.partition < 0 || p.partition >= topic.partitions) {
+      if (resolved === undefined || p.partition < 0 || p.partition >= resolved.info.partitions) {
         partitions.push(emptyPartition(p.partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
         hasError = true;
         continue;
       }
       const limit = Math.min(Math.max(0, p.partitionMaxBytes), budget);
       try {
-        const hw = ctx.log.highWatermark(t.topic, p.partition);
+        const hw = ctx.log.highWatermark(resolved.source, p.partition);
         // Nothing to read (caught up, or the byte budget is spent): answer from memory, no read.
         if (p.fetchOffset === hw || (budget === 0 && bytes > 0 && p.fetchOffset < hw)) {
-          partitions.push(emptyPartition(p.partition, ErrorCode.NONE, hw, ctx.log.logStartOffset(t.topic, p.partition)));
+          partitions.push(emptyPartition(p.partition, ErrorCode.NONE, hw, ctx.log.logStartOffset(resolved.source, p.partition)));
           continue;
         }
-        const read = await ctx.log.read(t.topic, p.partition, p.fetchOffset, Math.max(1, limit));
+        const read = resolved.view === undefined
+          ? await ctx.log.read(t.topic, p.partition, p.fetchOffset, Math.max(1, limit))
+          : await readView(ctx.smartmodules, ctx.log, resolved.view, p.partition, p.fetchOffset, Math.max(1, limit),
+            apiVersion >= CONTROL_GAP_MIN_FETCH_VERSION ? 'control' : 'empty');
         const chosen: Uint8Array[] = [];
         let size = 0;
         for (const batch of read.records) {
@@ -111,7 +119,7 @@ async function readOnce(ctx: HandlerContext, req: FetchRequest): Promise<ReadOut
   return { responses, bytes, hasError };
 }
 
-export async function handleFetch(ctx: HandlerContext, req: FetchRequest, signal: AbortSignal): Promise<FetchResponse> {
+export async function handleFetch(ctx: HandlerContext, req: FetchRequest, signal: AbortSignal, apiVersion = 11): Promise<FetchResponse> {
   if (req.sessionId !== 0) {
     // We never hand out sessions, so an incremental fetch names one we do not know.
     return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
@@ -119,7 +127,7 @@ export async function handleFetch(ctx: HandlerContext, req: FetchRequest, signal
   const deadline = Date.now() + Math.min(Math.max(0, req.maxWaitMs), FETCH_MAX_WAIT_MS);
   const minBytes = Math.max(1, req.minBytes);
   for (;;) {
-    const outcome = await readOnce(ctx, req);
+    const outcome = await readOnce(ctx, req, apiVersion);
     const left = deadline - Date.now();
     if (outcome.bytes >= minBytes || outcome.hasError || left <= 0 || signal.aborted) {
       if (ctx.metrics !== undefined) {
@@ -145,7 +153,7 @@ export async function handleFetch(ctx: HandlerContext, req: FetchRequest, signal
       for (let j = 0; j < t.partitions.length; j++) {
         const p = t.partitions[j]!;
         const hw = outcome.responses[i]!.partitions[j]!.highWatermark;
-        positions.push({ topic: t.topic, partition: p.partition, offset: hw > p.fetchOffset ? hw : p.fetchOffset });
+        positions.push({ topic: resolveTopic(ctx, t.topic)?.source ?? t.topic, partition: p.partition, offset: hw > p.fetchOffset ? hw : p.fetchOffset });
       }
     }
     await ctx.log.waitForData(positions, left, signal);

@@ -29,7 +29,7 @@ export function createHandlers(ctx: HandlerContext): HandlerTable {
     [ApiKey.ApiVersions]: (req) => handleApiVersions(req),
     [ApiKey.Metadata]: (req) => handleMetadata(ctx, req),
     [ApiKey.Produce]: (req) => handleProduce(ctx, req),
-    [ApiKey.Fetch]: (req, rc) => handleFetch(ctx, req, rc.signal),
+    [ApiKey.Fetch]: (req, rc) => handleFetch(ctx, req, rc.signal, rc.apiVersion),
     [ApiKey.ListOffsets]: (req) => handleListOffsets(ctx, req),
     [ApiKey.CreateTopics]: (req) => handleCreateTopics(ctx, req),
     [ApiKey.DeleteTopics]: (req) => handleDeleteTopics(ctx, req),

@@ -3,6 +3,7 @@ import type { ListOffsetsRequest, ListOffsetsResponse, ListOffsetsResponsePartit
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { HandlerContext } from './context.js';
 import { errorCodeOf } from './errors.js';
+import { resolveTopic } from './views.js';
 
 const LATEST_TIMESTAMP = -1n;
 const EARLIEST_TIMESTAMP = -2n;
@@ -21,18 +22,20 @@ export async function handleListOffsets(ctx: HandlerContext, req: ListOffsetsReq
             offset: -1n,
             leaderEpoch: NO_EPOCH,
           });
-          const topic = ctx.log.getTopic(t.name);
-          if (topic === undefined || p.partitionIndex < 0 || p.partitionIndex >= topic.partitions) {
+          // A view has its source's offsets: the records it keeps are at their source offsets.
+          const resolved = resolveTopic(ctx, t.name);
+          if (resolved === undefined || p.partitionIndex < 0 || p.partitionIndex >= resolved.info.partitions) {
             return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
           }
+          const source = resolved.source;
           try {
             let offset: bigint;
             let timestamp = -1n;
-            if (p.timestamp === LATEST_TIMESTAMP) offset = ctx.log.highWatermark(t.name, p.partitionIndex);
-            else if (p.timestamp === EARLIEST_TIMESTAMP) offset = ctx.log.logStartOffset(t.name, p.partitionIndex);
+            if (p.timestamp === LATEST_TIMESTAMP) offset = ctx.log.highWatermark(source, p.partitionIndex);
+            else if (p.timestamp === EARLIEST_TIMESTAMP) offset = ctx.log.logStartOffset(source, p.partitionIndex);
             else if (p.timestamp < 0n) return fail(ErrorCode.INVALID_REQUEST);
             else {
-              const found = await ctx.log.offsetForTimestamp(t.name, p.partitionIndex, p.timestamp);
+              const found = await ctx.log.offsetForTimestamp(source, p.partitionIndex, p.timestamp);
               // No record at or after the timestamp: Kafka answers offset -1, timestamp -1.
               offset = found?.offset ?? -1n;
               timestamp = found?.timestampMs ?? -1n;

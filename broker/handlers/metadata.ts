@@ -10,6 +10,7 @@ import { TopicExistsError } from '../log/errors.js';
 import type { TopicInfo } from '../log/types.js';
 import type { HandlerContext } from './context.js';
 import { errorCodeOf } from './errors.js';
+import { allTopics, resolveTopic } from './views.js';
 
 /** No leader epochs: -1 tells clients not to validate offsets against epochs. */
 const LEADER_EPOCH_UNKNOWN = -1;
@@ -44,12 +45,12 @@ export async function handleMetadata(ctx: HandlerContext, req: MetadataRequest):
   const id = ctx.identity();
   let topics: MetadataResponseTopic[];
   if (req.topics === null) {
-    topics = ctx.log.listTopics().map((t) => topicMetadata(t, id.nodeId));
+    topics = allTopics(ctx).map((t) => topicMetadata(t, id.nodeId));
   } else {
     topics = await Promise.all(
       req.topics.map(async ({ name }) => {
-        const existing = ctx.log.getTopic(name);
-        if (existing !== undefined) return topicMetadata(existing, id.nodeId);
+        const existing = resolveTopic(ctx, name);
+        if (existing !== undefined) return topicMetadata(existing.info, id.nodeId);
         if (!(ctx.autoCreateTopics && req.allowAutoTopicCreation)) {
           return missingTopic(name, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         }

@@ -9,6 +9,7 @@ import { ErrorCode } from '../protocol/error-codes.js';
 import type { CommittedOffset } from '../groups/index.js';
 import type { HandlerContext } from './context.js';
 import { errorCodeOf } from './errors.js';
+import { resolveTopic } from './views.js';
 
 const encoder = new TextEncoder();
 
@@ -23,7 +24,7 @@ export async function handleOffsetCommit(ctx: HandlerContext, req: OffsetCommitR
   const codes = req.topics.map((t) => t.partitions.map((): number => ErrorCode.NONE));
   const offsets: CommittedOffset[] = [];
   req.topics.forEach((t, i) => {
-    const topic = ctx.log.getTopic(t.name);
+    const topic = resolveTopic(ctx, t.name)?.info;
     t.partitions.forEach((p, j) => {
       if (topic === undefined || p.partitionIndex < 0 || p.partitionIndex >= topic.partitions) {
         codes[i]![j] = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;

@@ -14,6 +14,7 @@ import { KafkaError } from '../protocol/errors.js';
 import { iterateBatches, verifyCrc } from '../protocol/record-batch.js';
 import type { HandlerContext } from './context.js';
 import { errorCodeOf } from './errors.js';
+import { ProduceCheckError, runProduceCheck } from '../smartmodules/produce-check.js';
 
 const VALID_ACKS = new Set([0, 1, -1]);
 
@@ -69,11 +70,22 @@ export async function handleProduce(ctx: HandlerContext, req: ProduceRequest): P
           if (requestError !== ErrorCode.NONE) return partitionResponse(p.index, requestError);
           const topic = ctx.log.getTopic(t.name);
           if (topic === undefined || p.index < 0 || p.index >= topic.partitions) {
+            const view = topic === undefined ? ctx.log.getAttachment('view', t.name) : undefined;
+            if (view !== undefined) {
+              return partitionResponse(p.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `${t.name} is a view of ${view.source}; produce to ${view.source}`);
+            }
             return partitionResponse(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
           }
           try {
             const count = validateRecordSet(p.records, topic.config.maxMessageBytes);
-            const result = await ctx.log.append(t.name, p.index, p.records!);
+            const check = ctx.log.getAttachment('produce', t.name);
+            let records = p.records!;
+            if (check !== undefined) {
+              records = await runProduceCheck(ctx.smartmodules, check, p.index, records);
+              // A map may have made a batch larger than the topic allows.
+              if (records !== p.records) validateRecordSet(records, topic.config.maxMessageBytes);
+            }
+            const result = await ctx.log.append(t.name, p.index, records);
             ctx.metrics?.recordsIn.inc({ topic: t.name }, count);
             ctx.metrics?.bytesIn.inc({ topic: t.name }, p.records!.byteLength);
             return {
@@ -90,7 +102,9 @@ export async function handleProduce(ctx: HandlerContext, req: ProduceRequest): P
             if (err instanceof KafkaError) {
               ctx.logger.debug({ topic: t.name, partition: p.index, code, err: err.message }, 'produce refused');
             }
-            return partitionResponse(p.index, code, err instanceof Error ? err.message : null);
+            const response = partitionResponse(p.index, code, err instanceof Error ? err.message : null);
+            if (err instanceof ProduceCheckError) response.recordErrors = err.recordErrors;
+            return response;
           }
         }),
       ),

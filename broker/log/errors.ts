@@ -121,3 +121,26 @@ export class LogClosedError extends LogError {
     super('log is closed');
   }
 }
+
+/** A view name or produce check that exists already (a view name is also taken by a topic of that name). */
+export class AttachmentExistsError extends LogError {
+  readonly retriable = false;
+  constructor(readonly kind: 'view' | 'produce', readonly attachmentName: string, detail: string) {
+    super(kind === 'view' ? `view ${JSON.stringify(attachmentName)} ${detail}` : `topic ${JSON.stringify(attachmentName)} ${detail}`);
+  }
+}
+
+export class UnknownAttachmentError extends LogError {
+  readonly retriable = false;
+  constructor(readonly kind: 'view' | 'produce', readonly attachmentName: string) {
+    super(kind === 'view' ? `no view named ${JSON.stringify(attachmentName)}` : `no produce check on topic ${JSON.stringify(attachmentName)}`);
+  }
+}
+
+/** Deleting a topic that views read or a check guards would leave them dangling: detach them first. */
+export class TopicInUseError extends LogError {
+  readonly retriable = false;
+  constructor(readonly topic: string, readonly dependents: string[]) {
+    super(`topic ${JSON.stringify(topic)} has ${dependents.join(', ')} attached; detach first`);
+  }
+}

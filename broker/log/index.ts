@@ -18,4 +18,8 @@ export {
   FencedError,
   StorageError,
   LogClosedError,
+  AttachmentExistsError,
+  UnknownAttachmentError,
+  TopicInUseError,
 } from './errors.js';
+export type { AttachmentInfo, AttachmentKind, AttachmentErrorPolicy, AttachmentHalt } from './attachments.js';

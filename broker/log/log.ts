@@ -29,6 +29,7 @@ import { SegmentWriter } from './segment-writer.js';
 import type { LogState } from './state.js';
 import { TailCache } from './tail-cache.js';
 import { Topics } from './topics.js';
+import { Attachments, type AttachmentHalt, type AttachmentInfo, type AttachmentKind } from './attachments.js';
 import type { AppendResult, CommittedOffset, ReadResult, TopicConfig, TopicInfo } from './types.js';
 
 export interface LogOptions {
@@ -50,6 +51,7 @@ export class Log {
   private readonly state: LogState;
   private readonly manifest: ManifestWriter;
   private readonly topics: Topics;
+  private readonly attachments: Attachments;
   private readonly appender: Appender;
   private readonly flushes: Flushes;
   private readonly reader: PartitionReader;
@@ -83,7 +85,12 @@ export class Log {
       onDoubtLanded: (entry) => void this.flushes.commit(entry, [], noPendingWrites()),
     });
     const segments = new SegmentWriter(retrying, () => this.manifest.epoch, flushesInFlightMaxCount);
-    this.topics = new Topics({ state, now, checkWritable, write });
+    this.topics = new Topics({
+      state, now, checkWritable, write,
+      claimedByView: (name) => this.attachments.claimsTopicName(name),
+      dependents: (name) => this.attachments.dependents(name),
+    });
+    this.attachments = new Attachments({ state, now, checkWritable, write, topics: this.topics });
     this.producers = new Producers(state);
     this.appender = new Appender({ state, topics: this.topics, producers: this.producers, buffer, checkWritable, buffered: () => this.flushes.schedule() });
     this.dataWaiters = new DataWaiters(state, isClosed);
@@ -166,6 +173,27 @@ export class Log {
 
   deleteTopic(name: string): Promise<void> {
     return this.topics.delete(name);
+  }
+
+  listAttachments(): AttachmentInfo[] {
+    return this.attachments.list();
+  }
+
+  getAttachment(kind: AttachmentKind, name: string): AttachmentInfo | undefined {
+    return this.attachments.get(kind, name);
+  }
+
+  /** See Attachments.attach: a view (named by itself) or a produce check (named by its topic). */
+  attach(spec: Omit<AttachmentInfo, 'attachmentId' | 'createdAtMs' | 'halted'>, options: { replace?: boolean } = {}): Promise<AttachmentInfo> {
+    return this.attachments.attach(spec, options);
+  }
+
+  detach(kind: AttachmentKind, name: string): Promise<AttachmentInfo> {
+    return this.attachments.detach(kind, name);
+  }
+
+  haltAttachment(kind: AttachmentKind, name: string, attachmentId: string, halt: AttachmentHalt): Promise<void> {
+    return this.attachments.halt(kind, name, attachmentId, halt);
   }
 
   highWatermark(topic: string, partition: number): bigint {

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { LOG_MANIFEST_ENTRY_MAX_BYTES } from '../constants.js';
+import { attachmentOpSchemas, attachmentSchema } from './attachments.js';
 
 export const MANIFEST_PREFIX = 'manifest/';
 export const CHECKPOINT_PREFIX = 'checkpoints/';
@@ -86,6 +87,7 @@ export const opSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('logStart'), topic: z.string(), topicId: z.string(), partition: int32, offset: int64 }),
   /** Compaction: `chunk` replaces every chunk of its partition within [chunk.first, chunk.last]. */
   z.object({ op: z.literal('compact'), topicId: z.string(), chunk: chunkSchema }),
+  ...attachmentOpSchemas,
 ]);
 export type Op = z.infer<typeof opSchema>;
 
@@ -123,6 +125,8 @@ export const snapshotSchema = z.object({
   commits: z.array(
     z.object({ group: z.string(), topic: z.string(), partition: int32, offset: int64, metadata: z.string().nullable() }),
   ),
+  /** Absent in checkpoints written before attachments existed. */
+  attachments: z.array(attachmentSchema).default([]),
 });
 export type StateSnapshot = z.infer<typeof snapshotSchema>;
 

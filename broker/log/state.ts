@@ -9,6 +9,7 @@ import type { Chunk } from './segment.js';
 import type { Op, ProducerStateSnapshot, StateSnapshot } from './manifest.js';
 import { MANIFEST_VERSION } from './manifest.js';
 import type { TopicInfo } from './types.js';
+import { AttachmentTable } from './attachments.js';
 
 export interface PartitionState {
   /** Sorted by offset, non-overlapping, all at or above logStart's chunk. */
@@ -53,6 +54,7 @@ export class LogState {
   readonly topics = new Map<string, TopicState>();
   readonly producers = new Map<string, ProducerState>();
   readonly commits = new Map<string, Map<string, { topic: string; partition: number; offset: bigint; metadata: string | null }>>();
+  readonly attachments = new AttachmentTable();
 
   partition(topic: string, partition: number): PartitionState | undefined {
     return this.topics.get(topic)?.partitions[partition];
@@ -79,6 +81,7 @@ export class LogState {
         this.topics.delete(op.name);
         for (const [k, p] of this.producers) if (p.topic === op.name) this.producers.delete(k);
         for (const g of this.commits.values()) for (const [k, c] of g) if (c.topic === op.name) g.delete(k);
+        this.attachments.dropTopic(op.name);
         return;
       }
       case 'chunk': {
@@ -134,6 +137,11 @@ export class LogState {
         p.chunks = [...before, c, ...after];
         return;
       }
+      case 'attach':
+      case 'detach':
+      case 'haltAttachment':
+        this.attachments.apply(op);
+        return;
     }
   }
 
@@ -170,6 +178,7 @@ export class LogState {
       })),
       producers,
       commits,
+      attachments: this.attachments.all(),
     };
   }
 
@@ -188,6 +197,7 @@ export class LogState {
     for (const c of s.commits) {
       st.apply({ op: 'commit', group: c.group, topic: c.topic, partition: c.partition, offset: c.offset, metadata: c.metadata });
     }
+    for (const a of s.attachments) st.attachments.apply({ op: 'attach', attachment: a });
     return st;
   }
 }

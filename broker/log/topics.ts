@@ -11,7 +11,7 @@ import {
   TOPIC_RETENTION_BYTES_DEFAULT,
   TOPIC_RETENTION_MS_DEFAULT,
 } from '../constants.js';
-import { InvalidPartitionsError, InvalidTopicError, TopicExistsError, UnknownPartitionError, UnknownTopicError } from './errors.js';
+import { InvalidPartitionsError, InvalidTopicError, TopicExistsError, TopicInUseError, UnknownPartitionError, UnknownTopicError } from './errors.js';
 import type { Op } from './manifest.js';
 import type { LogState, PartitionState, TopicState } from './state.js';
 import type { TopicConfig, TopicInfo } from './types.js';
@@ -32,6 +32,10 @@ export interface TopicsDeps {
   checkWritable: () => void;
   /** Makes the operations durable in the next manifest entry. */
   write: (ops: Op[]) => Promise<void>;
+  /** True when a view has (or is taking) the name: views and topics share one namespace. */
+  claimedByView: (name: string) => boolean;
+  /** What reads or guards a topic (views, a produce check): a topic in use is not deleted. */
+  dependents: (name: string) => string[];
 }
 
 export class Topics {
@@ -54,7 +58,7 @@ export class Topics {
     if (partitions > TOPIC_PARTITIONS_MAX_COUNT) throw new InvalidPartitionsError(partitions, `at most ${TOPIC_PARTITIONS_MAX_COUNT}`);
     this.deps.checkWritable();
     const { state } = this.deps;
-    if ((state.topics.has(name) && !this.pendingDeletes.has(name)) || this.pendingCreates.has(name)) throw new TopicExistsError(name);
+    if (this.isTaken(name) || this.deps.claimedByView(name)) throw new TopicExistsError(name);
     const info: TopicInfo = {
       name,
       topicId: randomUUID(),
@@ -79,12 +83,24 @@ export class Topics {
     const t = this.deps.state.topics.get(name);
     if (!t || this.pendingDeletes.has(name)) throw new UnknownTopicError(name);
     this.deps.checkWritable();
+    const dependents = this.deps.dependents(name);
+    if (dependents.length > 0) throw new TopicInUseError(name, dependents);
     this.pendingDeletes.add(name);
     try {
       await this.deps.write([{ op: 'deleteTopic', name, topicId: t.info.topicId }]);
     } finally {
       this.pendingDeletes.delete(name);
     }
+  }
+
+  /** True when the topic exists and is not being deleted. */
+  isLive(name: string): boolean {
+    return this.deps.state.topics.has(name) && !this.pendingDeletes.has(name);
+  }
+
+  /** True when no other topic may take the name: it exists (and is not being deleted) or is being created. */
+  isTaken(name: string): boolean {
+    return this.isLive(name) || this.pendingCreates.has(name);
   }
 
   /** The topic an append may go to: it exists and is not being deleted. */

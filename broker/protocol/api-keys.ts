@@ -37,11 +37,12 @@ export interface VersionRange {
  * `kcat -d feature`): it compresses with gzip/snappy/lz4 only if Produce v0 is supported
  * ("Broker does not support compression type gzip: not compressing batch"), and it enables
  * balanced consumer groups only if JoinGroup/SyncGroup/Heartbeat/LeaveGroup v0 are supported.
- * Hence Produce 0-7 (v0-2 requests carry magic 0/1 batches, refused per partition) and the
+ * Hence Produce from v0 (v0-2 requests carry magic 0/1 batches, refused per partition; v8 brings
+ * record_errors, which name the records a produce check refused) and the
  * group APIs from v0.
  */
 export const SUPPORTED_VERSIONS: readonly VersionRange[] = [
-  { apiKey: ApiKey.Produce, min: 0, max: 7 },
+  { apiKey: ApiKey.Produce, min: 0, max: 8 },
   { apiKey: ApiKey.Fetch, min: 4, max: 11 },
   { apiKey: ApiKey.ListOffsets, min: 1, max: 5 },
   { apiKey: ApiKey.Metadata, min: 0, max: 8 },

@@ -25,12 +25,23 @@ export interface KafkaServerOptions {
   maxFrameBytes?: number;
   onRequest?: (apiKey: number, answered: boolean) => void;
   onConnectionCountChange?: (count: number) => void;
+  /**
+   * Takes connections that open with an HTTP request line (the admin API on the Kafka port). A
+   * Kafka frame can never start so: those four bytes, read as its size, are past REQUEST_MAX_BYTES.
+   */
+  onHttpConnection?: (socket: Socket) => void;
 }
+
+/** How an HTTP request line starts (the methods the admin API answers, and HEAD/OPTIONS for tools). */
+const HTTP_METHOD_PREFIXES = ['GET ', 'PUT ', 'POST', 'DELE', 'HEAD', 'OPTI', 'PATC'];
+/** Bytes read before deciding: a Kafka size prefix or an HTTP method. */
+const SNIFF_BYTES = 4;
 
 export class KafkaServer {
   private readonly options: KafkaServerOptions;
   private readonly server: Server;
   private readonly connections = new Set<Connection>();
+  private readonly httpSockets = new Set<Socket>();
   private readonly shutdown = new AbortController();
   private closing: Promise<void> | null = null;
 
@@ -72,6 +83,37 @@ export class KafkaServer {
       socket.destroy();
       return;
     }
+    const onHttp = this.options.onHttpConnection;
+    if (onHttp === undefined) {
+      this.acceptKafka(socket);
+      return;
+    }
+    // Read the first bytes, put them back, and hand the socket to the protocol they start.
+    let head: Buffer = Buffer.alloc(0);
+    const onData = (chunk: Buffer): void => {
+      head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
+      if (head.length < SNIFF_BYTES) return;
+      socket.off('data', onData);
+      socket.pause();
+      socket.unshift(head);
+      if (this.closing !== null) {
+        socket.destroy();
+        return;
+      }
+      if (HTTP_METHOD_PREFIXES.includes(head.subarray(0, SNIFF_BYTES).toString('latin1'))) {
+        this.httpSockets.add(socket);
+        socket.on('close', () => this.httpSockets.delete(socket));
+        onHttp(socket);
+      } else {
+        this.acceptKafka(socket);
+      }
+      socket.resume();
+    };
+    socket.on('data', onData);
+    socket.on('error', () => socket.destroy());
+  }
+
+  private acceptKafka(socket: Socket): void {
     const conn = new Connection(socket, {
       handlers: this.options.handlers,
       logger: this.options.logger,
@@ -113,6 +155,7 @@ export class KafkaServer {
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
       for (const c of this.connections) c.close();
+      for (const s of this.httpSockets) s.destroy();
       await stopped;
     })();
     return this.closing;

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { RunningBroker } from '../../broker/broker.js';
 import { CliError } from '../cli-error.js';
 import { packageRootAbove } from '../package-root.js';
+import { registerAttachCommands } from './attach.js';
 import { registerConsumeCommand } from './consume.js';
 import { registerProduceCommand } from './produce.js';
 import { registerTopicCommands } from './topic.js';
@@ -80,7 +81,7 @@ async function registerExamples(broker: RunningBroker): Promise<void> {
   }
 }
 
-/** `sluice broker start`, and the client commands `topic ...`, `produce`, `consume`. */
+/** `sluice broker start`, and the client commands `topic ...`, `produce`, `consume`, `attach`, `detach`, `attachment ...`. */
 export function registerBrokerCommands(program: Command): void {
   const broker = program.command('broker').description('run a sluice broker');
   broker
@@ -106,4 +107,5 @@ export function registerBrokerCommands(program: Command): void {
   registerTopicCommands(program);
   registerProduceCommand(program);
   registerConsumeCommand(program);
+  registerAttachCommands(program);
 }

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { CliError } from '../cli-error.js';
 import { ApiKey } from '../../broker/protocol/api-keys.js';
 import { ErrorCode } from '../../broker/protocol/error-codes.js';
-import { decodeRecords, iterateBatches } from '../../broker/protocol/record-batch.js';
+import { decodeRecords, isControlBatch, iterateBatches } from '../../broker/protocol/record-batch.js';
 import {
   VERSIONS,
   type ClientFlags,
@@ -27,6 +27,47 @@ interface ConsumeFlags extends ClientFlags {
   offset: string;
   exitAtEnd?: boolean;
   max?: string;
+  module?: string;
+  param?: string[];
+}
+
+/** A record as the printing loop sees it, before or after a module. */
+interface PrintableRecord {
+  offset: bigint;
+  timestampMs: bigint;
+  key: Uint8Array | null;
+  value: Uint8Array | null;
+  headers: { key: string; value: Uint8Array | null }[];
+}
+
+type Transform = ((records: PrintableRecord[]) => Promise<PrintableRecord[]>) & { close(): Promise<void> };
+
+/**
+ * `--module <name|file.wasm>`: this read only runs the module, in a sandbox of this process under
+ * the broker's deadline; a name is fetched from the broker's registry.
+ */
+async function moduleTransform(bootstrap: string, spec: string, params: Record<string, string>): Promise<Transform> {
+  const { existsSync, readFileSync } = await import('node:fs');
+  const { adminRequest } = await import('../admin-client.js');
+  const { loadModule, encodeBatch, decodeBatch } = await import('../../runtime/index.js');
+  const { SandboxPool } = await import('../../runtime/sandbox/index.js');
+  let bytes: Uint8Array;
+  if (existsSync(spec)) bytes = readFileSync(spec);
+  else if (spec.endsWith('.wasm')) throw new CliError(`no such module file: ${spec}`);
+  else bytes = await adminRequest<Uint8Array>(bootstrap, 'GET', `/v1/modules/${encodeURIComponent(spec)}/binary`);
+  const loaded = await loadModule(bytes, { name: spec });
+  if (loaded.kind === 'aggregate') throw new CliError(`module ${spec} is an aggregate; consume --module runs filter, map, filter_map and array_map modules`, 2);
+  const pool = await SandboxPool.start({ threads: 1 });
+  const handle = pool.register(loaded, { params });
+  const run = async (records: PrintableRecord[]): Promise<PrintableRecord[]> => {
+    if (records.length === 0) return records;
+    try {
+      return decodeBatch((await pool.run(handle, encodeBatch(records))).output);
+    } catch (err) {
+      throw new CliError(`module ${spec} failed on offsets ${records[0]!.offset}..${records[records.length - 1]!.offset}: ${(err as Error).message}`);
+    }
+  };
+  return Object.assign(run, { close: () => pool.close() });
 }
 
 async function consume(topic: string, flags: ConsumeFlags, cmd: Command): Promise<void> {
@@ -34,6 +75,24 @@ async function consume(topic: string, flags: ConsumeFlags, cmd: Command): Promis
   const onlyPartition = parseIntFlag('--partition', flags.partition, 0, 2 ** 31 - 1);
   const max = parseIntFlag('--max', flags.max, 1);
   const start = flags.offset;
+  let params: Record<string, string> = {};
+  if (flags.param !== undefined) {
+    if (flags.module === undefined) throw new CliError('--param goes with --module', 2);
+    const { paramsOf } = await import('../admin-client.js');
+    params = paramsOf(flags.param);
+  }
+  const transform = flags.module === undefined ? undefined : await moduleTransform(flags.bootstrap, flags.module, params);
+  try {
+    await consumeWith(topic, flags, out, onlyPartition, max, start, transform);
+  } finally {
+    await transform?.close();
+  }
+}
+
+async function consumeWith(
+  topic: string, flags: ConsumeFlags, out: 'text' | 'json', onlyPartition: number | undefined, max: number | undefined, start: string,
+  transform: Transform | undefined,
+): Promise<void> {
   if (start !== 'beginning' && start !== 'end' && !/^\d+$/.test(start)) {
     throw new CliError(`--offset: expected beginning, end or an offset, got ${JSON.stringify(start)}`, 2);
   }
@@ -76,8 +135,10 @@ async function consume(topic: string, flags: ConsumeFlags, cmd: Command): Promis
             if (p.errorCode !== ErrorCode.NONE) throw kafkaFailure(`fetch ${topic}-${p.partitionIndex}`, p.errorCode);
             let next = offsets.get(p.partitionIndex)!;
             for (const batch of iterateBatches(p.records ?? new Uint8Array(0), { truncated: 'stop' })) {
-              for (const r of decodeRecords(batch.bytes)) {
-                if (r.offset < next) continue;
+              // Control batches (transaction markers, a view's gap markers) hold no records to show.
+              const fetched = isControlBatch(batch.header.attributes) ? [] : decodeRecords(batch.bytes).filter((r) => r.offset >= next);
+              const records = transform === undefined ? fetched : await transform(fetched);
+              for (const r of records) {
                 if (out === 'json') {
                   print(JSON.stringify({
                     topic,
@@ -120,5 +181,7 @@ export function registerConsumeCommand(program: Command): void {
     .option('--offset <where>', 'beginning, end or an offset', 'beginning')
     .option('-e, --exit-at-end', 'exit once every partition is read to its end')
     .option('--max <n>', 'exit after this many records')
+    .option('--module <name|file.wasm>', 'run this module over the records read (a registered name, or a .wasm file); nothing is attached')
+    .option('--param <key=value>', 'parameter of --module (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
     .action(consume);
 }

@@ -1,9 +1,12 @@
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { CliError } from '../cli-error.js';
+import { SANDBOX_DEADLINE_MS_DEFAULT } from '../../runtime/constants.js';
+import { adminRequest } from '../admin-client.js';
+import { withBootstrap } from './bootstrap-option.js';
 import type { ObjectStore } from '../../broker/storage/index.js';
 import {
-  ModuleInstance, ModuleRegistry, ModuleError, buildModule, buildModules, exampleModuleDirs, loadModule,
+  ModuleRegistry, ModuleNotFoundError, buildModule, decodeBatch, encodeBatch, buildModules, exampleModuleDirs, loadModule,
   parseParamArgs, type HostRecord, type ModuleEntry,
 } from '../../runtime/index.js';
 
@@ -38,10 +41,24 @@ async function storeFrom(opts: StoreOpts): Promise<ObjectStore> {
   return createStore(cfg);
 }
 
-function withStoreOptions(cmd: Command): Command {
-  return cmd
-    .option('--data <dir>', 'local-directory bucket')
-    .option('--bucket <url>', 's3://<bucket>/<prefix>')
+interface ControlOpts extends StoreOpts {
+  bootstrap: string;
+}
+
+/** The control commands go through the broker unless given a bucket to work on directly. */
+function offline(opts: ControlOpts): boolean {
+  return opts.data !== undefined || opts.bucket !== undefined;
+}
+
+function notFound(err: unknown): never {
+  if (err instanceof ModuleNotFoundError) throw new CliError(err.message);
+  throw err;
+}
+
+function withControlOptions(cmd: Command): Command {
+  return withBootstrap(cmd)
+    .option('--data <dir>', 'work on this local-directory bucket directly, without a broker')
+    .option('--bucket <url>', 'work on this S3 bucket directly (s3://<bucket>/<prefix>), without a broker')
     .option('--s3-endpoint <url>', 'S3 endpoint (path-style), e.g. for a local S3 server')
     .option('--region <region>', 'S3 region');
 }
@@ -170,10 +187,13 @@ export function registerModuleCommands(program: Command): void {
     .option('--json-input', 'each line is JSON {key, value, headers, timestamp}')
     .option('--aggregate-state <file>', 'aggregate: initial state (when the file exists); the new state is written back')
     .option('--batch-size <n>', 'records per guest call', String(TEST_BATCH_RECORDS_DEFAULT))
-    .action(async (file: string, opts: { param?: string[]; input: string; jsonInput?: boolean; aggregateState?: string; batchSize: string }, cmd: Command) => {
+    .option('--deadline-ms <n>', 'deadline of one guest call, as on the broker', String(SANDBOX_DEADLINE_MS_DEFAULT))
+    .action(async (file: string, opts: { param?: string[]; input: string; jsonInput?: boolean; aggregateState?: string; batchSize: string; deadlineMs: string }, cmd: Command) => {
       const format = outputFormat(cmd);
       const batchSize = Number(opts.batchSize);
       if (!Number.isInteger(batchSize) || batchSize < 1) throw new CliError(`--batch-size must be a positive integer, not "${opts.batchSize}"`, 2);
+      const deadlineMs = Number(opts.deadlineMs);
+      if (!Number.isInteger(deadlineMs) || deadlineMs < 1) throw new CliError(`--deadline-ms must be a positive integer, not "${opts.deadlineMs}"`, 2);
       let params: Record<string, string>;
       try {
         params = parseParamArgs(opts.param ?? []);
@@ -182,9 +202,6 @@ export function registerModuleCommands(program: Command): void {
       }
       if (!existsSync(file)) throw new CliError(`no such module file: ${file}`);
       const loaded = await loadModule(readFileSync(file));
-      const instance = ModuleInstance.create(loaded.compiled, params, {
-        onLog: (level, message) => process.stderr.write(`module ${level}: ${message}\n`),
-      });
       let state: Uint8Array | null = null;
       if (opts.aggregateState !== undefined && existsSync(opts.aggregateState)) state = readFileSync(opts.aggregateState);
       const text = readInput(opts.input);
@@ -193,45 +210,71 @@ export function registerModuleCommands(program: Command): void {
       const now = BigInt(Date.now());
       const records = lines.map((l, i) => lineToRecord(l.endsWith('\r') ? l.slice(0, -1) : l, i, opts.jsonInput ?? false, now));
       const out: string[] = [];
-      for (let i = 0; i < records.length || (i === 0 && records.length === 0); i += batchSize) {
-        const batch = records.slice(i, i + batchSize);
-        if (batch.length === 0) break;
-        let result;
-        try {
-          result = instance.process(batch, state);
-        } catch (err) {
-          if (err instanceof ModuleError) {
-            throw new CliError(`module failed on records ${i}..${i + batch.length - 1}: ${err.kind} (${err.code}): ${err.message}`);
+      // The module runs in the sandbox, under the deadline and bounds the broker gives it: a
+      // module that never returns fails here as it would on a topic, instead of hanging the test.
+      const { SandboxPool } = await import('../../runtime/sandbox/index.js');
+      const pool = await SandboxPool.start({ threads: 1, deadlineMsDefault: deadlineMs });
+      try {
+        const handle = pool.register(loaded, { params });
+        for (let i = 0; i < records.length; i += batchSize) {
+          const batch = records.slice(i, i + batchSize);
+          let result;
+          try {
+            result = await pool.run(handle, encodeBatch(batch), state);
+          } catch (err) {
+            const e = err as { kind?: string; code?: number; message: string };
+            const why = e.message.replace(/^module [^:]*: /, '');
+            throw new CliError(`module failed on records ${i}..${i + batch.length - 1}: ${e.kind ?? 'error'}${e.code ? ` (${e.code})` : ''}: ${why}`);
           }
-          throw err;
+          if (loaded.kind === 'aggregate') state = result.state;
+          for (const r of decodeBatch(result.output)) out.push(format === 'json' ? recordJson(r) : r.value === null ? '' : utf8Decode.decode(r.value));
         }
-        if (instance.kind === 'aggregate') state = result.state;
-        for (const r of result.records) out.push(format === 'json' ? recordJson(r) : r.value === null ? '' : utf8Decode.decode(r.value));
+      } finally {
+        await pool.close();
       }
       if (out.length > 0) process.stdout.write(out.join('\n') + '\n');
       if (opts.aggregateState !== undefined && state !== null) writeFileSync(opts.aggregateState, state);
     });
 
-  withStoreOptions(
+  withControlOptions(
     module
       .command('create <name> <file>')
-      .description('validate a module and store it in the bucket under <name>'),
-  ).action(async (name: string, file: string, opts: StoreOpts, cmd: Command) => {
+      .description('validate a module and store it in the bucket under <name> (through the broker, or offline with --data/--bucket)'),
+  ).action(async (name: string, file: string, opts: ControlOpts, cmd: Command) => {
     if (!existsSync(file)) throw new CliError(`no such module file: ${file}`);
-    const entry = await withStore(opts, (r) => r.create(name, readFileSync(file)));
+    const bytes = readFileSync(file);
+    const entry = offline(opts)
+      ? await withStore(opts, (r) => r.create(name, bytes))
+      : await adminRequest<ModuleEntry>(opts.bootstrap, 'PUT', `/v1/modules/${encodeURIComponent(name)}`, bytes);
     if (outputFormat(cmd) === 'json') process.stdout.write(JSON.stringify(entry) + '\n');
     else process.stdout.write(`created ${entry.name} (${entry.kind}, ${entry.sizeBytes} bytes, ${entry.id.slice(0, 12)})\n`);
   });
 
-  withStoreOptions(module.command('list').description('list the modules in the bucket')).action(
-    async (opts: StoreOpts, cmd: Command) => {
-      printEntries(await withStore(opts, (r) => r.list()), outputFormat(cmd));
+  withControlOptions(module.command('list').description('list the modules in the bucket')).action(
+    async (opts: ControlOpts, cmd: Command) => {
+      const entries = offline(opts) ? await withStore(opts, (r) => r.list()) : await adminRequest<ModuleEntry[]>(opts.bootstrap, 'GET', '/v1/modules');
+      printEntries(entries, outputFormat(cmd));
     },
   );
 
-  withStoreOptions(module.command('delete <name>').description('remove a module name from the bucket')).action(
-    async (name: string, opts: StoreOpts, cmd: Command) => {
-      await withStore(opts, (r) => r.delete(name));
+  withControlOptions(module.command('describe <name>').description('a module entry and the attachments that run it')).action(
+    async (name: string, opts: ControlOpts, cmd: Command) => {
+      const entry = offline(opts)
+        ? { ...(await withStore(opts, (r) => r.entry(name).catch(notFound))), attachments: [] as { kind: string; name: string }[] }
+        : await adminRequest<ModuleEntry & { attachments: { kind: string; name: string }[] }>(opts.bootstrap, 'GET', `/v1/modules/${encodeURIComponent(name)}`);
+      if (outputFormat(cmd) === 'json') {
+        process.stdout.write(JSON.stringify(entry) + '\n');
+        return;
+      }
+      process.stdout.write(`${entry.name}: ${entry.kind}, ${entry.sizeBytes} bytes, sha256 ${entry.id}, ABI v${entry.abiVersion}, created ${entry.createdAt}\n`);
+      for (const a of entry.attachments) process.stdout.write(`  attached: ${a.kind === 'view' ? `view ${a.name}` : `produce check on ${a.name}`}\n`);
+    },
+  );
+
+  withControlOptions(module.command('delete <name>').description('remove a module name from the bucket (refused while it is attached)')).action(
+    async (name: string, opts: ControlOpts, cmd: Command) => {
+      if (offline(opts)) await withStore(opts, (r) => r.delete(name).catch(notFound));
+      else await adminRequest(opts.bootstrap, 'DELETE', `/v1/modules/${encodeURIComponent(name)}`);
       if (outputFormat(cmd) === 'json') process.stdout.write(JSON.stringify({ deleted: name }) + '\n');
       else process.stdout.write(`deleted ${name}\n`);
     },

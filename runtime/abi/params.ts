@@ -63,7 +63,9 @@ export function parseParamArgs(args: readonly string[]): Record<string, string> 
   for (const a of args) {
     const i = a.indexOf('=');
     if (i <= 0) throw new ParamsError(`param "${a}" is not key=value`);
-    out[a.slice(0, i)] = a.slice(i + 1);
+    const key = a.slice(0, i);
+    if (Object.hasOwn(out, key)) throw new ParamsError(`param "${key}" is given twice`);
+    out[key] = a.slice(i + 1);
   }
   return out;
 }

@@ -158,7 +158,8 @@ export async function buildModule(dir: string, opts: { out?: string; force?: boo
   if (error) {
     const text = errors.join('');
     const first = text.split('\n').find((l) => /ERROR|error/.test(l))?.trim() ?? error.message;
-    const where = text.split('\n').find((l) => /└─ in /.test(l))?.replace(/.*└─ in /, '').trim();
+    // asc marks the source location with a box-drawing "└─ in" (escaped: the broker bundle is ASCII).
+    const where = text.split('\n').find((l) => /\u2514\u2500 in /.test(l))?.replace(/.*\u2514\u2500 in /, '').trim();
     rmSync(tmpOut, { force: true });
     if (!readFileSync(manifest.entry, 'utf8').includes('@sluice/sdk')) {
       throw new ModuleBuildError(abs, `${manifest.name}: the module does not import "@sluice/sdk" (and export * from "@sluice/sdk/exports")`);

@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -102,7 +103,7 @@ describe('sluice module create|list|delete', () => {
     expect([again.code, again.stderr]).toEqual([1, 'sluice: module "errors-only" does not exist\n']);
   });
 
-  it('refuses to store an invalid module and needs a bucket', async () => {
+  it('refuses to store an invalid module, and without a bucket asks the broker', async () => {
     const data = path.join(dir, 'bucket2');
     const bad = path.join(dir, 'nomax.wasm');
     writeFileSync(bad, abiModule({ memory: '1' }));
@@ -110,8 +111,9 @@ describe('sluice module create|list|delete', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^sluice: module memory has no maximum/);
     expect(existsSync(path.join(data, 'modules'))).toBe(false);
-    const nobucket = await sluice(['module', 'list']);
-    expect([nobucket.code, nobucket.stderr]).toEqual([2, 'sluice: give --data <dir> or --bucket s3://<bucket>/<prefix>\n']);
+    const port = await closedPort();
+    const nobroker = await sluice(['module', 'list', '--bootstrap', `127.0.0.1:${port}`]);
+    expect([nobroker.code, nobroker.stderr]).toEqual([1, `sluice: cannot reach the broker at 127.0.0.1:${port}: ECONNREFUSED\n`]);
   });
 });
 
@@ -137,3 +139,12 @@ describe('sluice module build', () => {
     for (const x of results) expect(existsSync(x.out)).toBe(true);
   }, 240_000);
 });
+
+/** A loopback port nothing listens on: one the kernel just handed out and that was closed again. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

@@ -5,7 +5,7 @@ import { checkVersion } from './version-check.js';
 
 /*
  * Produce Request (Version: 0-2) => acks timeout_ms [topic_data]
- * Produce Request (Version: 3-7) => transactional_id acks timeout_ms [topic_data]
+ * Produce Request (Version: 3-8) => transactional_id acks timeout_ms [topic_data]
  *   transactional_id => NULLABLE_STRING
  *   acks => INT16
  *   timeout_ms => INT32
@@ -18,7 +18,9 @@ import { checkVersion } from './version-check.js';
  * Version 1+: throttle_time_ms INT32 at the end
  * Version 2+: partition_responses += log_append_time_ms INT64
  * Version 5+: partition_responses += log_start_offset INT64
- * (record_errors and error_message arrive in v8; they are kept in the type and not encoded here.)
+ * Version 8+: partition_responses += [record_errors] error_message
+ *   record_errors => batch_index INT32 batch_index_error_message NULLABLE_STRING
+ *   error_message => NULLABLE_STRING
  *
  * v3 is the first version whose records are RecordBatch v2; v0-2 exist only because librdkafka needs
  * them advertised to compress (see api-keys.ts): their magic 0/1 batches are refused per partition.
@@ -96,6 +98,10 @@ export function encodeProduceResponse(w: Writer, version: number, res: ProduceRe
       w.int32(p.index).int16(p.errorCode).int64(p.baseOffset);
       if (version >= 2) w.int64(p.logAppendTimeMs);
       if (version >= 5) w.int64(p.logStartOffset);
+      if (version >= 8) {
+        w.array(p.recordErrors, (w, e) => w.int32(e.batchIndex).nullableString(e.batchIndexErrorMessage));
+        w.nullableString(p.errorMessage);
+      }
     });
   });
   if (version >= 1) w.int32(res.throttleTimeMs);
@@ -112,8 +118,8 @@ export function decodeProduceResponse(r: Reader, version: number): ProduceRespon
         baseOffset: r.int64(),
         logAppendTimeMs: version >= 2 ? r.int64() : -1n,
         logStartOffset: version >= 5 ? r.int64() : -1n,
-        recordErrors: [],
-        errorMessage: null,
+        recordErrors: version >= 8 ? r.array((r) => ({ batchIndex: r.int32(), batchIndexErrorMessage: r.nullableString() })) : [],
+        errorMessage: version >= 8 ? r.nullableString() : null,
       }),
     ),
   }));

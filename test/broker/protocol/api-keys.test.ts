@@ -20,7 +20,7 @@ describe('SUPPORTED_VERSIONS', () => {
     for (const key of [ApiKey.Produce, ApiKey.JoinGroup, ApiKey.SyncGroup, ApiKey.Heartbeat, ApiKey.LeaveGroup, ApiKey.FindCoordinator, ApiKey.ApiVersions]) {
       expect(supportedRange(key)?.min).toBe(0);
     }
-    expect(supportedRange(ApiKey.Produce)?.max).toBe(7); // zstd needs Produce 7
+    expect(supportedRange(ApiKey.Produce)?.max).toBe(8); // zstd needs Produce 7, record_errors Produce 8
     expect(supportedRange(ApiKey.Fetch)?.max).toBeGreaterThanOrEqual(10); // and Fetch 10
   });
 

@@ -1,0 +1,453 @@
+/**
+ * Kafka RecordBatch v2 ⇄ SmartModule ABI v1 batches (sdk/ABI.md §4), byte to byte, with no
+ * record objects in between: the record path converts every record it hands a module, so this is
+ * the hot loop of views and produce checks. Kafka bytes are read with the protocol Reader and
+ * written with the Writer; the ABI side is little-endian through one DataView.
+ */
+import { BATCH_RECORDS_MAX, INPUT_BATCH_MAX_BYTES, RECORD_HEADERS_MAX } from '../../runtime/constants.js';
+import type { BatchBuffers } from '../../runtime/abi/batch-buffers.js';
+import { RECORD_BATCH_DECOMPRESSED_MAX_BYTES } from '../constants.js';
+import { Compression, inflateRecords } from '../protocol/codecs/index.js';
+import { corrupt } from '../protocol/codecs/errors.js';
+import { ProtocolError } from '../protocol/errors.js';
+import { Reader } from '../protocol/reader.js';
+import {
+  RECORD_BATCH_HEADER_BYTES, computeCrc, compressionOf, isControlBatch, isLogAppendTime, parseBatchHeader, type RecordBatchHeader,
+} from '../protocol/record-batch.js';
+import { Writer } from '../protocol/writer.js';
+
+/** Fixed ABI bytes of a record: offset, timestamp, key length, value length, header count. */
+const ABI_RECORD_FIXED_BYTES = 28;
+/** Fixed ABI bytes of a header: key length, value length. */
+const ABI_HEADER_FIXED_BYTES = 8;
+const ABI_COUNT_BYTES = 4;
+/** Where the CRC sits in a RecordBatch v2, and the byte from which it counts (attributes). */
+const BATCH_CRC_AT = 17;
+
+/** The records section of a batch, inflated when compressed. */
+function recordsSection(batch: Uint8Array, header: RecordBatchHeader): Uint8Array {
+  const body = batch.subarray(RECORD_BATCH_HEADER_BYTES, 12 + header.batchLength);
+  const codec = compressionOf(header.attributes);
+  return codec === Compression.none ? body : inflateRecords(codec, body, RECORD_BATCH_DECOMPRESSED_MAX_BYTES);
+}
+
+/**
+ * Builds one ABI input batch from Kafka batches, record by record, into a buffer taken from a
+ * pipeline's BatchBuffers (grown by doubling when a record does not fit).
+ */
+export class AbiBatchBuilder {
+  #buffers: BatchBuffers | undefined;
+  #out: Uint8Array;
+  #view: DataView;
+  #pos = ABI_COUNT_BYTES;
+  #count = 0;
+  #first = -1n;
+  #last = -1n;
+
+  constructor(buffers?: BatchBuffers, initialBytes = 64 * 1024) {
+    this.#buffers = buffers;
+    this.#out = this.#take(initialBytes);
+    this.#view = new DataView(this.#out.buffer, this.#out.byteOffset, this.#out.byteLength);
+  }
+
+  get count(): number {
+    return this.#count;
+  }
+
+  get bytes(): number {
+    return this.#pos;
+  }
+
+  /** Source offsets of the first and last record added (-1n when empty). */
+  get firstOffset(): bigint {
+    return this.#first;
+  }
+
+  get lastOffset(): bigint {
+    return this.#last;
+  }
+
+  #take(size: number): Uint8Array {
+    return this.#buffers === undefined ? new Uint8Array(size) : this.#buffers.take(size);
+  }
+
+  #ensure(n: number): void {
+    if (this.#pos + n <= this.#out.byteLength) return;
+    if (this.#pos + n > INPUT_BATCH_MAX_BYTES) throw new RangeError(`ABI batch would exceed INPUT_BATCH_MAX_BYTES (${INPUT_BATCH_MAX_BYTES})`);
+    let cap = this.#out.byteLength * 2;
+    while (cap < this.#pos + n) cap *= 2;
+    const next = this.#take(Math.min(cap, INPUT_BATCH_MAX_BYTES));
+    next.set(this.#out.subarray(0, this.#pos));
+    this.#buffers?.give(this.#out);
+    this.#out = next;
+    this.#view = new DataView(next.buffer, next.byteOffset, next.byteLength);
+  }
+
+  #putBytes(b: Uint8Array | null): void {
+    if (b === null) {
+      this.#ensure(4);
+      this.#view.setInt32(this.#pos, -1, true);
+      this.#pos += 4;
+      return;
+    }
+    this.#ensure(4 + b.length);
+    this.#view.setInt32(this.#pos, b.length, true);
+    this.#out.set(b, this.#pos + 4);
+    this.#pos += 4 + b.length;
+  }
+
+  /** Appends one record in ABI layout; `rr` is positioned after the record's offset delta. */
+  addRecord(offset: bigint, timestampMs: bigint, rr: Reader, index: number): void {
+    const key = rr.varintBytes();
+    const value = rr.varintBytes();
+    this.#ensure(ABI_RECORD_FIXED_BYTES);
+    this.#view.setBigInt64(this.#pos, offset, true);
+    this.#view.setBigInt64(this.#pos + 8, timestampMs, true);
+    this.#pos += 16;
+    this.#putBytes(key);
+    this.#putBytes(value);
+    const headerCount = rr.varint();
+    if (headerCount < 0 || headerCount > RECORD_HEADERS_MAX || headerCount > rr.remaining) throw corrupt(`record ${index} has ${headerCount} headers`);
+    this.#ensure(4);
+    this.#view.setInt32(this.#pos, headerCount, true);
+    this.#pos += 4;
+    for (let h = 0; h < headerCount; h++) {
+      const k = rr.varintBytes();
+      if (k === null) throw corrupt(`record ${index} has a header with a null key`);
+      this.#putBytes(k);
+      this.#putBytes(rr.varintBytes());
+    }
+    if (rr.remaining !== 0) throw corrupt(`record ${index} has ${rr.remaining} trailing bytes`);
+    if (this.#count === 0) this.#first = offset;
+    this.#last = offset;
+    this.#count++;
+  }
+
+  /** The finished ABI batch: a view at the start of its buffer (hand it over with the buffers). */
+  finish(): Uint8Array {
+    this.#view.setUint32(0, this.#count, true);
+    return this.#out.subarray(0, this.#pos);
+  }
+
+  /** Returns the buffer unused (nothing to run). */
+  discard(): void {
+    this.#buffers?.give(this.#out);
+  }
+}
+
+/**
+ * Walks the records of a list of whole Kafka batches from an offset on, handing them to ABI
+ * builders call by call. Control batches (transaction markers) are passed over; every batch is
+ * inflated and parsed once, however many calls its records are split across.
+ */
+export class KafkaRecordCursor {
+  readonly #batches: readonly Uint8Array[];
+  readonly #from: bigint;
+  #index = -1;
+  #header: RecordBatchHeader | null = null;
+  #reader: Reader | null = null;
+  #section: Uint8Array | null = null;
+  #recordIndex = 0;
+  #next: bigint;
+
+  constructor(batches: readonly Uint8Array[], fromOffset: bigint) {
+    this.#batches = batches;
+    this.#from = fromOffset;
+    this.#next = fromOffset;
+  }
+
+  /** The offset after everything consumed so far: where a later read resumes. */
+  get nextOffset(): bigint {
+    return this.#next;
+  }
+
+  /** True when the current batch is spent and no batch is left. */
+  get done(): boolean {
+    return this.#reader === null && this.#index + 1 >= this.#batches.length;
+  }
+
+  /** Moves to the next batch that has records at or after the start offset; false when none is left. */
+  #openNext(): boolean {
+    while (++this.#index < this.#batches.length) {
+      const batch = this.#batches[this.#index]!;
+      const header = parseBatchHeader(batch);
+      const end = header.baseOffset + BigInt(header.lastOffsetDelta);
+      if (end < this.#from) continue;
+      if (isControlBatch(header.attributes) || header.recordCount === 0) {
+        if (end + 1n > this.#next) this.#next = end + 1n;
+        continue;
+      }
+      this.#header = header;
+      this.#section = recordsSection(batch, header);
+      this.#reader = new Reader(this.#section);
+      this.#recordIndex = 0;
+      if (header.recordCount < 0 || header.recordCount > this.#reader.remaining) {
+        throw corrupt(`record count ${header.recordCount} exceeds the ${this.#reader.remaining} bytes of records`);
+      }
+      return true;
+    }
+    return false;
+  }
+
+  /** Adds records to `builder` until it holds `maxRecords` or `maxBytes`, or the batches are spent. */
+  fill(builder: AbiBatchBuilder, maxRecords: number, maxBytes: number): void {
+    while (builder.count < maxRecords && builder.bytes < maxBytes) {
+      if (this.#reader === null && !this.#openNext()) return;
+      const header = this.#header!;
+      const r = this.#reader!;
+      if (this.#recordIndex >= header.recordCount) {
+        if (r.remaining !== 0) throw corrupt(`batch at offset ${header.baseOffset} has ${r.remaining} bytes after its ${header.recordCount} records`);
+        const end = header.baseOffset + BigInt(header.lastOffsetDelta) + 1n;
+        if (end > this.#next) this.#next = end;
+        this.#reader = null;
+        continue;
+      }
+      const i = this.#recordIndex++;
+      try {
+        const length = r.varint();
+        if (length < 0 || length > r.remaining) throw corrupt(`record ${i} length ${length} exceeds the ${r.remaining} bytes left`);
+        const rr = new Reader(this.#section!, r.offset, r.offset + length);
+        r.skip(length);
+        rr.int8(); // record attributes: unused
+        const timestampDelta = rr.varlong();
+        const offset = header.baseOffset + BigInt(rr.varint());
+        if (offset < this.#from) continue;
+        const timestampMs = isLogAppendTime(header.attributes) ? header.maxTimestamp : header.baseTimestamp + timestampDelta;
+        builder.addRecord(offset, timestampMs, rr, i);
+        this.#next = offset + 1n;
+      } catch (err) {
+        if (err instanceof ProtocolError) throw corrupt(`malformed record in batch at offset ${header.baseOffset}: ${err.message}`, err);
+        throw err;
+      }
+    }
+  }
+}
+
+export interface KafkaBatchOptions {
+  /** Base offset of the batch; records' deltas are taken from it. Defaults to the first record's offset. */
+  baseOffset?: bigint;
+  /** Last offset the batch spans (≥ the last record's); defaults to the last record's. */
+  lastOffset?: bigint;
+  producerId?: bigint;
+  producerEpoch?: number;
+  baseSequence?: number;
+  /** Attribute bits other than compression and timestamp type (the transactional bit). */
+  transactional?: boolean;
+}
+
+export interface AbiDecodedBatch {
+  /** One uncompressed RecordBatch v2 with a correct CRC, or null when the ABI batch held no record. */
+  batch: Uint8Array | null;
+  count: number;
+  /** Source offsets of the first and last record (-1n when empty). */
+  firstOffset: bigint;
+  lastOffset: bigint;
+  /** Offsets of the records, in order: what produce checks compare with their input. */
+  offsets: bigint[];
+}
+
+/**
+ * One Kafka batch from an ABI batch (a module's output), checking every length against the bytes
+ * that remain: a malformed output throws ProtocolError and allocates no more than its own size.
+ * Record offsets are the ABI records' source offsets, as deltas from the base offset.
+ */
+export function abiToRecordBatch(abi: Uint8Array, options: KafkaBatchOptions = {}): AbiDecodedBatch {
+  const view = new DataView(abi.buffer, abi.byteOffset, abi.byteLength);
+  const end = abi.byteLength;
+  let p = 0;
+  const need = (n: number, what: string): void => {
+    if (n < 0 || p + n > end) throw new ProtocolError(`module output: ${what} runs past the end of the batch`);
+  };
+  need(4, 'record count');
+  const count = view.getUint32(0, true);
+  p = 4;
+  if (count > BATCH_RECORDS_MAX || count * ABI_RECORD_FIXED_BYTES > end - p) throw new ProtocolError(`module output claims ${count} records in ${end} bytes`);
+  const offsets: bigint[] = new Array<bigint>(count);
+  if (count === 0) return { batch: null, count, firstOffset: -1n, lastOffset: -1n, offsets };
+  // First pass: offsets and timestamps, so the header's base and max are known before writing.
+  const starts = new Int32Array(count);
+  let baseTimestamp = 0n;
+  let maxTimestamp = 0n;
+  const bytesField = (nullable: boolean, what: string): void => {
+    need(4, what);
+    const len = view.getInt32(p, true);
+    p += 4;
+    if (len === -1 && nullable) return;
+    if (len < 0) throw new ProtocolError(`module output: ${what} length ${len}`);
+    need(len, what);
+    p += len;
+  };
+  for (let i = 0; i < count; i++) {
+    starts[i] = p;
+    need(16, 'offset and timestamp');
+    offsets[i] = view.getBigInt64(p, true);
+    const ts = view.getBigInt64(p + 8, true);
+    if (i === 0) baseTimestamp = maxTimestamp = ts;
+    else if (ts > maxTimestamp) maxTimestamp = ts;
+    if (i > 0 && offsets[i]! < offsets[i - 1]!) throw new ProtocolError(`module output: record ${i} offset ${offsets[i]} goes back from ${offsets[i - 1]}`);
+    p += 16;
+    bytesField(true, 'key');
+    bytesField(true, 'value');
+    need(4, 'header count');
+    const hc = view.getInt32(p, true);
+    p += 4;
+    if (hc < 0 || hc > RECORD_HEADERS_MAX || hc * ABI_HEADER_FIXED_BYTES > end - p) throw new ProtocolError(`module output: record ${i} header count ${hc}`);
+    for (let h = 0; h < hc; h++) {
+      bytesField(false, 'header key');
+      bytesField(true, 'header value');
+    }
+  }
+  if (p !== end) throw new ProtocolError(`module output: ${end - p} bytes after the last record`);
+
+  const firstOffset = offsets[0]!;
+  const lastOffset = offsets[count - 1]!;
+  const baseOffset = options.baseOffset ?? firstOffset;
+  const spanLast = options.lastOffset ?? lastOffset;
+  if (baseOffset > firstOffset || spanLast < lastOffset || spanLast - baseOffset > 0x7fffffffn) {
+    throw new RangeError(`batch span ${baseOffset}..${spanLast} does not hold records ${firstOffset}..${lastOffset}`);
+  }
+  const body = new Writer(end + count * 4);
+  const rec = new Writer(256);
+  for (let i = 0; i < count; i++) {
+    p = starts[i]! + 8;
+    const ts = view.getBigInt64(p, true);
+    p += 8;
+    rec.reset();
+    rec.int8(0).varlong(ts - baseTimestamp).varint(Number(offsets[i]! - baseOffset));
+    for (let f = 0; f < 2; f++) {
+      const len = view.getInt32(p, true);
+      p += 4;
+      if (len < 0) rec.varint(-1);
+      else {
+        rec.varint(len).raw(abi.subarray(p, p + len));
+        p += len;
+      }
+    }
+    const hc = view.getInt32(p, true);
+    p += 4;
+    rec.varint(hc);
+    for (let h = 0; h < 2 * hc; h++) {
+      const len = view.getInt32(p, true);
+      p += 4;
+      if (len < 0) rec.varint(-1);
+      else {
+        rec.varint(len).raw(abi.subarray(p, p + len));
+        p += len;
+      }
+    }
+    body.varint(rec.length).raw(rec.toUint8Array());
+  }
+  const batch = encodeBatchHeader(body.toUint8Array(), {
+    baseOffset,
+    lastOffsetDelta: Number(spanLast - baseOffset),
+    baseTimestamp,
+    maxTimestamp,
+    recordCount: count,
+    producerId: options.producerId ?? -1n,
+    producerEpoch: options.producerEpoch ?? -1,
+    baseSequence: options.baseSequence ?? -1,
+    attributes: options.transactional ? ATTR_TRANSACTIONAL : 0,
+  });
+  return { batch, count, firstOffset, lastOffset, offsets };
+}
+
+const ATTR_TRANSACTIONAL = 0x10;
+const ATTR_CONTROL = 0x20;
+/** A control record's key: version 0, type 1 (COMMIT), which every client skips. */
+const COMMIT_MARKER_KEY = new Uint8Array([0, 0, 0, 1]);
+/** A control record's value for a transaction marker: version 0, coordinator epoch 0. */
+const COMMIT_MARKER_VALUE = new Uint8Array([0, 0, 0, 0, 0, 0]);
+
+interface HeaderFields {
+  baseOffset: bigint;
+  lastOffsetDelta: number;
+  baseTimestamp: bigint;
+  maxTimestamp: bigint;
+  recordCount: number;
+  producerId: bigint;
+  producerEpoch: number;
+  baseSequence: number;
+  attributes: number;
+}
+
+function encodeBatchHeader(records: Uint8Array, h: HeaderFields): Uint8Array {
+  const w = new Writer(RECORD_BATCH_HEADER_BYTES + records.byteLength);
+  w.int64(h.baseOffset)
+    .int32(RECORD_BATCH_HEADER_BYTES - 12 + records.byteLength)
+    .int32(-1)
+    .int8(2)
+    .uint32(0)
+    .int16(h.attributes)
+    .int32(h.lastOffsetDelta)
+    .int64(h.baseTimestamp)
+    .int64(h.maxTimestamp)
+    .int64(h.producerId)
+    .int16(h.producerEpoch)
+    .int32(h.baseSequence)
+    .int32(h.recordCount)
+    .raw(records);
+  const batch = w.toUint8Array().slice();
+  new DataView(batch.buffer).setUint32(BATCH_CRC_AT, computeCrc(batch));
+  return batch;
+}
+
+/**
+ * A batch spanning [first, last] that holds no record: how a view says "these offsets are gone"
+ * to clients that move on by batch headers (librdkafka, kafka-python), as compaction does.
+ */
+export function emptySpanBatch(first: bigint, last: bigint, timestampMs: bigint): Uint8Array {
+  return encodeBatchHeader(new Uint8Array(0), {
+    baseOffset: first,
+    lastOffsetDelta: Number(last - first),
+    baseTimestamp: timestampMs,
+    maxTimestamp: timestampMs,
+    recordCount: 0,
+    producerId: -1n,
+    producerEpoch: -1,
+    baseSequence: -1,
+    attributes: 0,
+  });
+}
+
+/** One record with no key and no value at `offset`: what a client is sent to skip (see view-read.ts). */
+export function placeholderBatch(offset: bigint, timestampMs: bigint): Uint8Array {
+  const rec = new Writer(16);
+  rec.int8(0).varlong(0n).varint(0).varint(-1).varint(-1).varint(0);
+  const body = new Writer(rec.length + 5);
+  body.varint(rec.length).raw(rec.toUint8Array());
+  return encodeBatchHeader(body.toUint8Array(), {
+    baseOffset: offset,
+    lastOffsetDelta: 0,
+    baseTimestamp: timestampMs,
+    maxTimestamp: timestampMs,
+    recordCount: 1,
+    producerId: -1n,
+    producerEpoch: -1,
+    baseSequence: -1,
+    attributes: 0,
+  });
+}
+
+/**
+ * A control batch spanning [first, last] with one COMMIT marker at `last`: clients never show
+ * control records, and those that move on by the records they saw (kafkajs) move past `last`.
+ */
+export function controlSpanBatch(first: bigint, last: bigint, timestampMs: bigint): Uint8Array {
+  const delta = Number(last - first);
+  const rec = new Writer(32);
+  rec.int8(0).varlong(0n).varint(delta).varint(COMMIT_MARKER_KEY.length).raw(COMMIT_MARKER_KEY)
+    .varint(COMMIT_MARKER_VALUE.length).raw(COMMIT_MARKER_VALUE).varint(0);
+  const body = new Writer(rec.length + 5);
+  body.varint(rec.length).raw(rec.toUint8Array());
+  return encodeBatchHeader(body.toUint8Array(), {
+    baseOffset: first,
+    lastOffsetDelta: delta,
+    baseTimestamp: timestampMs,
+    maxTimestamp: timestampMs,
+    recordCount: 1,
+    producerId: -1n,
+    producerEpoch: -1,
+    baseSequence: -1,
+    attributes: ATTR_TRANSACTIONAL | ATTR_CONTROL,
+  });
+}

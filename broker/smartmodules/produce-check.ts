@@ -1,0 +1,112 @@
+/**
+ * A module on a topic's produce path runs over every batch before anything is written. A filter
+ * that drops a record refuses the whole request's records for the partition (INVALID_RECORD,
+ * naming each dropped record's index); a map rewrites the records, and a filter_map does both.
+ * A rewritten batch keeps its producer id, epoch, base sequence and record count, so idempotence
+ * and acknowledgements stay as they were; it is stored uncompressed with a fresh CRC.
+ */
+import { SandboxError } from '../../runtime/sandbox/errors.js';
+import { INPUT_BATCH_MAX_BYTES } from '../../runtime/constants.js';
+import { PRODUCE_CHECK_RECORD_ERRORS_MAX } from '../constants.js';
+import type { AttachmentInfo } from '../log/index.js';
+import type { ProduceRecordError } from '../protocol/apis/produce.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import { KafkaError } from '../protocol/errors.js';
+import { concatRecordSet, isTransactional, iterateBatches } from '../protocol/record-batch.js';
+import { AbiBatchBuilder, KafkaRecordCursor, abiToRecordBatch } from './abi-kafka.js';
+import type { ModuleHost } from './module-host.js';
+
+/** A produce refused by its check: INVALID_RECORD with the records it names (Produce v8+). */
+export class ProduceCheckError extends KafkaError {
+  constructor(message: string, readonly recordErrors: ProduceRecordError[]) {
+    super(ErrorCode.INVALID_RECORD, message);
+  }
+}
+
+/** How a module's failure reaches the producer: its fault-free failures can be retried. */
+function failureCode(kind: string): number {
+  return kind === 'deadline' || kind === 'worker-died' || kind === 'queue-full' || kind === 'closed' ? ErrorCode.REQUEST_TIMED_OUT : ErrorCode.INVALID_RECORD;
+}
+
+function describeModule(check: AttachmentInfo): string {
+  const params = Object.entries(check.params).map(([k, v]) => `${k}=${v}`).join(', ');
+  return `module ${check.module.name}${params === '' ? '' : ` (${params})`}`;
+}
+
+/**
+ * Runs the check over a validated record set (whole batches). Resolves with the record set to
+ * write: the same bytes when the module changed nothing, rewritten batches otherwise. Rejects with
+ * ProduceCheckError (refused records or a module error) or KafkaError(REQUEST_TIMED_OUT) when the
+ * module could not answer in time.
+ */
+export async function runProduceCheck(host: ModuleHost, check: AttachmentInfo, partition: number, records: Uint8Array): Promise<Uint8Array> {
+  const rt = await host.runtimeFor(check);
+  const out: Uint8Array[] = [];
+  let changed = false;
+  let recordBase = 0; // index of this batch's first record in the request's record set
+  for (const { bytes, header } of iterateBatches(records)) {
+    const builder = new AbiBatchBuilder(rt.buffers);
+    try {
+      new KafkaRecordCursor([bytes], header.baseOffset).fill(builder, Number.MAX_SAFE_INTEGER, INPUT_BATCH_MAX_BYTES);
+    } catch (err) {
+      builder.discard();
+      if (err instanceof RangeError) throw new ProduceCheckError(`batch of ${header.recordCount} records is too large for ${describeModule(check)}: ${err.message}`, []);
+      throw err;
+    }
+    const inputCount = builder.count;
+    if (inputCount === 0) {
+      builder.discard();
+      out.push(bytes);
+      continue;
+    }
+    const started = performance.now();
+    let output: Uint8Array;
+    try {
+      output = await host.call(rt, builder.finish());
+    } catch (err) {
+      if (!(err instanceof SandboxError)) throw err;
+      rt.stats.failure({ kind: err.kind, message: err.message, partition, firstOffset: '-', lastOffset: '-', atMs: Date.now() }, inputCount);
+      host.logger.warn({ check: check.name, topic: check.source, partition, kind: err.kind, err: err.message }, 'produce check failed; batch refused');
+      const code = failureCode(err.kind);
+      if (code === ErrorCode.INVALID_RECORD) throw new ProduceCheckError(`${describeModule(check)} failed on the batch: ${err.message}`, []);
+      throw new KafkaError(code, `${describeModule(check)} could not check the batch: ${err.message}`);
+    }
+    let decoded;
+    try {
+      decoded = abiToRecordBatch(output, {
+        baseOffset: header.baseOffset,
+        lastOffset: header.baseOffset + BigInt(header.lastOffsetDelta),
+        producerId: header.producerId,
+        producerEpoch: header.producerEpoch,
+        baseSequence: header.baseSequence,
+        transactional: isTransactional(header.attributes),
+      });
+    } finally {
+      rt.buffers.give(output);
+    }
+    rt.stats.call(inputCount, decoded.count, performance.now() - started);
+    if (decoded.count < inputCount) {
+      // Which records the module dropped: their index in the request, as record_errors names them.
+      const kept = new Set(decoded.offsets.map(String));
+      const refused: ProduceRecordError[] = [];
+      let dropped = 0;
+      for (let i = 0; i < inputCount; i++) {
+        if (kept.has(String(header.baseOffset + BigInt(i)))) continue;
+        dropped++;
+        if (refused.length < PRODUCE_CHECK_RECORD_ERRORS_MAX) {
+          refused.push({ batchIndex: recordBase + i, batchIndexErrorMessage: `rejected by ${describeModule(check)}` });
+        }
+      }
+      const where = refused.slice(0, 10).map((e) => e.batchIndex).join(', ');
+      rt.stats.failure({ kind: 'rejected', message: `${dropped} record(s) rejected`, partition, firstOffset: '-', lastOffset: '-', atMs: Date.now() }, dropped);
+      throw new ProduceCheckError(`${dropped} of ${inputCount} record(s) rejected by ${describeModule(check)}: record ${where}${dropped > 10 ? ', ...' : ''}`, refused);
+    }
+    if (check.module.kind === 'filter') out.push(bytes);
+    else {
+      out.push(decoded.batch!);
+      changed = true;
+    }
+    recordBase += inputCount;
+  }
+  return changed ? concatRecordSet(out) : records;
+}

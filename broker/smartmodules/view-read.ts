@@ -1,0 +1,231 @@
+/**
+ * A fetch on a view: read the source partition from the fetch offset, hand its records to the
+ * module a call at a time, and answer with the records the module gave back, at their source
+ * offsets. What the module dropped leaves a gap: clients move past gaps between batches by
+ * themselves, and a trailing gap is closed with a batch that spans it, so every client reaches
+ * the high watermark even through a view that keeps nothing (docs/smartmodules.md).
+ */
+import { decodeBatch, encodeBatch, type HostRecord } from '../../runtime/index.js';
+import { SandboxError } from '../../runtime/sandbox/errors.js';
+import {
+  VIEW_CALL_MAX_BYTES, VIEW_CALL_MAX_RECORDS, VIEW_FETCH_SCAN_MAX_BYTES, VIEW_ISOLATE_CALLS_MAX, VIEW_SOURCE_READ_MAX_BYTES,
+} from '../constants.js';
+import type { AttachmentInfo, Log } from '../log/index.js';
+import { decodeRecords, isControlBatch, parseBatchHeader } from '../protocol/record-batch.js';
+import { AbiBatchBuilder, KafkaRecordCursor, abiToRecordBatch, controlSpanBatch, emptySpanBatch, placeholderBatch } from './abi-kafka.js';
+import type { AttachmentRuntime, ModuleHost } from './module-host.js';
+
+/** How a trailing gap is closed for this client (see closeTrailingGap). */
+export type GapStyle = 'control' | 'empty';
+
+export interface ViewReadResult {
+  /** Whole RecordBatch v2 objects, offsets absolute (the source's). */
+  records: Uint8Array[];
+  bytes: number;
+  highWatermark: bigint;
+  logStartOffset: bigint;
+}
+
+/** A view under the halt policy that stopped: its fetches fail until it is detached or re-attached. */
+export class ViewHaltedError extends Error {
+  override readonly name = 'ViewHaltedError';
+  constructor(readonly view: string, readonly reason: string) {
+    super(`view ${view} is halted: ${reason}`);
+  }
+}
+
+/** A module call could not run now (its queue or the pool is full, or closing): the reader answers with what it has. */
+class RetryLaterError extends Error {}
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+export type ViewLog = Pick<Log, 'read' | 'highWatermark' | 'logStartOffset' | 'haltAttachment'>;
+
+export async function readView(
+  host: ModuleHost,
+  log: ViewLog,
+  view: AttachmentInfo,
+  partition: number,
+  fetchOffset: bigint,
+  maxBytes: number,
+  gapStyle: GapStyle,
+): Promise<ViewReadResult> {
+  if (view.halted !== null) throw new ViewHaltedError(view.name, `${view.halted.reason} (partition ${view.halted.partition}, offset ${view.halted.offset})`);
+  const hw = log.highWatermark(view.source, partition);
+  const logStart = log.logStartOffset(view.source, partition);
+  const out: Uint8Array[] = [];
+  let bytes = 0;
+  if (fetchOffset === hw) return { records: out, bytes, highWatermark: hw, logStartOffset: logStart };
+  const rt = await host.runtimeFor(view);
+  let scanned = fetchOffset;
+  let lastKept = fetchOffset - 1n;
+  let scanBudget = VIEW_FETCH_SCAN_MAX_BYTES;
+  let highWatermark = hw;
+  let logStartOffset = logStart;
+  scan: while (scanned < highWatermark && bytes < maxBytes && scanBudget > 0) {
+    const read = await log.read(view.source, partition, scanned, Math.min(scanBudget, VIEW_SOURCE_READ_MAX_BYTES));
+    highWatermark = read.highWatermark;
+    logStartOffset = read.logStartOffset;
+    if (read.records.length === 0) break;
+    for (const b of read.records) scanBudget -= b.byteLength;
+    const cursor = new KafkaRecordCursor(read.records, scanned);
+    for (;;) {
+      const builder = new AbiBatchBuilder(rt.buffers);
+      cursor.fill(builder, VIEW_CALL_MAX_RECORDS, VIEW_CALL_MAX_BYTES);
+      if (builder.count === 0) {
+        builder.discard();
+        scanned = cursor.nextOffset;
+        break;
+      }
+      let batch: Uint8Array | null;
+      try {
+        batch = await runViewCall(host, log, rt, builder, partition);
+      } catch (err) {
+        if (!(err instanceof RetryLaterError)) throw err;
+        // Nothing of this call is answered: the client asks for it again.
+        scanned = builder.firstOffset;
+        break scan;
+      }
+      scanned = cursor.nextOffset;
+      if (batch !== null) {
+        out.push(batch);
+        bytes += batch.byteLength;
+        lastKept = lastOffsetOf(batch);
+      }
+      // Every call's JavaScript work is bounded (VIEW_CALL_MAX_BYTES); other connections run between calls.
+      await yieldToEventLoop();
+      if (bytes >= maxBytes) break scan;
+    }
+  }
+  if (scanned - 1n > lastKept) {
+    const first = lastKept + 1n > fetchOffset ? lastKept + 1n : fetchOffset;
+    const now = BigInt(Date.now());
+    const gap = gapStyle === 'control' ? [controlSpanBatch(first, scanned - 1n, now)] : emptyGapBatches(out.length === 0, fetchOffset, first, scanned - 1n, now);
+    for (const b of gap) {
+      out.push(b);
+      bytes += b.byteLength;
+    }
+  }
+  return { records: out, bytes, highWatermark, logStartOffset };
+}
+
+/**
+ * A gap for clients that move on by batch headers but skip no control records (kafka-python 2.0):
+ * an empty batch spanning it. Such a client also fails on an answer that yields no record at all,
+ * so an answer with nothing else first gets one record below the fetch offset, which every client
+ * skips (a compressed batch may start before the fetch offset too).
+ */
+function emptyGapBatches(alone: boolean, fetchOffset: bigint, first: bigint, last: bigint, now: bigint): Uint8Array[] {
+  const span = emptySpanBatch(first, last, now);
+  return alone ? [placeholderBatch(fetchOffset - 1n, now), span] : [span];
+}
+
+/** The last offset a batch spans: its base plus lastOffsetDelta. */
+function lastOffsetOf(batch: Uint8Array): bigint {
+  const h = parseBatchHeader(batch);
+  return h.baseOffset + BigInt(h.lastOffsetDelta);
+}
+
+/**
+ * One call over the builder's records under the view's policy: the output batch (null when the
+ * module kept nothing), or, under `skip`, the output of what did not fail; under `halt` the view
+ * is halted and the fetch fails.
+ */
+async function runViewCall(host: ModuleHost, log: ViewLog, rt: AttachmentRuntime, builder: AbiBatchBuilder, partition: number): Promise<Uint8Array | null> {
+  const count = builder.count;
+  const first = builder.firstOffset;
+  const last = builder.lastOffset;
+  const input = builder.finish();
+  const started = performance.now();
+  try {
+    const output = await host.call(rt, input);
+    try {
+      const decoded = abiToRecordBatch(output);
+      rt.stats.call(count, decoded.count, performance.now() - started);
+      return decoded.batch;
+    } finally {
+      rt.buffers.give(output);
+    }
+  } catch (err) {
+    if (!(err instanceof SandboxError)) throw err;
+    if (err.kind === 'queue-full' || err.kind === 'closed') throw new RetryLaterError(err.message);
+    const failure = { kind: err.kind, message: err.message, partition, firstOffset: String(first), lastOffset: String(last), atMs: Date.now() };
+    if (rt.info.onError === 'halt') {
+      rt.stats.failure(failure, count);
+      host.logger.error({ view: rt.info.name, topic: rt.info.source, partition, offset: String(first), lastOffset: String(last), kind: err.kind, err: err.message }, 'view halted by a module failure');
+      await log.haltAttachment('view', rt.info.name, rt.info.attachmentId, { partition, offset: first, reason: `${err.kind}: ${err.message}`, atMs: failure.atMs });
+      throw new ViewHaltedError(rt.info.name, `${err.kind} at offset ${first}: ${err.message}`);
+    }
+    return skipFailing(host, log, rt, err, partition, first, last, count, started);
+  }
+}
+
+/** Failures that belong to records (a retry of the same records fails the same way), worth isolating. */
+const RECORD_FAILURES = new Set(['trap', 'guest-error', 'output-too-large', 'memory-limit']);
+
+/**
+ * Skip policy: finds the records that make the module fail by halving the call (at most
+ * VIEW_ISOLATE_CALLS_MAX more calls) and leaves out only those; a deadline or a dead worker
+ * leaves out the whole call, since halving would cost a deadline per half. Every left-out range
+ * is counted and logged with its offsets.
+ */
+async function skipFailing(
+  host: ModuleHost, log: ViewLog, rt: AttachmentRuntime, err: SandboxError, partition: number, first: bigint, last: bigint, count: number, started: number,
+): Promise<Uint8Array | null> {
+  const kept: HostRecord[] = [];
+  let calls = 0;
+  const skip = (rs: readonly HostRecord[], e: SandboxError): void => {
+    const failure = {
+      kind: e.kind, message: e.message, partition,
+      firstOffset: String(rs[0]!.offset), lastOffset: String(rs[rs.length - 1]!.offset), atMs: Date.now(),
+    };
+    rt.stats.failure(failure, rs.length);
+    host.logger.warn(
+      { view: rt.info.name, topic: rt.info.source, partition, offset: failure.firstOffset, lastOffset: failure.lastOffset, records: rs.length, kind: e.kind, err: e.message },
+      'view skipped records its module failed on',
+    );
+  };
+  const isolate = async (rs: readonly HostRecord[], e: SandboxError): Promise<void> => {
+    if (rs.length === 1 || !RECORD_FAILURES.has(e.kind) || calls + 2 > VIEW_ISOLATE_CALLS_MAX) {
+      skip(rs, e);
+      return;
+    }
+    const mid = rs.length >> 1;
+    for (const half of [rs.slice(0, mid), rs.slice(mid)]) {
+      calls++;
+      try {
+        const out = await host.call(rt, encodeBatch(half, rt.buffers));
+        try {
+          kept.push(...decodeBatch(out));
+        } finally {
+          rt.buffers.give(out);
+        }
+      } catch (inner) {
+        if (!(inner instanceof SandboxError) || inner.kind === 'queue-full' || inner.kind === 'closed') throw new RetryLaterError(String(inner));
+        await isolate(half, inner);
+      }
+    }
+  };
+  // The failed call's input went to the sandbox: the records are read again (this is the rare path).
+  await isolate(await recordsBetween(log, rt.info.source, partition, first, last), err);
+  rt.stats.call(count, kept.length, performance.now() - started);
+  if (kept.length === 0) return null;
+  return abiToRecordBatch(encodeBatch(kept)).batch;
+}
+
+/** The source records with offsets in [first, last], decoded. */
+async function recordsBetween(log: ViewLog, topic: string, partition: number, first: bigint, last: bigint): Promise<HostRecord[]> {
+  const out: HostRecord[] = [];
+  let next = first;
+  while (next <= last) {
+    const read = await log.read(topic, partition, next, VIEW_SOURCE_READ_MAX_BYTES);
+    if (read.records.length === 0) break;
+    for (const batch of read.records) {
+      const header = parseBatchHeader(batch);
+      if (isControlBatch(header.attributes)) continue;
+      for (const r of decodeRecords(batch)) if (r.offset >= next && r.offset <= last) out.push(r);
+      next = header.baseOffset + BigInt(header.lastOffsetDelta) + 1n > next ? header.baseOffset + BigInt(header.lastOffsetDelta) + 1n : next;
+    }
+  }
+  return out;
+}
