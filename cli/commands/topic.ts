@@ -95,7 +95,11 @@ export function registerTopicCommands(program: Command): void {
       await withClient(flags.bootstrap, async (client) => {
         const res = await client.request(ApiKey.DeleteTopics, VERSIONS.deleteTopics, { topicNames: [name], timeoutMs: ADMIN_TIMEOUT_MS });
         const r = res.responses[0];
-        if (r === undefined || r.errorCode !== ErrorCode.NONE) throw kafkaFailure(`topic delete ${name}`, r?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR);
+        if (r === undefined || r.errorCode !== ErrorCode.NONE) {
+          // DeleteTopics before v5 carries no message: say what this broker's policy refusal means.
+          const why = r?.errorCode === ErrorCode.POLICY_VIOLATION ? 'views or a produce check are attached to it; detach them first (sluice attachment list)' : null;
+          throw kafkaFailure(`topic delete ${name}`, r?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR, why);
+        }
         print(out === 'json' ? JSON.stringify({ topic: name, deleted: true }) : `deleted topic ${name}`);
       });
     });

@@ -16,7 +16,7 @@ export const VERSIONS = {
   createTopics: 3,
   deleteTopics: 1,
   describeConfigs: 1,
-  produce: 7,
+  produce: 8,
   fetch: 11,
   listOffsets: 1,
 } as const;

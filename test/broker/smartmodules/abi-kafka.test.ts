@@ -1,0 +1,178 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import {
+  AbiBatchBuilder, KafkaRecordCursor, abiToRecordBatch, controlSpanBatch, emptySpanBatch, placeholderBatch,
+} from '../../../broker/smartmodules/abi-kafka.js';
+import {
+  Compression, buildRecordBatch, decodeRecords, isControlBatch, parseBatchHeader, verifyCrc, type RecordInput,
+} from '../../../broker/protocol/record-batch.js';
+import { ProtocolError } from '../../../broker/protocol/errors.js';
+import { BatchBuffers, decodeBatch, encodeBatch, type HostRecord } from '../../../runtime/index.js';
+
+const recordArb: fc.Arbitrary<RecordInput & { timestampMs: bigint }> = fc.record({
+  key: fc.option(fc.uint8Array({ maxLength: 30 }), { nil: null }),
+  value: fc.option(fc.uint8Array({ maxLength: 200 }), { nil: null }),
+  headers: fc.array(
+    fc.record({ key: fc.string({ unit: 'grapheme', maxLength: 10 }), value: fc.option(fc.uint8Array({ maxLength: 20 }), { nil: null }) }),
+    { maxLength: 3 },
+  ),
+  timestampMs: fc.bigInt({ min: 0n, max: 2n ** 50n }),
+});
+
+/** Kafka batches of random records at consecutive offsets from `base`. */
+const batchesArb = fc
+  .tuple(
+    fc.array(fc.array(recordArb, { minLength: 1, maxLength: 12 }), { minLength: 1, maxLength: 5 }),
+    fc.constantFrom(Compression.none, Compression.gzip),
+    fc.bigInt({ min: 0n, max: 2n ** 40n }),
+  )
+  .map(([groups, compression, base]) => {
+    let offset = base;
+    const batches = groups.map((records) => {
+      const b = buildRecordBatch(records, { compression, baseOffset: offset });
+      offset += BigInt(records.length);
+      return b;
+    });
+    return { batches, base, end: offset };
+  });
+
+const plain = (r: { offset: bigint; timestampMs: bigint; key: Uint8Array | null; value: Uint8Array | null; headers: { key: string; value: Uint8Array | null }[] }) => ({
+  offset: r.offset,
+  timestampMs: r.timestampMs,
+  key: r.key === null ? null : [...r.key],
+  value: r.value === null ? null : [...r.value],
+  headers: r.headers.map((h) => [h.key, h.value === null ? null : [...h.value]]),
+});
+
+describe('Kafka batches to an ABI batch', () => {
+  it('carries every record from the start offset on, as decodeRecords sees them, split across calls at any size', () => {
+    fc.assert(
+      fc.property(batchesArb, fc.integer({ min: 1, max: 20 }), fc.nat(), ({ batches, base, end }, perCall, skip) => {
+        const from = base + BigInt(skip) % (end - base);
+        const expected = batches.flatMap((b) => decodeRecords(b)).filter((r) => r.offset >= from).map(plain);
+        const cursor = new KafkaRecordCursor(batches, from);
+        const got: ReturnType<typeof plain>[] = [];
+        for (;;) {
+          const builder = new AbiBatchBuilder(new BatchBuffers(), 16);
+          cursor.fill(builder, perCall, Number.MAX_SAFE_INTEGER);
+          if (builder.count === 0) break;
+          expect(builder.count).toBeLessThanOrEqual(perCall);
+          const records = decodeBatch(builder.finish());
+          expect([builder.firstOffset, builder.lastOffset]).toEqual([records[0]!.offset, records[records.length - 1]!.offset]);
+          got.push(...records.map(plain));
+        }
+        expect(got).toEqual(expected);
+        expect(cursor.nextOffset).toBe(end);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('passes over control batches and empty batches, moving past their offsets', () => {
+    const data = buildRecordBatch([{ key: null, value: new Uint8Array([1]) }], { baseOffset: 0n });
+    const marker = controlSpanBatch(1n, 4n, 0n);
+    const empty = emptySpanBatch(5n, 9n, 0n);
+    const cursor = new KafkaRecordCursor([data, marker, empty], 0n);
+    const builder = new AbiBatchBuilder();
+    cursor.fill(builder, 100, 1 << 20);
+    expect(decodeBatch(builder.finish()).map((r) => r.offset)).toEqual([0n]);
+    expect(cursor.nextOffset).toBe(10n);
+  });
+
+  it('stops at the byte bound of one call and resumes where it stopped', () => {
+    const records = Array.from({ length: 50 }, (_, i) => ({ key: null, value: new Uint8Array(100).fill(i) }));
+    const cursor = new KafkaRecordCursor([buildRecordBatch(records, { baseOffset: 100n })], 100n);
+    const first = new AbiBatchBuilder();
+    cursor.fill(first, 1000, 1000);
+    expect(first.count).toBeGreaterThan(0);
+    expect(first.count).toBeLessThan(50);
+    const second = new AbiBatchBuilder();
+    cursor.fill(second, 1000, 1 << 20);
+    expect(first.count + second.count).toBe(50);
+    expect(second.firstOffset).toBe(first.lastOffset + 1n);
+  });
+
+  it('refuses a batch whose records lie about their lengths as CORRUPT_MESSAGE, allocating nothing big', () => {
+    const batch = buildRecordBatch([{ key: null, value: new Uint8Array(10) }], { baseOffset: 0n });
+    // The first record's length varint sits right after the 61-byte header: claim far more than is there.
+    batch[61] = 0x7e;
+    expect(() => new KafkaRecordCursor([batch], 0n).fill(new AbiBatchBuilder(), 10, 1 << 20)).toThrow(/length|exceeds/);
+  });
+});
+
+describe('an ABI batch to a Kafka batch', () => {
+  it('keeps every record at its source offset, with a valid CRC, spanning what it is told to', () => {
+    fc.assert(
+      fc.property(fc.array(recordArb, { minLength: 1, maxLength: 30 }), fc.bigInt({ min: 0n, max: 2n ** 40n }), fc.array(fc.nat(5), { minLength: 30, maxLength: 30 }), (records, base, gaps) => {
+        let offset = base;
+        const host: HostRecord[] = records.map((r, i) => {
+          offset += BigInt(gaps[i]!);
+          return { offset: offset++, timestampMs: r.timestampMs, key: r.key, value: r.value, headers: [...(r.headers ?? [])] };
+        });
+        const spanLast = offset + 7n;
+        const out = abiToRecordBatch(encodeBatch(host), { baseOffset: base, lastOffset: spanLast });
+        expect(out.count).toBe(host.length);
+        expect(verifyCrc(out.batch!)).toBe(true);
+        const h = parseBatchHeader(out.batch!);
+        expect([h.baseOffset, h.baseOffset + BigInt(h.lastOffsetDelta), h.recordCount]).toEqual([base, spanLast, host.length]);
+        expect(decodeRecords(out.batch!).map(plain)).toEqual(host.map(plain));
+        expect(out.offsets).toEqual(host.map((r) => r.offset));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('keeps the producer fields a produce check must not change', () => {
+    const abi = encodeBatch([{ offset: 0n, timestampMs: 5n, key: null, value: new Uint8Array([1]), headers: [] }]);
+    const out = abiToRecordBatch(abi, { baseOffset: 0n, lastOffset: 0n, producerId: 42n, producerEpoch: 3, baseSequence: 17, transactional: true });
+    expect(parseBatchHeader(out.batch!)).toMatchObject({ producerId: 42n, producerEpoch: 3, baseSequence: 17, attributes: 0x10 });
+  });
+
+  it('gives no batch for an empty output', () => {
+    expect(abiToRecordBatch(encodeBatch([]))).toMatchObject({ batch: null, count: 0 });
+  });
+
+  it('refuses malformed module output with a ProtocolError and never over-allocates', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (junk) => {
+        try {
+          abiToRecordBatch(junk);
+        } catch (err) {
+          expect(err).toBeInstanceOf(ProtocolError);
+        }
+      }),
+      { numRuns: 300 },
+    );
+    const lying = new Uint8Array(8);
+    new DataView(lying.buffer).setUint32(0, 1_000_000, true);
+    expect(() => abiToRecordBatch(lying)).toThrow(ProtocolError);
+    const backwards = encodeBatch([
+      { offset: 5n, timestampMs: 0n, key: null, value: null, headers: [] },
+      { offset: 4n, timestampMs: 0n, key: null, value: null, headers: [] },
+    ]);
+    expect(() => abiToRecordBatch(backwards)).toThrow(/goes back/);
+  });
+});
+
+describe('gap batches', () => {
+  it('a control span batch holds one COMMIT marker at its last offset', () => {
+    const b = controlSpanBatch(10n, 99n, 123n);
+    const h = parseBatchHeader(b);
+    expect(verifyCrc(b)).toBe(true);
+    expect(isControlBatch(h.attributes)).toBe(true);
+    expect([h.baseOffset, h.lastOffsetDelta, h.recordCount]).toEqual([10n, 89, 1]);
+    const [marker] = decodeRecords(b);
+    expect(marker!.offset).toBe(99n);
+    expect([...marker!.key!]).toEqual([0, 0, 0, 1]);
+  });
+
+  it('an empty span batch spans its offsets with no record; a placeholder holds one empty record', () => {
+    const e = emptySpanBatch(3n, 8n, 0n);
+    expect(verifyCrc(e)).toBe(true);
+    expect(parseBatchHeader(e)).toMatchObject({ baseOffset: 3n, lastOffsetDelta: 5, recordCount: 0 });
+    expect(decodeRecords(e)).toEqual([]);
+    const p = placeholderBatch(41n, 0n);
+    expect(verifyCrc(p)).toBe(true);
+    expect(decodeRecords(p).map((r) => [r.offset, r.key, r.value])).toEqual([[41n, null, null]]);
+  });
+});

@@ -1,0 +1,113 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiKey } from '../../../broker/protocol/api-keys.js';
+import { ErrorCode } from '../../../broker/protocol/error-codes.js';
+import { Compression, buildRecordBatch, parseBatchHeader, verifyCrc, iterateBatches } from '../../../broker/protocol/record-batch.js';
+import type { KafkaClient } from '../../../cli/kafka-client/kafka-client.js';
+import { startTestBroker, type TestBroker } from '../handlers/test-broker.js';
+import { admin, attach, createTopic, fetchAll, fetchOnce, produce, registerModule, valuesBatch } from './record-path-helpers.js';
+
+let t: TestBroker;
+let c: KafkaClient;
+const enc = new TextEncoder();
+const line = (level: string, n: number): string => JSON.stringify({ level, n });
+
+async function rawBatches(topic: string): Promise<Uint8Array[]> {
+  const res = await c.request(ApiKey.Fetch, 11, {
+    replicaId: -1, maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+    topics: [{ topic, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0n, logStartOffset: -1n, partitionMaxBytes: 1 << 20 }] }],
+    forgottenTopicsData: [], rackId: '',
+  });
+  return [...iterateBatches(res.responses[0]!.partitions[0]!.records ?? new Uint8Array(0))].map((b) => b.bytes);
+}
+
+beforeAll(async () => {
+  t = await startTestBroker();
+  c = await t.client();
+  for (const m of ['json-filter', 'json-map', 'json-filter-map', 'trap', 'endless-loop', 'memory-hog', 'value-flood']) await registerModule(t.address, m);
+});
+afterAll(async () => {
+  await t?.stop();
+});
+
+describe('a filter on the produce path', () => {
+  it('stores a batch it keeps whole as it was sent, and refuses one with a bad record, storing nothing of it', async () => {
+    await createTopic(c, 'checked', 1);
+    expect((await attach(t.address, { kind: 'produce', module: 'json-filter', topic: 'checked', params: { field: 'level', value: 'error' } })).status).toBe(201);
+    const good = buildRecordBatch([line('error', 1), line('error', 2)].map((v) => ({ key: null, value: enc.encode(v) })), { compression: Compression.gzip });
+    expect((await produce(c, 'checked', 0, good)).errorCode).toBe(0);
+    const bad = await produce(c, 'checked', 0, valuesBatch([line('error', 3), line('info', 4), line('error', 5), line('debug', 6)]));
+    expect(bad.errorCode).toBe(ErrorCode.INVALID_RECORD);
+    expect(bad.recordErrors.map((e) => e.batchIndex)).toEqual([1, 3]);
+    expect(bad.recordErrors[0]!.batchIndexErrorMessage).toBe('rejected by module json-filter (field=level, value=error)');
+    expect(bad.errorMessage).toBe('2 of 4 record(s) rejected by module json-filter (field=level, value=error): record 1, 3');
+    const [stored] = await rawBatches('checked');
+    // Byte for byte what the producer sent, but for the base offset and leader epoch the log sets.
+    expect([...stored!.subarray(8, 12), ...stored!.subarray(16)]).toEqual([...good.subarray(8, 12), ...good.subarray(16)]);
+    expect((await fetchOnce(c, 'checked', 0, 0n)).highWatermark).toBe(2n);
+  });
+
+  it('tells a producer on Produce v7 INVALID_RECORD without record errors (the field arrived in v8)', async () => {
+    const r = await produce(c, 'checked', 0, valuesBatch([line('info', 1)]), 7);
+    expect(r.errorCode).toBe(ErrorCode.INVALID_RECORD);
+    expect(r.recordErrors).toEqual([]);
+  });
+});
+
+describe('a map on the produce path', () => {
+  it('rewrites records before they are written, keeping CRC, count and idempotent sequences right', async () => {
+    await createTopic(c, 'mapped', 1);
+    expect((await attach(t.address, { kind: 'produce', module: 'json-map', topic: 'mapped', params: { upper: 'level' } })).status).toBe(201);
+    const pid = await c.request(ApiKey.InitProducerId, 1, { transactionalId: null, transactionTimeoutMs: 60_000 });
+    const opts = { producerId: pid.producerId, producerEpoch: pid.producerEpoch };
+    const first = valuesBatch([line('info', 1), line('warn', 2)], { ...opts, baseSequence: 0 });
+    const a = await produce(c, 'mapped', 0, first);
+    expect([a.errorCode, a.baseOffset]).toEqual([0, 0n]);
+    // A retry of the same batch is recognised by its sequence, not stored again.
+    const retry = await produce(c, 'mapped', 0, first);
+    expect([retry.errorCode, retry.baseOffset]).toEqual([0, 0n]);
+    const b = await produce(c, 'mapped', 0, valuesBatch([line('error', 3)], { ...opts, baseSequence: 2 }));
+    expect([b.errorCode, b.baseOffset]).toEqual([0, 2n]);
+    const gap = await produce(c, 'mapped', 0, valuesBatch([line('error', 4)], { ...opts, baseSequence: 9 }));
+    expect(gap.errorCode).toBe(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
+    const batches = await rawBatches('mapped');
+    expect(batches.every(verifyCrc)).toBe(true);
+    expect(batches.map((x) => parseBatchHeader(x)).map((h) => [h.baseOffset, h.recordCount, h.producerId, h.baseSequence])).toEqual([
+      [0n, 2, pid.producerId, 0],
+      [2n, 1, pid.producerId, 2],
+    ]);
+    expect((await fetchAll(c, 'mapped', 0)).records.map((r) => r.value)).toEqual([line('INFO', 1), line('WARN', 2), line('ERROR', 3)]);
+  });
+
+  it('with a filter_map refuses a batch it would drop from, and rewrites one it keeps whole', async () => {
+    await createTopic(c, 'extracted', 1);
+    expect((await attach(t.address, { kind: 'produce', module: 'json-filter-map', topic: 'extracted', params: { field: 'n' } })).status).toBe(201);
+    expect((await produce(c, 'extracted', 0, valuesBatch([line('a', 1), '{"x":1}']))).errorCode).toBe(ErrorCode.INVALID_RECORD);
+    expect((await produce(c, 'extracted', 0, valuesBatch([line('a', 7), line('b', 8)]))).errorCode).toBe(0);
+    expect((await fetchAll(c, 'extracted', 0)).records.map((r) => r.value)).toEqual(['7', '8']);
+  });
+});
+
+describe('a produce check whose module misbehaves', () => {
+  const cases: [string, number, RegExp][] = [
+    ['trap', ErrorCode.INVALID_RECORD, /module trap failed on the batch: .*trap/],
+    ['memory-hog', ErrorCode.INVALID_RECORD, /memory/],
+    ['value-flood', ErrorCode.INVALID_RECORD, /output/],
+    ['endless-loop', ErrorCode.REQUEST_TIMED_OUT, /deadline/],
+  ];
+  for (const [module, code, message] of cases) {
+    it(`${module}: fails the batch with a clear message, stores nothing, and the broker serves other topics`, async () => {
+      const topic = `guarded-${module}`;
+      await createTopic(c, topic, 1);
+      expect((await attach(t.address, { kind: 'produce', module, topic })).status).toBe(201);
+      const values = Array.from({ length: 40 }, (_, i) => (i === 3 ? 'boom' : `v${i}`));
+      const r = await produce(c, topic, 0, valuesBatch(values));
+      expect(r.errorCode).toBe(code);
+      expect(r.errorMessage).toMatch(message);
+      expect((await fetchOnce(c, topic, 0, 0n)).highWatermark).toBe(0n);
+      await createTopic(c, `${topic}-plain`, 1);
+      expect((await produce(c, `${topic}-plain`, 0, valuesBatch(['ok']))).errorCode).toBe(0);
+      const status = (await admin(t.address, 'GET', `/v1/attachments/produce/${topic}`)).body as { stats: { errors: Record<string, number> } };
+      expect(Object.values(status.stats.errors).reduce((a, b) => a + b, 0)).toBe(1);
+    });
+  }
+});

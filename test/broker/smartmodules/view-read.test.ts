@@ -1,0 +1,153 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiKey } from '../../../broker/protocol/api-keys.js';
+import { ErrorCode } from '../../../broker/protocol/error-codes.js';
+import { Compression, buildRecordBatch, isControlBatch } from '../../../broker/protocol/record-batch.js';
+import type { KafkaClient } from '../../../cli/kafka-client/kafka-client.js';
+import { startTestBroker, type TestBroker } from '../handlers/test-broker.js';
+import { admin, attach, createTopic, fetchAll, fetchOnce, produce, registerModule, valuesBatch } from './record-path-helpers.js';
+
+let t: TestBroker;
+let c: KafkaClient;
+const enc = new TextEncoder();
+
+/** JSON log lines: every `every`-th is an error. */
+function logLines(from: number, count: number, every: number): string[] {
+  return Array.from({ length: count }, (_, i) => JSON.stringify({ level: (from + i) % every === 0 ? 'error' : 'info', n: from + i }));
+}
+
+beforeAll(async () => {
+  t = await startTestBroker();
+  c = await t.client();
+  for (const m of ['json-filter', 'json-map', 'json-split', 'count-sum', 'trap', 'endless-loop']) await registerModule(t.address, m);
+  await createTopic(c, 'logs', 2);
+  // Partition 0: 600 lines in batches of 50, one error in 100. Partition 1: 300 lines, gzip.
+  for (let i = 0; i < 600; i += 50) await produce(c, 'logs', 0, valuesBatch(logLines(i, 50, 100)));
+  const gz = buildRecordBatch(logLines(0, 300, 100).map((v) => ({ key: null, value: enc.encode(v) })), { compression: Compression.gzip });
+  await produce(c, 'logs', 1, gz);
+  for (const [as, value] of [['errors', 'error'], ['nothing', 'none-such']]) {
+    const r = await attach(t.address, { kind: 'view', module: 'json-filter', topic: 'logs', as, params: { field: 'level', value } });
+    expect(r.status).toBe(201);
+  }
+});
+afterAll(async () => {
+  await t?.stop();
+});
+
+describe('a view on fetch', () => {
+  it('answers the records its filter keeps at their source offsets, and a client reaches the high watermark', async () => {
+    for (const version of [4, 11]) {
+      const p0 = await fetchAll(c, 'errors', 0, 0n, version);
+      expect(p0.records.map((r) => r.offset)).toEqual([0n, 100n, 200n, 300n, 400n, 500n]);
+      expect(p0.records.every((r) => JSON.parse(r.value!).level === 'error')).toBe(true);
+      const p1 = await fetchAll(c, 'errors', 1, 0n, version);
+      expect(p1.records.map((r) => r.offset)).toEqual([0n, 100n, 200n]);
+    }
+  });
+
+  it('closes a trailing gap with a control batch for Fetch v5+, and with an empty batch after a record below the offset for older clients', async () => {
+    const v11 = await fetchOnce(c, 'nothing', 0, 7n);
+    expect(v11.records).toEqual([]);
+    expect(v11.batches).toHaveLength(1);
+    expect(isControlBatch(v11.batches[0]!.attributes)).toBe(true);
+    expect(v11.next).toBe(600n);
+    const v4 = await fetchOnce(c, 'nothing', 0, 7n, { version: 4 });
+    expect(v4.records).toEqual([]);
+    expect(v4.batches.map((b) => [b.baseOffset, b.recordCount])).toEqual([[6n, 1], [7n, 0]]);
+    expect(v4.next).toBe(600n);
+  });
+
+  it('lets a client through a view that keeps nothing, one fetch per partition', async () => {
+    for (const version of [4, 11]) {
+      expect(await fetchAll(c, 'nothing', 0, 0n, version)).toEqual({ records: [], fetches: 1, errorCode: 0 });
+    }
+  });
+
+  it('starts mid-partition at the fetch offset and never answers records below it', async () => {
+    const from = await fetchAll(c, 'errors', 0, 250n);
+    expect(from.records.map((r) => r.offset)).toEqual([300n, 400n, 500n]);
+  });
+
+  it('rewrites values with a map and keeps every offset', async () => {
+    expect((await attach(t.address, { kind: 'view', module: 'json-map', topic: 'logs', as: 'levels', params: { fields: 'level' } })).status).toBe(201);
+    const all = await fetchAll(c, 'levels', 0);
+    expect(all.records).toHaveLength(600);
+    expect(all.records[5]).toEqual({ offset: 5n, value: '{"level":"info"}' });
+  });
+
+  it('is a topic with its source partitions in Metadata, ListOffsets and group offsets, and refuses produce', async () => {
+    const meta = await c.request(ApiKey.Metadata, 8, { topics: null, allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
+    expect(meta.topics.find((x) => x.name === 'errors')?.partitions).toHaveLength(2);
+    const offsets = await c.request(ApiKey.ListOffsets, 5, {
+      replicaId: -1, isolationLevel: 0,
+      topics: [{ name: 'errors', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n }, { partitionIndex: 1, currentLeaderEpoch: -1, timestamp: -2n }] }],
+    });
+    expect(offsets.topics[0]!.partitions.map((p) => [p.errorCode, p.offset])).toEqual([[0, 600n], [0, 0n]]);
+    const commit = await c.request(ApiKey.OffsetCommit, 2, {
+      groupId: 'view-readers', generationId: -1, memberId: '', groupInstanceId: null, retentionTimeMs: -1n,
+      topics: [{ name: 'errors', partitions: [{ partitionIndex: 1, committedOffset: 101n, committedLeaderEpoch: -1, committedMetadata: null }] }],
+    });
+    expect(commit.topics[0]!.partitions[0]!.errorCode).toBe(0);
+    const refused = await produce(c, 'errors', 0, valuesBatch(['x']));
+    expect(refused.errorCode).toBe(ErrorCode.INVALID_TOPIC_EXCEPTION);
+    expect(refused.errorMessage).toBe('errors is a view of logs; produce to logs');
+  });
+
+  it('refuses array_map and aggregate modules, pointing to derived topics', async () => {
+    for (const m of ['json-split', 'count-sum']) {
+      const r = await attach(t.address, { kind: 'view', module: m, topic: 'logs', as: `v-${m}` });
+      expect(r.status).toBe(400);
+      expect(JSON.stringify(r.body)).toMatch(/derived topic/);
+    }
+  });
+});
+
+describe('a view whose module fails', () => {
+  it('under skip leaves out only the failing record, counts it and says where', async () => {
+    await createTopic(c, 'booms', 1);
+    await produce(c, 'booms', 0, valuesBatch(['a', 'b', 'boom', 'c', 'd', 'e', 'f', 'g']));
+    expect((await attach(t.address, { kind: 'view', module: 'trap', topic: 'booms', as: 'booms-skip' })).status).toBe(201);
+    const got = await fetchAll(c, 'booms-skip', 0);
+    expect(got.records.map((r) => r.value)).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g']);
+    const status = (await admin(t.address, 'GET', '/v1/attachments/view/booms-skip')).body as { stats: { errors: Record<string, number>; recordsSkipped: number; lastError: { firstOffset: string; lastOffset: string; kind: string } } };
+    expect(status.stats.errors['trap']).toBeGreaterThanOrEqual(1);
+    expect(status.stats.recordsSkipped).toBe(1);
+    expect(status.stats.lastError).toMatchObject({ kind: 'trap', firstOffset: '2', lastOffset: '2' });
+  });
+
+  it('under halt fails its fetches with a retriable error and says why and where, until re-attached', async () => {
+    expect((await attach(t.address, { kind: 'view', module: 'trap', topic: 'booms', as: 'booms-halt', onError: 'halt' })).status).toBe(201);
+    const first = await fetchOnce(c, 'booms-halt', 0, 0n);
+    expect(first.errorCode).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
+    const again = await fetchOnce(c, 'booms-halt', 0, 3n);
+    expect(again.errorCode).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
+    const status = (await admin(t.address, 'GET', '/v1/attachments/view/booms-halt')).body as { state: string; halted: { partition: number; offset: string; reason: string } };
+    expect(status.state).toBe('halted');
+    expect(status.halted).toMatchObject({ partition: 0, offset: '0' });
+    expect(status.halted.reason).toMatch(/^trap: /);
+    // Re-attached with skip, it serves again.
+    expect((await attach(t.address, { kind: 'view', module: 'trap', topic: 'booms', as: 'booms-halt', replace: true })).status).toBe(201);
+    expect((await fetchAll(c, 'booms-halt', 0)).records).toHaveLength(7);
+  });
+
+  it('with an endless loop misses its deadline, skips the call, and the broker serves other topics meanwhile', async () => {
+    expect((await attach(t.address, { kind: 'view', module: 'endless-loop', topic: 'booms', as: 'booms-loop' })).status).toBe(201);
+    const started = Date.now();
+    let plainAt = 0;
+    const [stuck, plain] = await Promise.all([fetchOnce(c, 'booms-loop', 0, 0n), (async () => {
+      const other = await t.client();
+      await new Promise((r) => setTimeout(r, 100));
+      const f = await fetchOnce(other, 'logs', 0, 0n);
+      plainAt = Date.now();
+      return f;
+    })()]);
+    const stuckAt = Date.now();
+    expect(plain.records.length).toBeGreaterThan(0);
+    expect(stuck.records).toEqual([]);
+    // The other topic was answered while the module spun, not after its deadline.
+    expect(stuckAt - started).toBeGreaterThanOrEqual(900);
+    expect(plainAt).toBeLessThan(stuckAt - 300);
+    const status = (await admin(t.address, 'GET', '/v1/attachments/view/booms-loop')).body as { stats: { errors: Record<string, number>; recordsSkipped: number } };
+    expect(status.stats.errors['deadline']).toBe(1);
+    expect(status.stats.recordsSkipped).toBe(8);
+  });
+});
