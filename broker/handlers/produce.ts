@@ -80,11 +80,7 @@ export async function handleProduce(ctx: HandlerContext, req: ProduceRequest): P
             const count = validateRecordSet(p.records, topic.config.maxMessageBytes);
             const check = ctx.log.getAttachment('produce', t.name);
             let records = p.records!;
-            if (check !== undefined) {
-              records = await runProduceCheck(ctx.smartmodules, check, p.index, records);
-              // A map may have made a batch larger than the topic allows.
-              if (records !== p.records) validateRecordSet(records, topic.config.maxMessageBytes);
-            }
+            if (check !== undefined) records = await runProduceCheck(ctx.smartmodules, check, p.index, records, topic.config.maxMessageBytes);
             const result = await ctx.log.append(t.name, p.index, records);
             ctx.metrics?.recordsIn.inc({ topic: t.name }, count);
             ctx.metrics?.bytesIn.inc({ topic: t.name }, p.records!.byteLength);

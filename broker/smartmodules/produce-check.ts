@@ -39,7 +39,7 @@ function describeModule(check: AttachmentInfo): string {
  * ProduceCheckError (refused records or a module error) or KafkaError(REQUEST_TIMED_OUT) when the
  * module could not answer in time.
  */
-export async function runProduceCheck(host: ModuleHost, check: AttachmentInfo, partition: number, records: Uint8Array): Promise<Uint8Array> {
+export async function runProduceCheck(host: ModuleHost, check: AttachmentInfo, partition: number, records: Uint8Array, maxMessageBytes: number): Promise<Uint8Array> {
   const rt = await host.runtimeFor(check);
   const out: Uint8Array[] = [];
   let changed = false;
@@ -103,7 +103,12 @@ export async function runProduceCheck(host: ModuleHost, check: AttachmentInfo, p
     }
     if (check.module.kind === 'filter') out.push(bytes);
     else {
-      out.push(decoded.batch!);
+      const rewritten = decoded.batch!;
+      if (rewritten.byteLength > maxMessageBytes) {
+        rt.stats.failure({ kind: 'output-too-large', message: `batch of ${rewritten.byteLength} bytes`, partition, firstOffset: '-', lastOffset: '-', atMs: Date.now() }, inputCount);
+        throw new KafkaError(ErrorCode.MESSAGE_TOO_LARGE, `${describeModule(check)} made the batch ${rewritten.byteLength} bytes, past the topic's max.message.bytes ${maxMessageBytes}`);
+      }
+      out.push(rewritten);
       changed = true;
     }
     recordBase += inputCount;

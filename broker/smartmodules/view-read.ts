@@ -8,7 +8,7 @@
 import { decodeBatch, encodeBatch, type HostRecord } from '../../runtime/index.js';
 import { SandboxError } from '../../runtime/sandbox/errors.js';
 import {
-  VIEW_CALL_MAX_BYTES, VIEW_CALL_MAX_RECORDS, VIEW_FETCH_SCAN_MAX_BYTES, VIEW_ISOLATE_CALLS_MAX, VIEW_SOURCE_READ_MAX_BYTES,
+  ATTACHMENT_OUTPUT_MAX_BYTES, VIEW_CALL_MAX_BYTES, VIEW_CALL_MAX_RECORDS, VIEW_FETCH_SCAN_MAX_BYTES, VIEW_ISOLATE_CALLS_MAX, VIEW_SOURCE_READ_MAX_BYTES,
 } from '../constants.js';
 import type { AttachmentInfo, Log } from '../log/index.js';
 import { decodeRecords, isControlBatch, parseBatchHeader } from '../protocol/record-batch.js';
@@ -77,16 +77,17 @@ export async function readView(
         scanned = cursor.nextOffset;
         break;
       }
-      let batch: Uint8Array | null;
+      let call: ViewCallResult;
       try {
-        batch = await runViewCall(host, log, rt, builder, partition);
+        call = await runViewCall(host, log, rt, builder, partition);
       } catch (err) {
         if (!(err instanceof RetryLaterError)) throw err;
         // Nothing of this call is answered: the client asks for it again.
         scanned = builder.firstOffset;
         break scan;
       }
-      scanned = cursor.nextOffset;
+      const batch = call.batch;
+      scanned = call.resumeAt ?? cursor.nextOffset;
       if (batch !== null) {
         out.push(batch);
         bytes += batch.byteLength;
@@ -94,7 +95,7 @@ export async function readView(
       }
       // Every call's JavaScript work is bounded (VIEW_CALL_MAX_BYTES); other connections run between calls.
       await yieldToEventLoop();
-      if (bytes >= maxBytes) break scan;
+      if (bytes >= maxBytes || call.resumeAt !== undefined) break scan;
     }
   }
   if (scanned - 1n > lastKept) {
@@ -126,12 +127,18 @@ function lastOffsetOf(batch: Uint8Array): bigint {
   return h.baseOffset + BigInt(h.lastOffsetDelta);
 }
 
+interface ViewCallResult {
+  /** The output batch, null when the module kept nothing. */
+  batch: Uint8Array | null;
+  /** Set when only the records before this offset were answered (the output bound was reached). */
+  resumeAt?: bigint;
+}
+
 /**
- * One call over the builder's records under the view's policy: the output batch (null when the
- * module kept nothing), or, under `skip`, the output of what did not fail; under `halt` the view
- * is halted and the fetch fails.
+ * One call over the builder's records under the view's policy: the output batch, or, under
+ * `skip`, the output of what did not fail; under `halt` the view is halted and the fetch fails.
  */
-async function runViewCall(host: ModuleHost, log: ViewLog, rt: AttachmentRuntime, builder: AbiBatchBuilder, partition: number): Promise<Uint8Array | null> {
+async function runViewCall(host: ModuleHost, log: ViewLog, rt: AttachmentRuntime, builder: AbiBatchBuilder, partition: number): Promise<ViewCallResult> {
   const count = builder.count;
   const first = builder.firstOffset;
   const last = builder.lastOffset;
@@ -142,7 +149,7 @@ async function runViewCall(host: ModuleHost, log: ViewLog, rt: AttachmentRuntime
     try {
       const decoded = abiToRecordBatch(output);
       rt.stats.call(count, decoded.count, performance.now() - started);
-      return decoded.batch;
+      return { batch: decoded.batch };
     } finally {
       rt.buffers.give(output);
     }
@@ -167,12 +174,15 @@ const RECORD_FAILURES = new Set(['trap', 'guest-error', 'output-too-large', 'mem
  * Skip policy: finds the records that make the module fail by halving the call (at most
  * VIEW_ISOLATE_CALLS_MAX more calls) and leaves out only those; a deadline or a dead worker
  * leaves out the whole call, since halving would cost a deadline per half. Every left-out range
- * is counted and logged with its offsets.
+ * is counted and logged with its offsets. Halves that succeed may together pass the output bound
+ * that failed the whole call: the answer then stops before the half that would pass it.
  */
 async function skipFailing(
   host: ModuleHost, log: ViewLog, rt: AttachmentRuntime, err: SandboxError, partition: number, first: bigint, last: bigint, count: number, started: number,
-): Promise<Uint8Array | null> {
+): Promise<ViewCallResult> {
   const kept: HostRecord[] = [];
+  let keptBytes = 4;
+  let resumeAt: bigint | undefined;
   let calls = 0;
   const skip = (rs: readonly HostRecord[], e: SandboxError): void => {
     const failure = {
@@ -192,10 +202,16 @@ async function skipFailing(
     }
     const mid = rs.length >> 1;
     for (const half of [rs.slice(0, mid), rs.slice(mid)]) {
+      if (resumeAt !== undefined) return;
       calls++;
       try {
         const out = await host.call(rt, encodeBatch(half, rt.buffers));
         try {
+          if (keptBytes + out.byteLength - 4 > ATTACHMENT_OUTPUT_MAX_BYTES) {
+            resumeAt = half[0]!.offset;
+            return;
+          }
+          keptBytes += out.byteLength - 4;
           kept.push(...decodeBatch(out));
         } finally {
           rt.buffers.give(out);
@@ -209,8 +225,8 @@ async function skipFailing(
   // The failed call's input went to the sandbox: the records are read again (this is the rare path).
   await isolate(await recordsBetween(log, rt.info.source, partition, first, last), err);
   rt.stats.call(count, kept.length, performance.now() - started);
-  if (kept.length === 0) return null;
-  return abiToRecordBatch(encodeBatch(kept)).batch;
+  const batch = kept.length === 0 ? null : abiToRecordBatch(encodeBatch(kept)).batch;
+  return resumeAt === undefined ? { batch } : { batch, resumeAt };
 }
 
 /** The source records with offsets in [first, last], decoded. */

@@ -30,9 +30,19 @@ export async function kafkaPythonConsumeAll(
   timeoutMs = 120_000,
 ): Promise<WireRecord[]> {
   requirePythonModules('kafka');
+  return consumeWith('kafka-python-consume.py', address, topic, partitions, timeoutMs);
+}
+
+/** Every record of `topic` as confluent-kafka-python's (librdkafka's) Consumer with assign() sees it, to each partition's end. */
+export async function confluentConsumeAll(address: string, topic: string, partitions: number, timeoutMs = 120_000): Promise<WireRecord[]> {
+  requirePythonModules('confluent_kafka');
+  return consumeWith('confluent-consume.py', address, topic, partitions, timeoutMs);
+}
+
+async function consumeWith(script: string, address: string, topic: string, partitions: number, timeoutMs: number): Promise<WireRecord[]> {
   const { stdout } = await runChecked(
     PYTHON,
-    [path.join(SCRIPTS, 'kafka-python-consume.py'), address, topic, String(partitions), String(timeoutMs / 1000 - 5)],
+    [path.join(SCRIPTS, script), address, topic, String(partitions), String(timeoutMs / 1000 - 5)],
     { timeoutMs },
   );
   const records: WireRecord[] = [];

@@ -151,3 +151,18 @@ describe('a view whose module fails', () => {
     expect(status.stats.recordsSkipped).toBe(8);
   });
 });
+
+describe('a view whose module makes more output than one call may give', () => {
+  it('answers what fits the output bound and the rest on the next read, in order', async () => {
+    await registerModule(t.address, 'value-flood');
+    await createTopic(c, 'few', 1);
+    await produce(c, 'few', 0, valuesBatch(['a', 'b', 'c', 'd']));
+    // 6 MB per record: the call of 4 fails the 16 MiB bound, halves of 2 pass it.
+    expect((await attach(t.address, { kind: 'view', module: 'value-flood', topic: 'few', as: 'flood', params: { bytes: '6000000' } })).status).toBe(201);
+    const first = await fetchOnce(c, 'flood', 0, 0n);
+    expect(first.records.map((r) => [r.offset, r.value?.length])).toEqual([[0n, 6_000_000], [1n, 6_000_000]]);
+    expect(first.next).toBe(2n);
+    const second = await fetchOnce(c, 'flood', 0, 2n);
+    expect(second.records.map((r) => r.offset)).toEqual([2n, 3n]);
+  });
+});
