@@ -60,6 +60,8 @@ export const STORE_RETRY_MAX_MS = 200;
 export const LOG_DEFAULT_LEVEL = 'info';
 /** The metrics endpoint listens on loopback unless told otherwise: it is not meant for the world. */
 export const METRICS_DEFAULT_HOST = '127.0.0.1';
+/** Resolution of the event-loop delay histogram: fine enough to see a 2 ms stall. */
+export const EVENT_LOOP_MONITORING_PRECISION_MS = 1;
 
 // ---- log ----
 /** Flush the append buffer at this size: at full load one segment PUT + one manifest entry per flush, and flushes reach ~80% of the bound, so 16 MiB keeps it under 256 writes per GiB. */

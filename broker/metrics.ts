@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
-import { METRICS_DEFAULT_HOST } from './constants.js';
+import { EVENT_LOOP_MONITORING_PRECISION_MS, METRICS_DEFAULT_HOST } from './constants.js';
 import { objectStoreMetrics, type ObjectStoreMetrics } from './storage/store-metrics.js';
 
 /** Latency buckets in seconds, 100 µs to 10 s: flushes on a local disk sit near the bottom, S3 near the middle. */
@@ -51,7 +51,9 @@ export interface BrokerMetrics {
 export function createMetrics(options: { registry?: Registry; processMetrics?: boolean } = {}): BrokerMetrics {
   const registry = options.registry ?? new Registry();
   const registers = [registry];
-  if (options.processMetrics) collectDefaultMetrics({ register: registry, prefix: 'sluice_' });
+  // Event-loop delay at 1 ms resolution (prom-client's default is 10): every connection shares
+  // that loop, and a record path that holds it shows here (nodejs_eventloop_lag_p99_seconds).
+  if (options.processMetrics) collectDefaultMetrics({ register: registry, prefix: 'sluice_', eventLoopMonitoringPrecision: EVENT_LOOP_MONITORING_PRECISION_MS });
   const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
     new Counter<L>({ name, help, labelNames, registers });
   const histogram = <L extends string>(name: string, help: string, labelNames: readonly L[], buckets = LATENCY_BUCKETS_S) =>

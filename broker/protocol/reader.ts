@@ -157,8 +157,31 @@ export class Reader {
     return out;
   }
 
+  /** Moves past `n` bytes without making a view of them. */
   skip(n: number): void {
-    this.raw(n);
+    if (n < 0) throw new ProtocolError(`negative length ${n} at offset ${this.pos}`);
+    this.need(n, 'bytes');
+    this.pos += n;
+  }
+
+  /**
+   * Zigzag-encoded signed varint of up to 64 bits as a number, for the hot record loops that
+   * would otherwise make a BigInt per record; a value past ±2^53 throws (use varlong()).
+   */
+  varlongNumber(): number {
+    let result = 0;
+    let scale = 1;
+    for (let i = 0; i < 8; i++) {
+      this.need(1, 'varlong');
+      const b = this.buf[this.pos++]!;
+      result += (b & 0x7f) * scale;
+      if ((b & 0x80) === 0) {
+        if (result > Number.MAX_SAFE_INTEGER) break;
+        return result % 2 === 0 ? result / 2 : -(result + 1) / 2;
+      }
+      scale *= 128;
+    }
+    throw new ProtocolError(`varlong at offset ${this.pos} exceeds 2^53; read it with varlong()`);
   }
 
   private utf8(n: number): string {

@@ -24,6 +24,23 @@ const ABI_COUNT_BYTES = 4;
 /** Where the CRC sits in a RecordBatch v2, and the byte from which it counts (attributes). */
 const BATCH_CRC_AT = 17;
 
+const utf8Strict = new TextDecoder('utf-8', { fatal: true });
+
+/** Header keys are UTF-8 in Kafka and in the ABI: ASCII is checked by hand, the rest by the decoder. */
+function isUtf8(bytes: Uint8Array, at: number, len: number): boolean {
+  for (let i = 0; i < len; i++) {
+    if (bytes[at + i]! >= 0x80) {
+      try {
+        utf8Strict.decode(bytes.subarray(at, at + len));
+        return true;
+      } catch {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
 /** The records section of a batch, inflated when compressed. */
 function recordsSection(batch: Uint8Array, header: RecordBatchHeader): Uint8Array {
   const body = batch.subarray(RECORD_BATCH_HEADER_BYTES, 12 + header.batchLength);
@@ -41,8 +58,8 @@ export class AbiBatchBuilder {
   #view: DataView;
   #pos = ABI_COUNT_BYTES;
   #count = 0;
-  #first = -1n;
-  #last = -1n;
+  #first: number | bigint = -1;
+  #last: number | bigint = -1;
 
   constructor(buffers?: BatchBuffers, initialBytes = 64 * 1024) {
     this.#buffers = buffers;
@@ -60,11 +77,11 @@ export class AbiBatchBuilder {
 
   /** Source offsets of the first and last record added (-1n when empty). */
   get firstOffset(): bigint {
-    return this.#first;
+    return BigInt(this.#first);
   }
 
   get lastOffset(): bigint {
-    return this.#last;
+    return BigInt(this.#last);
   }
 
   #take(size: number): Uint8Array {
@@ -96,28 +113,61 @@ export class AbiBatchBuilder {
     this.#pos += 4 + b.length;
   }
 
-  /** Appends one record in ABI layout; `rr` is positioned after the record's offset delta. */
-  addRecord(offset: bigint, timestampMs: bigint, rr: Reader, index: number): void {
-    const key = rr.varintBytes();
-    const value = rr.varintBytes();
-    this.#ensure(ABI_RECORD_FIXED_BYTES);
-    this.#view.setBigInt64(this.#pos, offset, true);
-    this.#view.setBigInt64(this.#pos + 8, timestampMs, true);
-    this.#pos += 16;
-    this.#putBytes(key);
-    this.#putBytes(value);
-    const headerCount = rr.varint();
-    if (headerCount < 0 || headerCount > RECORD_HEADERS_MAX || headerCount > rr.remaining) throw corrupt(`record ${index} has ${headerCount} headers`);
-    this.#ensure(4);
+  /** An i64, little-endian: from a number on the hot path (exact below 2^53), a BigInt beyond. */
+  #put64(v: number | bigint): void {
+    if (typeof v === 'bigint') this.#view.setBigInt64(this.#pos, v, true);
+    else {
+      const hi = Math.floor(v / 4294967296);
+      this.#view.setUint32(this.#pos, v - hi * 4294967296, true);
+      this.#view.setInt32(this.#pos + 4, hi, true);
+    }
+    this.#pos += 8;
+  }
+
+  /** Copies `len` bytes of `src` from `at` (len -1: null), into room the caller ensured; short spans by hand, which beats making a view. */
+  #putSpan(src: Uint8Array, at: number, len: number): void {
+    this.#view.setInt32(this.#pos, len, true);
+    this.#pos += 4;
+    if (len <= 0) return;
+    const out = this.#out;
+    const p = this.#pos;
+    if (len <= 64) for (let i = 0; i < len; i++) out[p + i] = src[at + i]!;
+    else out.set(src.subarray(at, at + len), p);
+    this.#pos += len;
+  }
+
+  /**
+   * Appends one Kafka record in ABI layout: `r` reads the records section and stands after the
+   * record's offset delta; the record must end exactly at `end`.
+   */
+  addRecord(offset: number | bigint, timestampMs: number | bigint, r: Reader, end: number, index: number): void {
+    const section = r.buf;
+    if (r.offset > end) throw corrupt(`record ${index} is shorter than its offset and timestamp`);
+    // Room for the whole record at once: every Kafka byte left becomes at most 4 ABI bytes (a
+    // one-byte length varint becomes an i32), plus the offset, timestamp and header count.
+    this.#ensure(20 + 4 * (end - r.offset));
+    this.#put64(offset);
+    this.#put64(timestampMs);
+    for (let f = 0; f < 2; f++) {
+      const len = r.varint();
+      if (len < -1 || len > end - r.offset) throw corrupt(`record ${index} has a ${f === 0 ? 'key' : 'value'} of length ${len}, past its end`);
+      const at = r.offset;
+      if (len > 0) r.skip(len);
+      this.#putSpan(section, at, len);
+    }
+    const headerCount = r.varint();
+    if (headerCount < 0 || headerCount > RECORD_HEADERS_MAX || headerCount > end - r.offset) throw corrupt(`record ${index} has ${headerCount} headers`);
     this.#view.setInt32(this.#pos, headerCount, true);
     this.#pos += 4;
-    for (let h = 0; h < headerCount; h++) {
-      const k = rr.varintBytes();
-      if (k === null) throw corrupt(`record ${index} has a header with a null key`);
-      this.#putBytes(k);
-      this.#putBytes(rr.varintBytes());
+    for (let h = 0; h < 2 * headerCount; h++) {
+      const len = r.varint();
+      if (len < (h % 2 === 0 ? 0 : -1) || len > end - r.offset) throw corrupt(`record ${index} has a header ${h % 2 === 0 ? 'key' : 'value'} of length ${len}`);
+      const at = r.offset;
+      if (len > 0) r.skip(len);
+      if (h % 2 === 0 && !isUtf8(section, at, len)) throw corrupt(`record ${index} has a header key that is not UTF-8`);
+      this.#putSpan(section, at, len);
     }
-    if (rr.remaining !== 0) throw corrupt(`record ${index} has ${rr.remaining} trailing bytes`);
+    if (r.offset !== end) throw corrupt(`record ${index} ends at byte ${r.offset} of its section, not at ${end} as its length says`);
     if (this.#count === 0) this.#first = offset;
     this.#last = offset;
     this.#count++;
@@ -149,6 +199,14 @@ export class KafkaRecordCursor {
   #section: Uint8Array | null = null;
   #recordIndex = 0;
   #next: bigint;
+  #exact = true;
+  #baseOffset = 0;
+  #baseTimestamp = 0;
+  #maxTimestamp = 0;
+  #fromNumber = 0;
+  #logAppend = false;
+  /** The offset after the last record taken on the exact path, -1 when folded into #next. */
+  #nextNumber = -1;
 
   constructor(batches: readonly Uint8Array[], fromOffset: bigint) {
     this.#batches = batches;
@@ -158,7 +216,16 @@ export class KafkaRecordCursor {
 
   /** The offset after everything consumed so far: where a later read resumes. */
   get nextOffset(): bigint {
+    this.#foldNext();
     return this.#next;
+  }
+
+  /** Folds the hot loop's number into the BigInt position. */
+  #foldNext(): void {
+    if (this.#nextNumber < 0) return;
+    const n = BigInt(this.#nextNumber);
+    if (n > this.#next) this.#next = n;
+    this.#nextNumber = -1;
   }
 
   /** True when the current batch is spent and no batch is left. */
@@ -181,6 +248,15 @@ export class KafkaRecordCursor {
       this.#section = recordsSection(batch, header);
       this.#reader = new Reader(this.#section);
       this.#recordIndex = 0;
+      // Offsets and timestamps as numbers where they are exact (always, in practice): no BigInt per record.
+      const exactLimit = BigInt(Number.MAX_SAFE_INTEGER) - 2n ** 33n;
+      const small = (v: bigint): boolean => v < exactLimit && v > -exactLimit;
+      this.#exact = small(header.baseOffset) && small(header.baseTimestamp) && small(header.maxTimestamp) && small(this.#from);
+      this.#baseOffset = Number(header.baseOffset);
+      this.#baseTimestamp = Number(header.baseTimestamp);
+      this.#maxTimestamp = Number(header.maxTimestamp);
+      this.#fromNumber = Number(this.#from);
+      this.#logAppend = isLogAppendTime(header.attributes);
       if (header.recordCount < 0 || header.recordCount > this.#reader.remaining) {
         throw corrupt(`record count ${header.recordCount} exceeds the ${this.#reader.remaining} bytes of records`);
       }
@@ -197,6 +273,7 @@ export class KafkaRecordCursor {
       const r = this.#reader!;
       if (this.#recordIndex >= header.recordCount) {
         if (r.remaining !== 0) throw corrupt(`batch at offset ${header.baseOffset} has ${r.remaining} bytes after its ${header.recordCount} records`);
+        this.#foldNext();
         const end = header.baseOffset + BigInt(header.lastOffsetDelta) + 1n;
         if (end > this.#next) this.#next = end;
         this.#reader = null;
@@ -206,15 +283,27 @@ export class KafkaRecordCursor {
       try {
         const length = r.varint();
         if (length < 0 || length > r.remaining) throw corrupt(`record ${i} length ${length} exceeds the ${r.remaining} bytes left`);
-        const rr = new Reader(this.#section!, r.offset, r.offset + length);
-        r.skip(length);
-        rr.int8(); // record attributes: unused
-        const timestampDelta = rr.varlong();
-        const offset = header.baseOffset + BigInt(rr.varint());
-        if (offset < this.#from) continue;
-        const timestampMs = isLogAppendTime(header.attributes) ? header.maxTimestamp : header.baseTimestamp + timestampDelta;
-        builder.addRecord(offset, timestampMs, rr, i);
-        this.#next = offset + 1n;
+        const end = r.offset + length;
+        r.int8(); // record attributes: unused
+        const timestampDelta = r.varlongNumber();
+        const offsetDelta = r.varint();
+        if (this.#exact) {
+          const offset = this.#baseOffset + offsetDelta;
+          if (offset < this.#fromNumber) {
+            r.skip(end - r.offset);
+            continue;
+          }
+          builder.addRecord(offset, this.#logAppend ? this.#maxTimestamp : this.#baseTimestamp + timestampDelta, r, end, i);
+          this.#nextNumber = offset + 1;
+        } else {
+          const offset = header.baseOffset + BigInt(offsetDelta);
+          if (offset < this.#from) {
+            r.skip(end - r.offset);
+            continue;
+          }
+          builder.addRecord(offset, this.#logAppend ? header.maxTimestamp : header.baseTimestamp + BigInt(timestampDelta), r, end, i);
+          this.#next = offset + 1n;
+        }
       } catch (err) {
         if (err instanceof ProtocolError) throw corrupt(`malformed record in batch at offset ${header.baseOffset}: ${err.message}`, err);
         throw err;

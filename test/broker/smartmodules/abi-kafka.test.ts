@@ -6,7 +6,8 @@ import {
 import {
   Compression, buildRecordBatch, decodeRecords, isControlBatch, parseBatchHeader, verifyCrc, type RecordInput,
 } from '../../../broker/protocol/record-batch.js';
-import { ProtocolError } from '../../../broker/protocol/errors.js';
+import { KafkaError, ProtocolError } from '../../../broker/protocol/errors.js';
+import { ErrorCode } from '../../../broker/protocol/error-codes.js';
 import { BatchBuffers, decodeBatch, encodeBatch, type HostRecord } from '../../../runtime/index.js';
 
 const recordArb: fc.Arbitrary<RecordInput & { timestampMs: bigint }> = fc.record({
@@ -35,6 +36,8 @@ const batchesArb = fc
     });
     return { batches, base, end: offset };
   });
+
+const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 const plain = (r: { offset: bigint; timestampMs: bigint; key: Uint8Array | null; value: Uint8Array | null; headers: { key: string; value: Uint8Array | null }[] }) => ({
   offset: r.offset,
@@ -90,6 +93,27 @@ describe('Kafka batches to an ABI batch', () => {
     cursor.fill(second, 1000, 1 << 20);
     expect(first.count + second.count).toBe(50);
     expect(second.firstOffset).toBe(first.lastOffset + 1n);
+  });
+
+  it('turns any corruption of the records into CORRUPT_MESSAGE or a well-formed ABI batch, never another error', () => {
+    const records = Array.from({ length: 20 }, (_, i) => ({ key: i % 3 === 0 ? null : enc(`k${i}`), value: enc(`value ${i}`.repeat(i % 5)), headers: i % 4 === 0 ? [{ key: 'h', value: enc('v') }] : [] }));
+    const valid = buildRecordBatch(records, { baseOffset: 10n });
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 61, max: valid.length - 1 }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }), (flips) => {
+        const batch = valid.slice();
+        for (const [at, byte] of flips) batch[at] = byte;
+        const builder = new AbiBatchBuilder(undefined, 16);
+        try {
+          new KafkaRecordCursor([batch], 0n).fill(builder, 1000, 1 << 20);
+        } catch (err) {
+          expect(err).toBeInstanceOf(KafkaError);
+          expect((err as KafkaError).code).toBe(ErrorCode.CORRUPT_MESSAGE);
+          return;
+        }
+        expect(decodeBatch(builder.finish())).toHaveLength(builder.count);
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('refuses a batch whose records lie about their lengths as CORRUPT_MESSAGE, allocating nothing big', () => {
