@@ -12,14 +12,13 @@ import type { PendingProducer, Producers } from './producers.js';
 import type { LogState } from './state.js';
 import type { Topics } from './topics.js';
 import type { AppendResult } from './types.js';
+import type { ManifestAccess } from './part-deps.js';
 
-export interface AppenderDeps {
+export interface AppenderDeps extends Pick<ManifestAccess, 'checkWritable'> {
   state: LogState;
   topics: Topics;
   producers: Producers;
   buffer: AppendBuffer;
-  /** Throws when the log may not write (fenced, closed, entry in doubt). */
-  checkWritable: () => void;
   /** Something was buffered: start a flush if one is due. */
   buffered: () => void;
 }

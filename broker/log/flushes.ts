@@ -9,7 +9,6 @@
  */
 import type { Logger } from 'pino';
 import { LOG_ACK_CHUNK_COUNT } from '../constants.js';
-import type { ObjectStore } from '../storage/object-store.js';
 import { defer, noPendingWrites, type AppendBuffer, type PendingAppend, type PendingWrites } from './append-buffer.js';
 import type { Checkpoints } from './checkpoints.js';
 import type { DataWaiters } from './data-waiters.js';
@@ -21,6 +20,7 @@ import { SegmentPutError, type CacheableChunk, type PreparedFlush, type SegmentW
 import type { LogState } from './state.js';
 import type { TailCache } from './tail-cache.js';
 import type { AppendResult } from './types.js';
+import type { Bucket } from './part-deps.js';
 
 /** A flush in flight. */
 interface FlushJob {
@@ -33,11 +33,7 @@ interface FlushJob {
   ended: boolean;
 }
 
-export interface FlushesDeps {
-  /** Single attempts, for deletes nobody waits for. */
-  store: ObjectStore;
-  /** The bucket, with retries. */
-  retrying: ObjectStore;
+export interface FlushesDeps extends Bucket {
   state: LogState;
   logger: Logger;
   buffer: AppendBuffer;

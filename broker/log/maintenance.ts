@@ -4,18 +4,14 @@
  * the collection of orphan segments that no entry names.
  */
 import { LOG_COMPACT_MIN_CHUNKS_COUNT, LOG_COMPACT_SMALL_CHUNK_BYTES, LOG_COMPACT_TARGET_BYTES, LOG_FLUSH_MAX_OPS_COUNT } from '../constants.js';
-import type { ObjectStore } from '../storage/object-store.js';
 import type { Op } from './manifest.js';
 import { SEGMENT_PREFIX, parseSegmentKey, type Chunk } from './segment.js';
 import type { SegmentWriter } from './segment-writer.js';
 import type { LogState } from './state.js';
 import type { TailCache } from './tail-cache.js';
+import type { Bucket, ManifestAccess } from './part-deps.js';
 
-export interface MaintenanceDeps {
-  /** Single attempts, for deletes nobody waits for. */
-  store: ObjectStore;
-  /** The bucket, with retries. */
-  retrying: ObjectStore;
+export interface MaintenanceDeps extends Bucket, ManifestAccess {
   state: LogState;
   cache: TailCache;
   segments: SegmentWriter;
@@ -24,9 +20,6 @@ export interface MaintenanceDeps {
   epoch: () => number;
   isClosed: () => boolean;
   isFenced: () => boolean;
-  checkWritable: () => void;
-  /** Makes the operations durable in the next manifest entry. */
-  write: (ops: Op[]) => Promise<void>;
   chunkBatches: (c: Chunk) => Promise<Uint8Array[]>;
   /** Flushes, then writes a checkpoint. */
   writeCheckpoint: () => Promise<void>;

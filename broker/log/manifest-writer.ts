@@ -7,12 +7,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { LOG_EPOCH_CLAIM_ATTEMPTS_MAX_COUNT, STORE_RETRY_MAX_COUNT } from '../constants.js';
-import { ObjectNotFoundError, type ObjectStore } from '../storage/object-store.js';
+import { ObjectNotFoundError } from '../storage/object-store.js';
 import { Backoff, isRetriable } from '../storage/retrying-store.js';
 import { FencedError, LogClosedError, StorageError } from './errors.js';
 import { MANIFEST_VERSION, decodeEntry, encodeEntry, entryKey, type ManifestEntry, type Op } from './manifest.js';
 import { applyEntry, replayEntries } from './recovery.js';
 import type { LogState } from './state.js';
+import type { Bucket } from './part-deps.js';
 
 /** An entry we could not confirm or deny after all retries: nothing may be written until we know. */
 export class EntryInDoubtError extends Error {
@@ -32,11 +33,7 @@ export interface EntryInDoubt {
   segment?: string;
 }
 
-export interface ManifestWriterDeps {
-  /** Single attempts: putIfAbsent, and reads whose failure is only "not yet". */
-  store: ObjectStore;
-  /** The same bucket with retries. */
-  retrying: ObjectStore;
+export interface ManifestWriterDeps extends Bucket {
   state: LogState;
   logger: Logger;
   brokerId: number;

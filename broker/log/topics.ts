@@ -12,9 +12,9 @@ import {
   TOPIC_RETENTION_MS_DEFAULT,
 } from '../constants.js';
 import { InvalidPartitionsError, InvalidTopicError, TopicExistsError, TopicInUseError, UnknownPartitionError, UnknownTopicError } from './errors.js';
-import type { Op } from './manifest.js';
 import type { LogState, PartitionState, TopicState } from './state.js';
 import type { TopicConfig, TopicInfo } from './types.js';
+import type { ManifestAccess } from './part-deps.js';
 
 const TOPIC_NAME_RE = /^[a-zA-Z0-9._-]+$/;
 
@@ -25,13 +25,9 @@ export function validateTopicName(name: string): void {
   if (!TOPIC_NAME_RE.test(name)) throw new InvalidTopicError(name, 'only ASCII letters, digits, ".", "_" and "-" are allowed');
 }
 
-export interface TopicsDeps {
+export interface TopicsDeps extends ManifestAccess {
   state: LogState;
   now: () => number;
-  /** Throws when the log may not write (fenced, closed, entry in doubt). */
-  checkWritable: () => void;
-  /** Makes the operations durable in the next manifest entry. */
-  write: (ops: Op[]) => Promise<void>;
   /** True when a view has (or is taking) the name: views and topics share one namespace. */
   claimedByView: (name: string) => boolean;
   /** What reads or guards a topic (views, a produce check): a topic in use is not deleted. */

@@ -41,26 +41,25 @@ export class LittleEndianReader {
     if (n > this.end - this.pos) throw this.fail(`${what}${part} runs past the end (${this.pos + n} > ${this.end})`);
   }
 
-  /** A 4-byte length prefix of `what`. */
-  private length(what: string, signed: boolean): number {
-    this.need(4, what, ' length');
+  /** A 4-byte integer (`part` names it within `what`, e.g. " length"). */
+  private word(what: string, part: string, signed: boolean): number {
+    this.need(4, what, part);
     const v = signed ? this.view.getInt32(this.pos, true) : this.view.getUint32(this.pos, true);
     this.pos += 4;
     return v;
   }
 
+  /** A 4-byte length prefix of `what`. */
+  private length(what: string, signed: boolean): number {
+    return this.word(what, ' length', signed);
+  }
+
   uint32(what = 'u32'): number {
-    this.need(4, what);
-    const v = this.view.getUint32(this.pos, true);
-    this.pos += 4;
-    return v;
+    return this.word(what, '', false);
   }
 
   int32(what = 'i32'): number {
-    this.need(4, what);
-    const v = this.view.getInt32(this.pos, true);
-    this.pos += 4;
-    return v;
+    return this.word(what, '', true);
   }
 
   int64(what = 'i64'): bigint {
@@ -125,18 +124,20 @@ export class LittleEndianWriter {
     if (n > this.end - this.pos) throw this.fail(`write of ${n} bytes at ${this.pos} runs past the end (${this.end})`);
   }
 
-  uint32(v: number): this {
+  private word(v: number, signed: boolean): this {
     this.room(4);
-    this.view.setUint32(this.pos, v, true);
+    if (signed) this.view.setInt32(this.pos, v, true);
+    else this.view.setUint32(this.pos, v, true);
     this.pos += 4;
     return this;
   }
 
+  uint32(v: number): this {
+    return this.word(v, false);
+  }
+
   int32(v: number): this {
-    this.room(4);
-    this.view.setInt32(this.pos, v, true);
-    this.pos += 4;
-    return this;
+    return this.word(v, true);
   }
 
   int64(v: bigint): this {

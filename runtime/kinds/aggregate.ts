@@ -1,5 +1,5 @@
 import { AGGREGATE_STATE_MAX_BYTES } from '../constants.js';
-import type { KindRules } from './kind.js';
+import { atMostOnePerInput, type KindRules } from './kind.js';
 
 /**
  * aggregate: at most one output record per input record, and a new accumulator after every
@@ -10,8 +10,7 @@ export const aggregateKind: KindRules = {
   kind: 'aggregate',
   code: 5,
   usesState: true,
-  checkOutputCount: (inCount, outCount) =>
-    outCount <= inCount ? null : `aggregate returned ${outCount} records for ${inCount}`,
+  checkOutputCount: atMostOnePerInput('aggregate'),
 };
 
 /** Why a state length read back from the guest is unacceptable, or null. */

@@ -1,10 +1,9 @@
-import type { KindRules } from './kind.js';
+import { atMostOnePerInput, type KindRules } from './kind.js';
 
 /** filter: keeps or drops each record unchanged, so never more records out than in. */
 export const filterKind: KindRules = {
   kind: 'filter',
   code: 1,
   usesState: false,
-  checkOutputCount: (inCount, outCount) =>
-    outCount <= inCount ? null : `filter returned ${outCount} records for ${inCount}`,
+  checkOutputCount: atMostOnePerInput('filter'),
 };

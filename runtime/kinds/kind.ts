@@ -10,3 +10,8 @@ export interface KindRules {
   /** Why an output of `outCount` records for `inCount` input records breaks the kind's rules, or null. */
   checkOutputCount(inCount: number, outCount: number): string | null;
 }
+
+/** The output rule of kinds that give at most one record per input record. */
+export function atMostOnePerInput(kind: ModuleKind): KindRules['checkOutputCount'] {
+  return (inCount, outCount) => (outCount <= inCount ? null : `${kind} returned ${outCount} records for ${inCount}`);
+}
