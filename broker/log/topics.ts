@@ -53,7 +53,6 @@ export class Topics {
     if (!Number.isInteger(partitions) || partitions < 1) throw new InvalidPartitionsError(partitions, 'must be at least 1');
     if (partitions > TOPIC_PARTITIONS_MAX_COUNT) throw new InvalidPartitionsError(partitions, `at most ${TOPIC_PARTITIONS_MAX_COUNT}`);
     this.deps.checkWritable();
-    const { state } = this.deps;
     if (this.isTaken(name) || this.deps.claimedByView(name)) throw new TopicExistsError(name);
     const info: TopicInfo = {
       name,

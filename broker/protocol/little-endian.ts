@@ -84,17 +84,30 @@ export class LittleEndianReader {
 
   /** i32 length, then that many bytes (a view); a length of -1 is null. */
   nullableBytes(what = 'bytes'): Uint8Array | null {
-    const len = this.length(what, true);
-    if (len === -1) return null;
-    if (len < 0) throw this.fail(`${what} length ${len}`);
-    return this.raw(len, what);
+    const len = this.checkedLength(what, true);
+    return len === -1 ? null : this.raw(len, what);
   }
 
   /** i32 length (never -1), then that many bytes (a view). */
   bytes32(what = 'bytes'): Uint8Array {
+    return this.raw(this.checkedLength(what, false), what);
+  }
+
+  /** Checks and passes over what nullableBytes (`nullable`) or bytes32 would read, making no view; returns its length. */
+  skipBytes32(what: string, nullable: boolean): number {
+    const len = this.checkedLength(what, nullable);
+    if (len > 0) {
+      this.need(len, what);
+      this.pos += len;
+    }
+    return len;
+  }
+
+  /** An i32 length that is -1 (when `nullable`) or fits the bytes left. */
+  private checkedLength(what: string, nullable: boolean): number {
     const len = this.length(what, true);
-    if (len < 0) throw this.fail(`${what} length ${len}`);
-    return this.raw(len, what);
+    if (len < 0 && !(nullable && len === -1)) throw this.fail(`${what} length ${len}`);
+    return len;
   }
 }
 

@@ -42,7 +42,9 @@ const BASE_OFFSET_OFFSET = 0;
 const LEADER_EPOCH_OFFSET = 12;
 /** batchLength counts from partitionLeaderEpoch on; a batch with no records still has this many. */
 const BATCH_LENGTH_MIN_BYTES = RECORD_BATCH_HEADER_BYTES - LEADER_EPOCH_OFFSET;
-const CRC_OFFSET = 17;
+/** Where the batch's CRC-32C is stored. */
+export const BATCH_CRC_OFFSET = 17;
+const CRC_OFFSET = BATCH_CRC_OFFSET;
 const ATTRIBUTES_OFFSET = 21;
 /** Where a batch's CRC-32C coverage starts (its attributes); the bytes before it are not covered. */
 export const BATCH_CRC_COVERED_FROM = ATTRIBUTES_OFFSET;

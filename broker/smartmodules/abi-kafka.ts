@@ -2,27 +2,24 @@
  * Kafka RecordBatch v2 ⇄ SmartModule ABI v1 batches (sdk/ABI.md §4), byte to byte, with no
  * record objects in between: the record path converts every record it hands a module, so this is
  * the hot loop of views and produce checks. Kafka bytes are read with the protocol Reader and
- * written with the Writer; the ABI side is little-endian through one DataView.
+ * written with the Writer; an ABI batch is written through one DataView with one bounds check per
+ * record (the hot loop), and read with the LittleEndianReader.
  */
-import { BATCH_RECORDS_MAX, INPUT_BATCH_MAX_BYTES, RECORD_HEADERS_MAX } from '../../runtime/constants.js';
+import {
+  ABI_COUNT_BYTES, ABI_HEADER_MIN_BYTES, ABI_RECORD_MIN_BYTES, BATCH_RECORDS_MAX, INPUT_BATCH_MAX_BYTES, RECORD_HEADERS_MAX,
+} from '../../runtime/constants.js';
 import type { BatchBuffers } from '../../runtime/abi/batch-buffers.js';
 import { RECORD_BATCH_DECOMPRESSED_MAX_BYTES } from '../constants.js';
 import { Compression, inflateRecords } from '../protocol/codecs/index.js';
 import { corrupt } from '../protocol/codecs/errors.js';
 import { ProtocolError } from '../protocol/errors.js';
 import { Reader } from '../protocol/reader.js';
+import { LittleEndianReader } from '../protocol/little-endian.js';
 import {
-  RECORD_BATCH_HEADER_BYTES, computeCrc, compressionOf, isControlBatch, isLogAppendTime, parseBatchHeader, type RecordBatchHeader,
+  RECORD_BATCH_HEADER_BYTES, compressionOf, isControlBatch, isLogAppendTime, parseBatchHeader, type RecordBatchHeader,
 } from '../protocol/record-batch.js';
 import { Writer } from '../protocol/writer.js';
-
-/** Fixed ABI bytes of a record: offset, timestamp, key length, value length, header count. */
-const ABI_RECORD_FIXED_BYTES = 28;
-/** Fixed ABI bytes of a header: key length, value length. */
-const ABI_HEADER_FIXED_BYTES = 8;
-const ABI_COUNT_BYTES = 4;
-/** Where the CRC sits in a RecordBatch v2, and the byte from which it counts (attributes). */
-const BATCH_CRC_AT = 17;
+import { ATTR_TRANSACTIONAL, encodeBatchHeader } from './kafka-batches.js';
 
 const utf8Strict = new TextDecoder('utf-8', { fatal: true });
 
@@ -98,19 +95,6 @@ export class AbiBatchBuilder {
     this.#buffers?.give(this.#out);
     this.#out = next;
     this.#view = new DataView(next.buffer, next.byteOffset, next.byteLength);
-  }
-
-  #putBytes(b: Uint8Array | null): void {
-    if (b === null) {
-      this.#ensure(4);
-      this.#view.setInt32(this.#pos, -1, true);
-      this.#pos += 4;
-      return;
-    }
-    this.#ensure(4 + b.length);
-    this.#view.setInt32(this.#pos, b.length, true);
-    this.#out.set(b, this.#pos + 4);
-    this.#pos += 4 + b.length;
   }
 
   /** An i64, little-endian: from a number on the hot path (exact below 2^53), a BigInt beyond. */
@@ -343,50 +327,33 @@ export interface AbiDecodedBatch {
 export function abiToRecordBatch(abi: Uint8Array, options: KafkaBatchOptions = {}): AbiDecodedBatch {
   const view = new DataView(abi.buffer, abi.byteOffset, abi.byteLength);
   const end = abi.byteLength;
-  let p = 0;
-  const need = (n: number, what: string): void => {
-    if (n < 0 || p + n > end) throw new ProtocolError(`module output: ${what} runs past the end of the batch`);
-  };
-  need(4, 'record count');
-  const count = view.getUint32(0, true);
-  p = 4;
-  if (count > BATCH_RECORDS_MAX || count * ABI_RECORD_FIXED_BYTES > end - p) throw new ProtocolError(`module output claims ${count} records in ${end} bytes`);
+  const r = new LittleEndianReader(abi, (message) => new ProtocolError(`module output: ${message}`));
+  const count = r.uint32('record count');
+  if (count > BATCH_RECORDS_MAX || count * ABI_RECORD_MIN_BYTES > r.remaining) throw new ProtocolError(`module output claims ${count} records in ${end} bytes`);
   const offsets: bigint[] = new Array<bigint>(count);
   if (count === 0) return { batch: null, count, firstOffset: -1n, lastOffset: -1n, offsets };
-  // First pass: offsets and timestamps, so the header's base and max are known before writing.
+  // First pass: check the layout, and read offsets and timestamps, so the header's base and max
+  // are known before writing.
   const starts = new Int32Array(count);
   let baseTimestamp = 0n;
   let maxTimestamp = 0n;
-  const bytesField = (nullable: boolean, what: string): void => {
-    need(4, what);
-    const len = view.getInt32(p, true);
-    p += 4;
-    if (len === -1 && nullable) return;
-    if (len < 0) throw new ProtocolError(`module output: ${what} length ${len}`);
-    need(len, what);
-    p += len;
-  };
   for (let i = 0; i < count; i++) {
-    starts[i] = p;
-    need(16, 'offset and timestamp');
-    offsets[i] = view.getBigInt64(p, true);
-    const ts = view.getBigInt64(p + 8, true);
+    starts[i] = r.offset;
+    offsets[i] = r.int64('offset');
+    const ts = r.int64('timestamp');
     if (i === 0) baseTimestamp = maxTimestamp = ts;
     else if (ts > maxTimestamp) maxTimestamp = ts;
     if (i > 0 && offsets[i]! < offsets[i - 1]!) throw new ProtocolError(`module output: record ${i} offset ${offsets[i]} goes back from ${offsets[i - 1]}`);
-    p += 16;
-    bytesField(true, 'key');
-    bytesField(true, 'value');
-    need(4, 'header count');
-    const hc = view.getInt32(p, true);
-    p += 4;
-    if (hc < 0 || hc > RECORD_HEADERS_MAX || hc * ABI_HEADER_FIXED_BYTES > end - p) throw new ProtocolError(`module output: record ${i} header count ${hc}`);
+    r.skipBytes32('key', true);
+    r.skipBytes32('value', true);
+    const hc = r.int32('header count');
+    if (hc < 0 || hc > RECORD_HEADERS_MAX || hc * ABI_HEADER_MIN_BYTES > r.remaining) throw new ProtocolError(`module output: record ${i} header count ${hc}`);
     for (let h = 0; h < hc; h++) {
-      bytesField(false, 'header key');
-      bytesField(true, 'header value');
+      r.skipBytes32('header key', false);
+      r.skipBytes32('header value', true);
     }
   }
-  if (p !== end) throw new ProtocolError(`module output: ${end - p} bytes after the last record`);
+  if (r.remaining !== 0) throw new ProtocolError(`module output: ${r.remaining} bytes after the last record`);
 
   const firstOffset = offsets[0]!;
   const lastOffset = offsets[count - 1]!;
@@ -397,6 +364,7 @@ export function abiToRecordBatch(abi: Uint8Array, options: KafkaBatchOptions = {
   }
   const body = new Writer(end + count * 4);
   const rec = new Writer(256);
+  let p = 0;
   for (let i = 0; i < count; i++) {
     p = starts[i]! + 8;
     const ts = view.getBigInt64(p, true);
@@ -438,105 +406,4 @@ export function abiToRecordBatch(abi: Uint8Array, options: KafkaBatchOptions = {
     attributes: options.transactional ? ATTR_TRANSACTIONAL : 0,
   });
   return { batch, count, firstOffset, lastOffset, offsets };
-}
-
-const ATTR_TRANSACTIONAL = 0x10;
-const ATTR_CONTROL = 0x20;
-/** A control record's key: version 0, type 1 (COMMIT), which every client skips. */
-const COMMIT_MARKER_KEY = new Uint8Array([0, 0, 0, 1]);
-/** A control record's value for a transaction marker: version 0, coordinator epoch 0. */
-const COMMIT_MARKER_VALUE = new Uint8Array([0, 0, 0, 0, 0, 0]);
-
-interface HeaderFields {
-  baseOffset: bigint;
-  lastOffsetDelta: number;
-  baseTimestamp: bigint;
-  maxTimestamp: bigint;
-  recordCount: number;
-  producerId: bigint;
-  producerEpoch: number;
-  baseSequence: number;
-  attributes: number;
-}
-
-function encodeBatchHeader(records: Uint8Array, h: HeaderFields): Uint8Array {
-  const w = new Writer(RECORD_BATCH_HEADER_BYTES + records.byteLength);
-  w.int64(h.baseOffset)
-    .int32(RECORD_BATCH_HEADER_BYTES - 12 + records.byteLength)
-    .int32(-1)
-    .int8(2)
-    .uint32(0)
-    .int16(h.attributes)
-    .int32(h.lastOffsetDelta)
-    .int64(h.baseTimestamp)
-    .int64(h.maxTimestamp)
-    .int64(h.producerId)
-    .int16(h.producerEpoch)
-    .int32(h.baseSequence)
-    .int32(h.recordCount)
-    .raw(records);
-  const batch = w.toUint8Array().slice();
-  new DataView(batch.buffer).setUint32(BATCH_CRC_AT, computeCrc(batch));
-  return batch;
-}
-
-/**
- * A batch spanning [first, last] that holds no record: how a view says "these offsets are gone"
- * to clients that move on by batch headers (librdkafka, kafka-python), as compaction does.
- */
-export function emptySpanBatch(first: bigint, last: bigint, timestampMs: bigint): Uint8Array {
-  return encodeBatchHeader(new Uint8Array(0), {
-    baseOffset: first,
-    lastOffsetDelta: Number(last - first),
-    baseTimestamp: timestampMs,
-    maxTimestamp: timestampMs,
-    recordCount: 0,
-    producerId: -1n,
-    producerEpoch: -1,
-    baseSequence: -1,
-    attributes: 0,
-  });
-}
-
-/** One record with no key and no value at `offset`: what a client is sent to skip (see view-read.ts). */
-export function placeholderBatch(offset: bigint, timestampMs: bigint): Uint8Array {
-  const rec = new Writer(16);
-  rec.int8(0).varlong(0n).varint(0).varint(-1).varint(-1).varint(0);
-  const body = new Writer(rec.length + 5);
-  body.varint(rec.length).raw(rec.toUint8Array());
-  return encodeBatchHeader(body.toUint8Array(), {
-    baseOffset: offset,
-    lastOffsetDelta: 0,
-    baseTimestamp: timestampMs,
-    maxTimestamp: timestampMs,
-    recordCount: 1,
-    producerId: -1n,
-    producerEpoch: -1,
-    baseSequence: -1,
-    attributes: 0,
-  });
-}
-
-/**
- * A control batch spanning [first, last] with one COMMIT marker at `last`: clients never show
- * control records, and those that move on by the records they saw (kafkajs) move past `last`.
- */
-export function controlSpanBatch(first: bigint, last: bigint, timestampMs: bigint): Uint8Array {
-  const delta = Number(last - first);
-  const rec = new Writer(32);
-  rec.int8(0).varlong(0n).varint(delta).varint(COMMIT_MARKER_KEY.length).raw(COMMIT_MARKER_KEY)
-    .varint(COMMIT_MARKER_VALUE.length).raw(COMMIT_MARKER_VALUE).varint(0);
-  const body = new Writer(rec.length + 5);
-  body.varint(rec.length).raw(rec.toUint8Array());
-  return encodeBatchHeader(body.toUint8Array(), {
-    baseOffset: first,
-    lastOffsetDelta: delta,
-    baseTimestamp: timestampMs,
-    maxTimestamp: timestampMs,
-    recordCount: 1,
-    producerId: -1n,
-    producerEpoch: -1,
-    baseSequence: -1,
-    attributes: ATTR_TRANSACTIONAL | ATTR_CONTROL,
-  });
 }

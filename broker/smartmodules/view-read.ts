@@ -12,7 +12,8 @@ import {
 } from '../constants.js';
 import type { AttachmentInfo, Log } from '../log/index.js';
 import { decodeRecords, isControlBatch, parseBatchHeader } from '../protocol/record-batch.js';
-import { AbiBatchBuilder, KafkaRecordCursor, abiToRecordBatch, controlSpanBatch, emptySpanBatch, placeholderBatch } from './abi-kafka.js';
+import { AbiBatchBuilder, KafkaRecordCursor, abiToRecordBatch } from './abi-kafka.js';
+import { controlSpanBatch, emptySpanBatch, placeholderBatch } from './kafka-batches.js';
 import type { AttachmentRuntime, ModuleHost } from './module-host.js';
 
 /** How a trailing gap is closed for this client (see closeTrailingGap). */

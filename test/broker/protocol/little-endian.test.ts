@@ -43,6 +43,16 @@ describe('LittleEndianReader and LittleEndianWriter', () => {
     expect(() => new LittleEndianReader(Uint8Array.of(4, 0, 0, 0, 1), fail).bytesU32('value')).toThrow(/value runs past the end \(8 > 5\)/);
   });
 
+  it('passes over length-prefixed bytes without a view, with the same checks', () => {
+    const r = new LittleEndianReader(Uint8Array.of(2, 0, 0, 0, 7, 8, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0), fail);
+    expect(r.skipBytes32('key', false)).toBe(2);
+    expect(r.skipBytes32('value', true)).toBe(-1);
+    expect(r.skipBytes32('header key', false)).toBe(0);
+    expect(r.remaining).toBe(0);
+    expect(() => new LittleEndianReader(Uint8Array.of(0xff, 0xff, 0xff, 0xff), fail).skipBytes32('key', false)).toThrow(/key length -1/);
+    expect(() => new LittleEndianReader(Uint8Array.of(9, 0, 0, 0, 1), fail).skipBytes32('value', true)).toThrow(LayoutError);
+  });
+
   it('refuses to write past the end of its buffer', () => {
     expect(() => new LittleEndianWriter(new Uint8Array(7)).int64(1n)).toThrow(RangeError);
     expect(() => new LittleEndianWriter(new Uint8Array(5), fail).nullableBytes(Uint8Array.of(1, 2))).toThrow(LayoutError);
