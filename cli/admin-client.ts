@@ -4,7 +4,7 @@
  */
 import { CliError } from './cli-error.js';
 import { parseBootstrap } from './kafka-client/kafka-client.js';
-import { parseParamArgs } from '../runtime/abi/params.js';
+import { parseParamArgs } from '../runtime/index.js';
 
 /** A control request that gets no answer in this long has failed. */
 const ADMIN_REQUEST_TIMEOUT_MS = 60_000;

@@ -18,7 +18,7 @@ export {
   type ErrorPolicyName, type ErrorPolicyOptions, type BatchFailure, type BatchOutcome, type DeadLetterSink,
 } from './error-policy.js';
 export {
-  ModuleRegistry, ModuleNotFoundError, ModuleNameError, registerExampleModules, type ModuleEntry,
+  ModuleRegistry, ModuleNotFoundError, ModuleNameError, registerExampleModules, defaultModulesDir, type ModuleEntry,
 } from './registry.js';
 export {
   buildModule, buildModules, exampleModuleDirs, moduleDirsIn, ModuleBuildError, type BuildResult,

@@ -8,7 +8,7 @@
 import {
   ABI_COUNT_BYTES, ABI_HEADER_MIN_BYTES, ABI_RECORD_MIN_BYTES, BATCH_RECORDS_MAX, INPUT_BATCH_MAX_BYTES, RECORD_HEADERS_MAX,
 } from '../../runtime/constants.js';
-import type { BatchBuffers } from '../../runtime/abi/batch-buffers.js';
+import type { BatchBuffers } from '../../runtime/index.js';
 import { RECORD_BATCH_DECOMPRESSED_MAX_BYTES } from '../constants.js';
 import { Compression, inflateRecords } from '../protocol/codecs/index.js';
 import { corrupt } from '../protocol/codecs/errors.js';

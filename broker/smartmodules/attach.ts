@@ -2,8 +2,7 @@
  * Attaching and detaching modules, and what an attachment reports: the checks every way in
  * (admin API, CLI) goes through, so a bad request changes nothing and says why in one line.
  */
-import { encodeBatch, ModuleNotFoundError, type ModuleEntry } from '../../runtime/index.js';
-import { SandboxError } from '../../runtime/sandbox/errors.js';
+import { encodeBatch, ModuleNotFoundError, SandboxError, type ModuleEntry } from '../../runtime/index.js';
 import { ATTACHMENTS_MAX_COUNT } from '../constants.js';
 import type { AttachmentErrorPolicy, AttachmentInfo, AttachmentKind, Log } from '../log/index.js';
 import type { AttachmentStatsSnapshot } from './attachment-stats.js';

@@ -5,9 +5,7 @@
  * stuck module holds at most one worker while every other attachment keeps the rest.
  */
 import type { Logger } from 'pino';
-import { BatchBuffers, ModuleRegistry, type LoadedModule } from '../../runtime/index.js';
-import { SandboxError } from '../../runtime/sandbox/errors.js';
-import type { ModuleHandle, ModuleRunner } from '../../runtime/sandbox/runner.js';
+import { BatchBuffers, ModuleRegistry, SandboxError, type LoadedModule, type ModuleHandle, type ModuleRunner } from '../../runtime/index.js';
 import {
   ATTACHMENT_CALL_DEADLINE_MS, ATTACHMENT_CALLS_IN_FLIGHT_MAX, ATTACHMENT_CALLS_QUEUED_MAX, ATTACHMENT_MODULES_LOADED_MAX,
   ATTACHMENT_OUTPUT_MAX_BYTES, BROKER_SANDBOX_HOST_SYNC_WAIT_US,
@@ -65,7 +63,7 @@ export class ModuleHost {
   runner(): Promise<ModuleRunner> {
     if (this.#closed) return Promise.reject(new SandboxError('closed', 'module host is closed'));
     // Loaded here: a broker that never runs a module never loads the sandbox (piscina).
-    this.#runner ??= import('../../runtime/sandbox/sandbox-pool.js').then(({ SandboxPool }) => SandboxPool.start({
+    this.#runner ??= import('../../runtime/index.js').then(({ SandboxPool }) => SandboxPool.start({
       ...(this.#options.threads !== undefined ? { threads: this.#options.threads } : {}),
       deadlineMsDefault: this.deadlineMs,
       hostSyncWaitUs: BROKER_SANDBOX_HOST_SYNC_WAIT_US,

@@ -5,7 +5,7 @@
  * A rewritten batch keeps its producer id, epoch, base sequence and record count, so idempotence
  * and acknowledgements stay as they were; it is stored uncompressed with a fresh CRC.
  */
-import { SandboxError } from '../../runtime/sandbox/errors.js';
+import { SandboxError } from '../../runtime/index.js';
 import { INPUT_BATCH_MAX_BYTES } from '../../runtime/constants.js';
 import { PRODUCE_CHECK_RECORD_ERRORS_MAX } from '../constants.js';
 import type { AttachmentInfo } from '../log/index.js';

@@ -5,8 +5,7 @@
  * themselves, and a trailing gap is closed with a batch that spans it, so every client reaches
  * the high watermark even through a view that keeps nothing (docs/smartmodules.md).
  */
-import { decodeBatch, encodeBatch, type HostRecord } from '../../runtime/index.js';
-import { SandboxError } from '../../runtime/sandbox/errors.js';
+import { decodeBatch, encodeBatch, SandboxError, type HostRecord } from '../../runtime/index.js';
 import {
   ATTACHMENT_OUTPUT_MAX_BYTES, VIEW_CALL_MAX_BYTES, VIEW_CALL_MAX_RECORDS, VIEW_FETCH_SCAN_MAX_BYTES, VIEW_ISOLATE_CALLS_MAX, VIEW_SOURCE_READ_MAX_BYTES,
 } from '../constants.js';

@@ -71,7 +71,7 @@ async function brokerStart(flags: BrokerStartFlags): Promise<void> {
 
 /** Registers the built example modules in the bucket (`npm start` does it); unbuilt ones are named in a warning. */
 async function registerExamples(broker: RunningBroker): Promise<void> {
-  const { registerExampleModules, defaultModulesDir } = await import('../../runtime/registry.js');
+  const { registerExampleModules, defaultModulesDir } = await import('../../runtime/index.js');
   // The checkout holding this file (in dist/ or the bundle), where modules/ lives.
   const root = packageRootAbove(import.meta.url);
   const { registered, missing } = await registerExampleModules(broker.store, defaultModulesDir(root));

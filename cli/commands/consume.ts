@@ -49,8 +49,7 @@ type Transform = ((records: PrintableRecord[]) => Promise<PrintableRecord[]>) & 
 async function moduleTransform(bootstrap: string, spec: string, params: Record<string, string>): Promise<Transform> {
   const { existsSync, readFileSync } = await import('node:fs');
   const { adminRequest } = await import('../admin-client.js');
-  const { loadModule, encodeBatch, decodeBatch } = await import('../../runtime/index.js');
-  const { SandboxPool } = await import('../../runtime/sandbox/index.js');
+  const { loadModule, encodeBatch, decodeBatch, SandboxPool } = await import('../../runtime/index.js');
   let bytes: Uint8Array;
   if (existsSync(spec)) bytes = readFileSync(spec);
   else if (spec.endsWith('.wasm')) throw new CliError(`no such module file: ${spec}`);

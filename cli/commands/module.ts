@@ -212,7 +212,7 @@ export function registerModuleCommands(program: Command): void {
       const out: string[] = [];
       // The module runs in the sandbox, under the deadline and bounds the broker gives it: a
       // module that never returns fails here as it would on a topic, instead of hanging the test.
-      const { SandboxPool } = await import('../../runtime/sandbox/index.js');
+      const { SandboxPool } = await import('../../runtime/index.js');
       const pool = await SandboxPool.start({ threads: 1, deadlineMsDefault: deadlineMs });
       try {
         const handle = pool.register(loaded, { params });

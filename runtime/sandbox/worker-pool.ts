@@ -4,7 +4,7 @@
  * or of the task queue.
  */
 import type { MessagePort, Worker } from 'node:worker_threads';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import {
   SANDBOX_CLOSE_TIMEOUT_MS,
   SANDBOX_QUEUE_MAX_BATCHES,
@@ -63,10 +63,10 @@ export class WorkerPool {
   #startingUp = true;
   #readyWaiters: { startedAtLeast: number; resolve: () => void }[] = [];
 
-  private constructor(options: WorkerPoolOptions) {
+  private constructor(PiscinaClass: typeof Piscina, options: WorkerPoolOptions) {
     if (!Number.isInteger(options.threads) || options.threads < 1) throw new RangeError(`threads must be a positive integer, got ${options.threads}`);
     this.threads = options.threads;
-    this.#piscina = new Piscina({
+    this.#piscina = new PiscinaClass({
       filename: sandboxWorkerPath(),
       minThreads: options.threads,
       maxThreads: options.threads,
@@ -111,7 +111,9 @@ export class WorkerPool {
    * a worker's start.
    */
   static async start(options: WorkerPoolOptions): Promise<WorkerPool> {
-    const pool = new WorkerPool(options);
+    // Loaded with the first pool, not with the module: a broker without attachments never needs it.
+    const { Piscina: PiscinaClass } = await import('piscina');
+    const pool = new WorkerPool(PiscinaClass, options);
     const pings = [];
     for (let i = 0; i < pool.threads; i++) pings.push(pool.#piscina.run({ ping: true }));
     await Promise.all(pings);
