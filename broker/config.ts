@@ -60,8 +60,9 @@ const brokerConfigShape = {
     metricsPort: intIn(0, 65535).optional(),
     flushMaxBytes: intIn(1, 2 ** 31 - 1).optional(),
     flushIntervalMs: intIn(0, 60_000).optional(),
-    autoCreateTopics: bool.default(false),
-    /** Partitions of a topic created on first use (autoCreateTopics). */
+    /** Kafka's auto.create.topics.enable: a topic is created on first use (Metadata or Produce). */
+    autoCreateTopics: bool.default(true),
+    /** Kafka's num.partitions: partitions of a topic created on first use. */
     defaultPartitions: intIn(1, 10_000).default(1),
     registerExamples: bool.default(false),
     logLevel: z

@@ -14,6 +14,7 @@ export type HandlerLog = Pick<
   | 'listTopics'
   | 'getTopic'
   | 'createTopic'
+  | 'ensureTopic'
   | 'deleteTopic'
   | 'append'
   | 'read'

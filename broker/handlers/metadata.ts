@@ -1,15 +1,15 @@
 /**
  * Metadata: one broker that leads every partition. Topics named but missing are created only
- * when the broker allows it (autoCreateTopics) AND the client asks for it; otherwise they come
- * back as UNKNOWN_TOPIC_OR_PARTITION, which kafkajs and librdkafka report and retry.
+ * when the broker allows it (autoCreateTopics, on by default) AND the client asks for it
+ * (auto-create.ts); otherwise they come back as UNKNOWN_TOPIC_OR_PARTITION, which kafkajs and
+ * librdkafka report and retry. A view is answered as a topic with its source's partitions.
  */
 import { AUTHORIZED_OPERATIONS_OMITTED } from '../protocol/apis/version-check.js';
 import type { MetadataRequest, MetadataResponse, MetadataResponseTopic } from '../protocol/apis/metadata.js';
 import { ErrorCode } from '../protocol/error-codes.js';
-import { TopicExistsError } from '../log/errors.js';
 import type { TopicInfo } from '../log/types.js';
 import type { HandlerContext } from './context.js';
-import { errorCodeOf } from './errors.js';
+import { topicOrAutoCreate } from './auto-create.js';
 import { allTopics, resolveTopic } from './views.js';
 
 /** No leader epochs: -1 tells clients not to validate offsets against epochs. */
@@ -49,22 +49,12 @@ export async function handleMetadata(ctx: HandlerContext, req: MetadataRequest):
   } else {
     topics = await Promise.all(
       req.topics.map(async ({ name }) => {
-        const existing = resolveTopic(ctx, name);
-        if (existing !== undefined) return topicMetadata(existing.info, id.nodeId);
-        if (!(ctx.autoCreateTopics && req.allowAutoTopicCreation)) {
-          return missingTopic(name, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+        if (!req.allowAutoTopicCreation) {
+          const existing = resolveTopic(ctx, name);
+          return existing !== undefined ? topicMetadata(existing.info, id.nodeId) : missingTopic(name, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         }
-        try {
-          return topicMetadata(await ctx.log.createTopic(name, ctx.defaultPartitions), id.nodeId);
-        } catch (err) {
-          if (err instanceof TopicExistsError) {
-            const raced = ctx.log.getTopic(name);
-            if (raced !== undefined) return topicMetadata(raced, id.nodeId);
-          }
-          // Creation failed for a retriable reason (storage): Kafka's "not ready yet" answer.
-          const code = errorCodeOf(err, ctx.logger);
-          return missingTopic(name, code === ErrorCode.KAFKA_STORAGE_ERROR ? ErrorCode.LEADER_NOT_AVAILABLE : code);
-        }
+        const found = await topicOrAutoCreate(ctx, name);
+        return found.topic !== undefined ? topicMetadata(found.topic.info, id.nodeId) : missingTopic(name, found.errorCode);
       }),
     );
   }

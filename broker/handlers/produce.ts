@@ -1,10 +1,13 @@
 /**
- * Produce: every batch is checked (magic 2, whole, CRC-32C, size) before the log sees it, all
+ * Produce: a topic not yet there is created on first use when the broker allows it
+ * (auto-create.ts); a view is refused. Every batch is checked (magic 2, whole, CRC-32C, size) before the log sees it, all
  * partitions of the request are appended concurrently (so they share one flush), and the answer
  * waits until the log says the records are durable in the bucket, whatever acks says (0 excepted:
  * no answer at all, but the connection still waits, as Kafka's does, which keeps memory bounded).
  */
+import { TOPIC_MAX_MESSAGE_BYTES_DEFAULT } from '../constants.js';
 import type {
+  ProduceRequestPartition,
   ProducePartitionResponse,
   ProduceRequest,
   ProduceResponse,
@@ -14,6 +17,8 @@ import { KafkaError } from '../protocol/errors.js';
 import { iterateBatches, verifyCrc } from '../protocol/record-batch.js';
 import type { HandlerContext } from './context.js';
 import { errorCodeOf } from './errors.js';
+import { topicOrAutoCreate } from './auto-create.js';
+import { resolveTopic } from './views.js';
 import { ProduceCheckError, runProduceCheck } from '../smartmodules/produce-check.js';
 
 const VALID_ACKS = new Set([0, 1, -1]);
@@ -54,6 +59,52 @@ function partitionResponse(index: number, errorCode: number, errorMessage: strin
   };
 }
 
+/** One partition of a request: find or create the topic, check, append, answer. */
+async function producePartition(ctx: HandlerContext, name: string, p: ProduceRequestPartition): Promise<ProducePartitionResponse> {
+  // A record set that would be refused anyway creates no topic: check it before a first use.
+  if (ctx.autoCreateTopics && resolveTopic(ctx, name) === undefined) {
+    try {
+      validateRecordSet(p.records, TOPIC_MAX_MESSAGE_BYTES_DEFAULT);
+    } catch (err) {
+      return partitionResponse(p.index, errorCodeOf(err, ctx.logger), err instanceof Error ? err.message : null);
+    }
+  }
+  const found = await topicOrAutoCreate(ctx, name);
+  if (found.topic === undefined) return partitionResponse(p.index, found.errorCode, found.message);
+  const view = found.topic.view;
+  if (view !== undefined) {
+    return partitionResponse(p.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `${name} is a view of ${view.source}; produce to ${view.source}`);
+  }
+  const topic = found.topic.info;
+  if (p.index < 0 || p.index >= topic.partitions) return partitionResponse(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  try {
+    const count = validateRecordSet(p.records, topic.config.maxMessageBytes);
+    const check = ctx.log.getAttachment('produce', name);
+    let records = p.records!;
+    if (check !== undefined) records = await runProduceCheck(ctx.smartmodules, check, p.index, records, topic.config.maxMessageBytes);
+    const result = await ctx.log.append(name, p.index, records);
+    ctx.metrics?.recordsIn.inc({ topic: name }, count);
+    ctx.metrics?.bytesIn.inc({ topic: name }, p.records!.byteLength);
+    return {
+      index: p.index,
+      errorCode: ErrorCode.NONE,
+      baseOffset: result.baseOffset,
+      logAppendTimeMs: result.logAppendTimeMs,
+      logStartOffset: result.logStartOffset,
+      recordErrors: [],
+      errorMessage: null,
+    };
+  } catch (err) {
+    const code = errorCodeOf(err, ctx.logger);
+    if (err instanceof KafkaError) {
+      ctx.logger.debug({ topic: name, partition: p.index, code, err: err.message }, 'produce refused');
+    }
+    const response = partitionResponse(p.index, code, err instanceof Error ? err.message : null);
+    if (err instanceof ProduceCheckError) response.recordErrors = err.recordErrors;
+    return response;
+  }
+}
+
 export async function handleProduce(ctx: HandlerContext, req: ProduceRequest): Promise<ProduceResponse | null> {
   const started = performance.now();
   // A request-wide problem gives every partition the same code.
@@ -66,43 +117,7 @@ export async function handleProduce(ctx: HandlerContext, req: ProduceRequest): P
     req.topicData.map(async (t) => ({
       name: t.name,
       partitionResponses: await Promise.all(
-        t.partitionData.map(async (p): Promise<ProducePartitionResponse> => {
-          if (requestError !== ErrorCode.NONE) return partitionResponse(p.index, requestError);
-          const topic = ctx.log.getTopic(t.name);
-          if (topic === undefined || p.index < 0 || p.index >= topic.partitions) {
-            const view = topic === undefined ? ctx.log.getAttachment('view', t.name) : undefined;
-            if (view !== undefined) {
-              return partitionResponse(p.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `${t.name} is a view of ${view.source}; produce to ${view.source}`);
-            }
-            return partitionResponse(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-          }
-          try {
-            const count = validateRecordSet(p.records, topic.config.maxMessageBytes);
-            const check = ctx.log.getAttachment('produce', t.name);
-            let records = p.records!;
-            if (check !== undefined) records = await runProduceCheck(ctx.smartmodules, check, p.index, records, topic.config.maxMessageBytes);
-            const result = await ctx.log.append(t.name, p.index, records);
-            ctx.metrics?.recordsIn.inc({ topic: t.name }, count);
-            ctx.metrics?.bytesIn.inc({ topic: t.name }, p.records!.byteLength);
-            return {
-              index: p.index,
-              errorCode: ErrorCode.NONE,
-              baseOffset: result.baseOffset,
-              logAppendTimeMs: result.logAppendTimeMs,
-              logStartOffset: result.logStartOffset,
-              recordErrors: [],
-              errorMessage: null,
-            };
-          } catch (err) {
-            const code = errorCodeOf(err, ctx.logger);
-            if (err instanceof KafkaError) {
-              ctx.logger.debug({ topic: t.name, partition: p.index, code, err: err.message }, 'produce refused');
-            }
-            const response = partitionResponse(p.index, code, err instanceof Error ? err.message : null);
-            if (err instanceof ProduceCheckError) response.recordErrors = err.recordErrors;
-            return response;
-          }
-        }),
+        t.partitionData.map((p) => (requestError !== ErrorCode.NONE ? partitionResponse(p.index, requestError) : producePartition(ctx, t.name, p))),
       ),
     })),
   );

@@ -171,6 +171,11 @@ export class Log {
     return this.topics.create(name, partitions, config);
   }
 
+  /** The topic, created with `partitions` unless it exists or is being created (a first use). */
+  ensureTopic(name: string, partitions: number): Promise<TopicInfo> {
+    return this.topics.ensure(name, partitions);
+  }
+
   deleteTopic(name: string): Promise<void> {
     return this.topics.delete(name);
   }

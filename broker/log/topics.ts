@@ -35,7 +35,8 @@ export interface TopicsDeps extends ManifestAccess {
 }
 
 export class Topics {
-  private readonly pendingCreates = new Set<string>();
+  /** Creations whose entry is not yet written, by name: a first use joins the one under way. */
+  private readonly pendingCreates = new Map<string, Promise<TopicInfo>>();
   private readonly pendingDeletes = new Set<string>();
 
   constructor(private readonly deps: TopicsDeps) {}
@@ -65,13 +66,24 @@ export class Topics {
       },
       createdAtMs: this.deps.now(),
     };
-    this.pendingCreates.add(name);
+    // Registered before the first await, so a concurrent first use finds it.
+    const written = this.deps.write([{ op: 'createTopic', topic: info }]).then(() => info);
+    this.pendingCreates.set(name, written);
     try {
-      await this.deps.write([{ op: 'createTopic', topic: info }]);
+      return await written;
     } finally {
       this.pendingCreates.delete(name);
     }
-    return info;
+  }
+
+  /**
+   * The topic, created with `partitions` and the default configs unless it exists or is being
+   * created (a topic created on first use): however many clients use a new name at once, it is
+   * created once. A name a view has is never taken (TopicExistsError).
+   */
+  ensure(name: string, partitions: number): Promise<TopicInfo> {
+    if (this.isLive(name)) return Promise.resolve(this.deps.state.topics.get(name)!.info);
+    return this.pendingCreates.get(name) ?? this.create(name, partitions);
   }
 
   async delete(name: string): Promise<void> {

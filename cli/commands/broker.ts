@@ -20,6 +20,7 @@ interface BrokerStartFlags {
   flushIntervalMs?: string;
   registerExamples?: boolean;
   autoCreateTopics?: boolean;
+  defaultPartitions?: string;
   nodeId?: string;
   logLevel?: string;
 }
@@ -97,7 +98,9 @@ export function registerBrokerCommands(program: Command): void {
     .option('--metrics-port <port>', 'serve Prometheus metrics on this port')
     .option('--flush-max-bytes <n>', 'flush the log buffer at this many bytes')
     .option('--flush-interval-ms <n>', 'flush the log buffer this long after the first append')
-    .option('--auto-create-topics', 'create unknown topics when a client asks for them')
+    .option('--auto-create-topics', 'create a topic on its first use by a client (the default)')
+    .option('--no-auto-create-topics', 'answer UNKNOWN_TOPIC_OR_PARTITION for a topic not created first')
+    .option('--default-partitions <n>', 'partitions of a topic created on first use (default 1)')
     .option('--node-id <n>', 'broker id reported to clients')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
     .option('--register-examples', 'register the example SmartModules in the bucket')

@@ -49,7 +49,8 @@ async function produce(topic: string, flags: ProduceFlags, cmd: Command): Promis
   const fixedPartition = parseIntFlag('--partition', flags.partition, 0, 2 ** 31 - 1);
   if (flags.keySeparator === '') throw new CliError('--key-separator: must not be empty', 2);
   await withClient(flags.bootstrap, async (client) => {
-    const meta = await requireTopic(client, topic);
+    // As Kafka's console producer: a topic not there yet is created on first use, if the broker allows it.
+    const meta = await requireTopic(client, topic, true);
     const partitions = meta.partitions.length;
     if (fixedPartition !== undefined && fixedPartition >= partitions) {
       throw new CliError(`--partition ${fixedPartition}: topic ${topic} has ${partitions} partition(s)`, 2);

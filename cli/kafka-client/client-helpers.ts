@@ -12,7 +12,7 @@ import type { MetadataResponseTopic } from '../../broker/protocol/apis/metadata.
 export const DEFAULT_BOOTSTRAP = '127.0.0.1:9092';
 
 export const VERSIONS = {
-  metadata: 1,
+  metadata: 4,
   createTopics: 3,
   deleteTopics: 1,
   describeConfigs: 1,
@@ -59,18 +59,19 @@ export async function withClient<T>(bootstrap: string, fn: (c: KafkaClient) => P
   }
 }
 
-export async function topicMetadata(client: KafkaClient, topics: string[] | null): Promise<MetadataResponseTopic[]> {
+/** Metadata of the topics named (null: all); `allowAutoCreate` lets the broker create a missing one, as a producer does. */
+export async function topicMetadata(client: KafkaClient, topics: string[] | null, allowAutoCreate = false): Promise<MetadataResponseTopic[]> {
   const res = await client.request(ApiKey.Metadata, VERSIONS.metadata, {
     topics: topics === null ? null : topics.map((name) => ({ name })),
-    allowAutoTopicCreation: false,
+    allowAutoTopicCreation: allowAutoCreate,
     includeClusterAuthorizedOperations: false,
     includeTopicAuthorizedOperations: false,
   });
   return res.topics;
 }
 
-export async function requireTopic(client: KafkaClient, name: string): Promise<MetadataResponseTopic> {
-  const [t] = await topicMetadata(client, [name]);
+export async function requireTopic(client: KafkaClient, name: string, allowAutoCreate = false): Promise<MetadataResponseTopic> {
+  const [t] = await topicMetadata(client, [name], allowAutoCreate);
   if (t === undefined || t.errorCode !== ErrorCode.NONE) {
     throw kafkaFailure(`topic ${name}`, t?.errorCode ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   }

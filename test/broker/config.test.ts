@@ -14,9 +14,18 @@ function yamlFile(name: string, text: string): string {
 }
 
 describe('broker config', () => {
-  it('has defaults: 127.0.0.1:9092, node 1, no auto-creation', () => {
+  it('has defaults: 127.0.0.1:9092, node 1, topics created on first use with one partition', () => {
     const c = parseBrokerConfig({ data: '/d' });
-    expect(c).toMatchObject({ host: '127.0.0.1', port: 9092, nodeId: 1, autoCreateTopics: false, logLevel: 'info' });
+    expect(c).toMatchObject({ host: '127.0.0.1', port: 9092, nodeId: 1, autoCreateTopics: true, defaultPartitions: 1, logLevel: 'info' });
+  });
+
+  it('turns auto-creation off from the file, the environment or a flag', async () => {
+    const file = yamlFile('auto.yaml', 'auto-create-topics: false\ndefault-partitions: 4\n');
+    expect(await loadBrokerConfig({ file })).toMatchObject({ autoCreateTopics: false, defaultPartitions: 4 });
+    expect(await loadBrokerConfig({ env: { SLUICE_AUTO_CREATE_TOPICS: 'false' }, flags: { data: '/d' } })).toMatchObject({ autoCreateTopics: false });
+    expect(await loadBrokerConfig({ flags: { data: '/d', autoCreateTopics: false } })).toMatchObject({ autoCreateTopics: false });
+    // A flag beats the environment both ways.
+    expect(await loadBrokerConfig({ env: { SLUICE_AUTO_CREATE_TOPICS: 'false' }, flags: { data: '/d', autoCreateTopics: true } })).toMatchObject({ autoCreateTopics: true });
   });
 
   it('layers file < environment < flags, accepting kebab, snake and camel keys in the file', async () => {

@@ -145,6 +145,11 @@ describe('sluice topic / produce / consume', () => {
     const p = await sluice(['produce', 'lines', '--key-separator', ':', ...bootstrap], input);
     expect(p.code).toBe(0);
     expect(p.stdout).toContain('produced 50 record(s)');
+    // A topic not created first is created on first use, as a Kafka producer expects.
+    const fresh = await sluice(['produce', 'first-use', ...bootstrap], 'hello\n');
+    expect(fresh.code).toBe(0);
+    const back = await sluice(['consume', 'first-use', '-e', ...bootstrap]);
+    expect(back.stdout).toBe('hello\n');
     const json = await sluice(['consume', 'lines', '-e', '--output', 'json', ...bootstrap]);
     expect(json.code).toBe(0);
     const records = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as { key: string; value: string; partition: number; offset: string });
@@ -165,7 +170,8 @@ describe('sluice topic / produce / consume', () => {
 
   it('fails with one line and a non-zero exit on bad input', async () => {
     const cases: [string[], RegExp][] = [
-      [['produce', 'no-such-topic', ...bootstrap], /UNKNOWN_TOPIC_OR_PARTITION/],
+      [['produce', 'no/such/topic', ...bootstrap], /INVALID_TOPIC_EXCEPTION/],
+      [['consume', 'no-such-topic', '-e', ...bootstrap], /UNKNOWN_TOPIC_OR_PARTITION/],
       [['consume', 'lines', '--offset', 'yesterday', ...bootstrap], /--offset/],
       [['consume', 'lines', '--partition', '9', ...bootstrap], /--partition 9/],
       [['topic', 'create', 'x', '--partitions', 'many', ...bootstrap], /--partitions/],

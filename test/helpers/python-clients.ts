@@ -97,3 +97,12 @@ export async function confluentProduce(
       return { partition: Number(p), offset: BigInt(o as string) };
     });
 }
+
+export type FirstUseResult = { ok: true; offsets: Array<[number, number]> } | { ok: false; error: string };
+
+/** Produces `count` values to `topic` with confluent-kafka or kafka-python at their default settings (a new user's first produce). */
+export async function firstUseProduce(client: 'confluent' | 'kafka-python', address: string, topic: string, count: number): Promise<FirstUseResult> {
+  requirePythonModules(client === 'confluent' ? 'confluent_kafka' : 'kafka');
+  const { stdout } = await runChecked(PYTHON, [path.join(SCRIPTS, 'first-use-produce.py'), client, address, topic, String(count)], { timeoutMs: 90_000 });
+  return JSON.parse(stdout.toString('utf8').trim().split('\n').pop()!) as FirstUseResult;
+}

@@ -25,7 +25,7 @@ async function create(topics: CreatableTopic[], validateOnly = false, version = 
   return res.topics.map((x) => [x.name, x.errorCode]);
 }
 
-const exists = async (name: string) => (await c.request(ApiKey.Metadata, 1, { topics: [{ name }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false })).topics[0]!.errorCode === 0;
+const exists = async (name: string) => (await c.request(ApiKey.Metadata, 4, { topics: [{ name }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false })).topics[0]!.errorCode === 0;
 
 describe('CreateTopics', () => {
   it.each([0, 1, 2, 3, 4])('v%i creates a topic; a second creation is TOPIC_ALREADY_EXISTS', async (v) => {

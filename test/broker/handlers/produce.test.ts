@@ -8,10 +8,15 @@ import { startTestBroker, type TestBroker } from './test-broker.js';
 const enc = new TextEncoder();
 let t: TestBroker;
 let c: KafkaClient;
+/** A broker with auto-creation off, and a client of it. */
+let noAuto: TestBroker;
+let off: KafkaClient;
 
 beforeAll(async () => {
   t = await startTestBroker();
   c = await t.client();
+  noAuto = await startTestBroker({ autoCreateTopics: false });
+  off = await noAuto.client();
   const res = await c.request(ApiKey.CreateTopics, 3, {
     topics: [
       { name: 'p', numPartitions: 2, replicationFactor: 1, assignments: [], configs: [] },
@@ -24,14 +29,15 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await t?.stop();
+  await noAuto?.stop();
 });
 
 function batch(values: string[]): Uint8Array {
   return buildRecordBatch(values.map((v) => ({ key: enc.encode('k'), value: enc.encode(v) })));
 }
 
-async function produce(topic: string, partition: number, records: Uint8Array | null, opts: { acks?: number; transactionalId?: string | null; version?: number } = {}) {
-  const res = await c.request(ApiKey.Produce, opts.version ?? 7, {
+async function produce(topic: string, partition: number, records: Uint8Array | null, opts: { acks?: number; transactionalId?: string | null; version?: number; on?: KafkaClient } = {}) {
+  const res = await (opts.on ?? c).request(ApiKey.Produce, opts.version ?? 7, {
     transactionalId: opts.transactionalId ?? null,
     acks: opts.acks ?? -1,
     timeoutMs: 5_000,
@@ -63,8 +69,26 @@ describe('Produce', () => {
     expect(res.responses[0]!.partitionResponses.map((p) => [p.index, p.errorCode])).toEqual([[0, 0], [1, 0]]);
   });
 
+  it('creates a missing topic on first use with num.partitions, and refuses a partition it lacks', async () => {
+    const first = await produce('fresh', 0, batch(['a']));
+    expect([first.errorCode, first.baseOffset]).toEqual([ErrorCode.NONE, 0n]);
+    expect(t.broker.log.getTopic('fresh')?.partitions).toBe(1);
+    expect((await produce('fresh-2', 1, batch(['a']))).errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    expect((await produce('bad/name', 0, batch(['a']))).errorCode).toBe(ErrorCode.INVALID_TOPIC_EXCEPTION);
+    expect(t.broker.log.getTopic('bad/name')).toBeUndefined();
+  });
+
+  it('creates no topic for a record set it refuses', async () => {
+    const corrupt = batch(['a']);
+    corrupt[corrupt.byteLength - 1] ^= 0xff;
+    expect((await produce('never', 0, corrupt)).errorCode).toBe(ErrorCode.CORRUPT_MESSAGE);
+    expect((await produce('never', 0, null)).errorCode).toBe(ErrorCode.CORRUPT_MESSAGE);
+    expect((await produce('never', 0, batch(['a']), { acks: 2 })).errorCode).toBe(ErrorCode.INVALID_REQUIRED_ACKS);
+    expect(t.broker.log.getTopic('never')).toBeUndefined();
+  });
+
   it('answers UNKNOWN_TOPIC_OR_PARTITION for a missing topic or partition', async () => {
-    expect((await produce('nope', 0, batch(['a']))).errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    expect((await produce('nope', 0, batch(['a']), { on: off })).errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     expect((await produce('p', 2, batch(['a']))).errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     expect((await produce('p', -1, batch(['a']))).errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   });
