@@ -319,6 +319,17 @@ export interface AbiDecodedBatch {
   offsets: bigint[];
 }
 
+/** Copies one checked ABI field (i32 length, -1 for null, then bytes) at `p` as a varint-length Kafka field; returns where the next starts. */
+function copyField(rec: Writer, abi: Uint8Array, view: DataView, p: number): number {
+  const len = view.getInt32(p, true);
+  if (len < 0) {
+    rec.varint(-1);
+    return p + 4;
+  }
+  rec.varint(len).raw(abi.subarray(p + 4, p + 4 + len));
+  return p + 4 + len;
+}
+
 /**
  * One Kafka batch from an ABI batch (a module's output), checking every length against the bytes
  * that remain: a malformed output throws ProtocolError and allocates no more than its own size.
@@ -371,27 +382,11 @@ export function abiToRecordBatch(abi: Uint8Array, options: KafkaBatchOptions = {
     p += 8;
     rec.reset();
     rec.int8(0).varlong(ts - baseTimestamp).varint(Number(offsets[i]! - baseOffset));
-    for (let f = 0; f < 2; f++) {
-      const len = view.getInt32(p, true);
-      p += 4;
-      if (len < 0) rec.varint(-1);
-      else {
-        rec.varint(len).raw(abi.subarray(p, p + len));
-        p += len;
-      }
-    }
+    p = copyField(rec, abi, view, copyField(rec, abi, view, p)); // key, value
     const hc = view.getInt32(p, true);
     p += 4;
     rec.varint(hc);
-    for (let h = 0; h < 2 * hc; h++) {
-      const len = view.getInt32(p, true);
-      p += 4;
-      if (len < 0) rec.varint(-1);
-      else {
-        rec.varint(len).raw(abi.subarray(p, p + len));
-        p += len;
-      }
-    }
+    for (let h = 0; h < 2 * hc; h++) p = copyField(rec, abi, view, p);
     body.varint(rec.length).raw(rec.toUint8Array());
   }
   const batch = encodeBatchHeader(body.toUint8Array(), {

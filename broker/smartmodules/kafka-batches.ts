@@ -68,19 +68,7 @@ export function emptySpanBatch(first: bigint, last: bigint, timestampMs: bigint)
 export function placeholderBatch(offset: bigint, timestampMs: bigint): Uint8Array {
   const rec = new Writer(16);
   rec.int8(0).varlong(0n).varint(0).varint(-1).varint(-1).varint(0);
-  const body = new Writer(rec.length + 5);
-  body.varint(rec.length).raw(rec.toUint8Array());
-  return encodeBatchHeader(body.toUint8Array(), {
-    baseOffset: offset,
-    lastOffsetDelta: 0,
-    baseTimestamp: timestampMs,
-    maxTimestamp: timestampMs,
-    recordCount: 1,
-    producerId: -1n,
-    producerEpoch: -1,
-    baseSequence: -1,
-    attributes: 0,
-  });
+  return oneRecordBatch(rec, offset, 0, timestampMs, 0);
 }
 
 /**
@@ -92,17 +80,22 @@ export function controlSpanBatch(first: bigint, last: bigint, timestampMs: bigin
   const rec = new Writer(32);
   rec.int8(0).varlong(0n).varint(delta).varint(COMMIT_MARKER_KEY.length).raw(COMMIT_MARKER_KEY)
     .varint(COMMIT_MARKER_VALUE.length).raw(COMMIT_MARKER_VALUE).varint(0);
+  return oneRecordBatch(rec, first, delta, timestampMs, ATTR_TRANSACTIONAL | ATTR_CONTROL);
+}
+
+/** A batch of the one record `rec` at offset `base` + its delta, spanning `lastOffsetDelta`, with no producer. */
+function oneRecordBatch(rec: Writer, base: bigint, lastOffsetDelta: number, timestampMs: bigint, attributes: number): Uint8Array {
   const body = new Writer(rec.length + 5);
   body.varint(rec.length).raw(rec.toUint8Array());
   return encodeBatchHeader(body.toUint8Array(), {
-    baseOffset: first,
-    lastOffsetDelta: delta,
+    baseOffset: base,
+    lastOffsetDelta,
     baseTimestamp: timestampMs,
     maxTimestamp: timestampMs,
     recordCount: 1,
     producerId: -1n,
     producerEpoch: -1,
     baseSequence: -1,
-    attributes: ATTR_TRANSACTIONAL | ATTR_CONTROL,
+    attributes,
   });
 }
