@@ -23,4 +23,5 @@ export {
 export {
   buildModule, buildModules, exampleModuleDirs, moduleDirsIn, ModuleBuildError, type BuildResult,
 } from './build/module-build.js';
-export { readModuleManifest, moduleOutputPath, type ModuleManifest } from './build/module-manifest.js';
+export { readModuleManifest, moduleOutputPath, type ModuleManifest, type ModuleLanguage } from './build/module-manifest.js';
+export { initModule, ModuleInitError, MODULE_LANGUAGES, type InitOptions, type InitResult } from './build/module-init.js';

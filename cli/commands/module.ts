@@ -7,7 +7,8 @@ import { withBootstrap } from './bootstrap-option.js';
 import type { ObjectStore } from '../../broker/storage/index.js';
 import {
   ModuleRegistry, ModuleNotFoundError, buildModule, decodeBatch, encodeBatch, buildModules, exampleModuleDirs, loadModule,
-  parseParamArgs, type HostRecord, type ModuleEntry,
+  parseParamArgs, initModule, ModuleInitError, MODULE_KINDS, MODULE_LANGUAGES, type HostRecord, type ModuleEntry,
+  type ModuleKind, type ModuleLanguage,
 } from '../../runtime/index.js';
 
 /** Records per guest call when `module test` reads a long input. */
@@ -139,13 +140,35 @@ function printEntries(entries: ModuleEntry[], format: 'text' | 'json'): void {
   for (const e of entries) process.stdout.write(`${e.name}\t${e.kind}\t${e.sizeBytes}\t${e.id.slice(0, 12)}\n`);
 }
 
-/** `sluice module build|build-examples|test|create|list|delete`. */
+/** `sluice module init|build|build-examples|test|create|list|delete`. */
 export function registerModuleCommands(program: Command): void {
   const module = program.command('module').description('build, test and register SmartModules');
 
   module
+    .command('init <dir>')
+    .description('write a new module directory that builds and passes `module test` on its sample-input.txt as it is')
+    .requiredOption('--lang <language>', MODULE_LANGUAGES.join(' or '))
+    .requiredOption('--kind <kind>', MODULE_KINDS.join(', '))
+    .option('--name <name>', 'module name (default: the directory name)')
+    .action((dir: string, opts: { lang: string; kind: string; name?: string }, cmd: Command) => {
+      let r;
+      try {
+        r = initModule(dir, { language: opts.lang as ModuleLanguage, kind: opts.kind as ModuleKind, ...(opts.name === undefined ? {} : { name: opts.name }) });
+      } catch (err) {
+        if (err instanceof ModuleInitError) throw new CliError(err.message, 2);
+        throw new CliError((err as Error).message);
+      }
+      if (outputFormat(cmd) === 'json') {
+        process.stdout.write(JSON.stringify(r) + '\n');
+        return;
+      }
+      process.stdout.write(`created ${r.language} ${r.kind} module ${r.name} in ${r.dir}: ${r.files.join(', ')}\n`);
+      process.stdout.write(`next: sluice module build ${dir} && sluice module test ${dir}/build/${r.name}.wasm --input ${dir}/sample-input.txt\n`);
+    });
+
+  module
     .command('build <dir>')
-    .description('build an AssemblyScript module directory (assembly/index.ts + sluice.yaml) into <dir>/build/<name>.wasm')
+    .description('build a module directory (AssemblyScript: assembly/index.ts; Rust: Cargo.toml) into <dir>/build/<name>.wasm')
     .option('--out <file>', 'output file')
     .option('--force', 'build even when the output is up to date')
     .action(async (dir: string, opts: { out?: string; force?: boolean }, cmd: Command) => {

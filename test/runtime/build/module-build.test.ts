@@ -76,7 +76,39 @@ describe('module build', () => {
   it('finds the example and fixture module directories of the repo', () => {
     const dirs = exampleModuleDirs().map((d) => path.relative(REPO_ROOT, d));
     expect(dirs).toEqual(expect.arrayContaining(['modules/json-filter', 'modules/json-map', 'modules/json-filter-map', 'modules/json-split', 'modules/count-sum']));
+    expect(dirs).toEqual(expect.arrayContaining(['modules/json-filter-rs', 'modules/json-map-rs', 'modules/json-filter-map-rs', 'modules/json-split-rs', 'modules/count-sum-rs', 'test/fixtures/modules/rust-panic']));
     expect(dirs.every((d) => d.startsWith('modules/') || d.startsWith('test/fixtures/modules/'))).toBe(true);
+  });
+
+  it('builds a Rust module with cargo, and fails with one line naming it and the first compiler error', async () => {
+    const d = path.join(dir, 'rusty');
+    cpSync(path.join(REPO_ROOT, 'test', 'fixtures', 'modules', 'rust-panic'), d, { recursive: true, filter: (p) => !p.includes(`${path.sep}build`) });
+    // Outside the repository's workspace: a package of its own, naming the SDK by absolute path.
+    const cargo = readFileSync(path.join(d, 'Cargo.toml'), 'utf8').replace(/path = "[^"]*"/, `path = ${JSON.stringify(path.join(REPO_ROOT, 'sdk', 'rust'))}`);
+    writeFileSync(path.join(d, 'Cargo.toml'), cargo + '\n[workspace]\n');
+    writeFileSync(path.join(d, 'sluice.yaml'), 'name: rusty\nbuild:\n  maximumMemoryPages: 32\n');
+    const env = process.env.CARGO_TARGET_DIR;
+    process.env.CARGO_TARGET_DIR = path.join(dir, 'cargo-target');
+    try {
+      const built = await buildModule(d);
+      expect([built.name, built.language, built.built]).toEqual(['rusty', 'rust', true]);
+      const m = await loadModule(readFileSync(built.out));
+      expect([m.kind, m.memoryMaxBytes]).toEqual(['filter', 32 * 65536]);
+      expect((await buildModule(d)).built).toBe(false);
+      writeFileSync(path.join(d, 'src', 'lib.rs'), readFileSync(path.join(d, 'src', 'lib.rs'), 'utf8').replace('Ok(true)', 'Ok(1)'));
+      const err = await buildModule(d).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ModuleBuildError);
+      expect((err as Error).message).toMatch(/^rusty: src\/lib\.rs:\d+:\d+: error\[E0308\]: mismatched types$/);
+    } finally {
+      if (env === undefined) delete process.env.CARGO_TARGET_DIR;
+      else process.env.CARGO_TARGET_DIR = env;
+    }
+  }, 300_000);
+
+  it('refuses a directory holding both an AssemblyScript and a Rust module', () => {
+    const d = moduleDir('both', FILTER);
+    writeFileSync(path.join(d, 'Cargo.toml'), '[package]\nname = "both"\n');
+    expect(() => readModuleManifest(d)).toThrow(/holds both assembly\/index\.ts and Cargo\.toml/);
   });
 
   it('builds an example copied elsewhere to the same bytes as in place', async () => {
