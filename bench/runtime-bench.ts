@@ -4,7 +4,8 @@
  *   js       the same logic as a plain JavaScript function over decoded records,
  *   inline   the WASM example module on the calling thread (encoded ABI batch in, out),
  *   sandbox  the same module through the worker pool (batch in recycled batch buffers, through the shared mailbox or transferred, never cloned),
- *   extism   (filter only) the same filter as an Extism as-pdk plugin, per batch and per record.
+ *   extism   (filter only) the same filter as an Extism as-pdk plugin, per batch and per record,
+ *   rust-inline, rust-sandbox  the Rust twins of the two modules (modules/*-rs), inline and in the pool.
  * Also: module instantiation, the batch-of-1 round trip, and a whole pipeline batch on fresh against
  * recycled batch buffers. Writes bench/results/runtime.json and runtime.md.
  */
@@ -34,6 +35,8 @@ export const RUNTIME_BENCH_ROUNDS = 5;
 
 const FILTER = { dir: 'json-filter', params: { field: 'level', value: 'error' } };
 const MAP = { dir: 'json-map', params: { fields: 'level,user' } as Record<string, string> };
+/** The Rust twins of FILTER and MAP: same params, same output bytes. */
+const RUST_DIRS = { filter: 'json-filter-rs', map: 'json-map-rs' } as const;
 
 /** Records per batch, blocks and calls per block of the pipeline comparison (fresh against recycled batch buffers), per round. */
 const PIPELINE_BATCH = 4096;
@@ -69,6 +72,11 @@ export async function runRuntimeBench(options: { timeMs?: number; rounds?: numbe
   const handles: Record<'filter' | 'map', { inline: ModuleHandle; sandbox: ModuleHandle }> = {
     filter: { inline: inline.register(filterModule, { params: FILTER.params }), sandbox: pool.register(filterModule, { params: FILTER.params }) },
     map: { inline: inline.register(mapModule, { params: MAP.params }), sandbox: pool.register(mapModule, { params: MAP.params }) },
+  };
+  const rustModules = { filter: await loadExample(RUST_DIRS.filter), map: await loadExample(RUST_DIRS.map) };
+  const rustHandles: typeof handles = {
+    filter: { inline: inline.register(rustModules.filter, { params: FILTER.params }), sandbox: pool.register(rustModules.filter, { params: FILTER.params }) },
+    map: { inline: inline.register(rustModules.map, { params: MAP.params }), sandbox: pool.register(rustModules.map, { params: MAP.params }) },
   };
 
   const wasm = readFileSync(await buildExtismPlugin());
@@ -108,6 +116,14 @@ export async function runRuntimeBench(options: { timeMs?: number; rounds?: numbe
       const hand = handOver(encoded);
       add(kind, 'inline', batch, () => { sink += hand.done(inline.runSync(h.inline, hand.input, null, hand.options).output); }, hand.fill);
       add(kind, 'sandbox', batch, async () => { sink += hand.done((await pool.run(h.sandbox, hand.input, null, hand.options)).output); }, hand.fill);
+      // The Rust twin: the same bytes out (checked here), then the same two ways of running it.
+      const r = rustHandles[kind];
+      if (!Buffer.from(inline.runSync(r.inline, encoded).output).equals(Buffer.from(inline.runSync(h.inline, encoded).output))) {
+        throw new Error(`${RUST_DIRS[kind]} and its AssemblyScript twin disagree at batch ${batch}`);
+      }
+      const rustHand = handOver(encoded);
+      add(kind, 'rust-inline', batch, () => { sink += rustHand.done(inline.runSync(r.inline, rustHand.input, null, rustHand.options).output); }, rustHand.fill);
+      add(kind, 'rust-sandbox', batch, async () => { sink += rustHand.done((await pool.run(r.sandbox, rustHand.input, null, rustHand.options)).output); }, rustHand.fill);
     }
     const ext = extismBatch(records);
     const extOut = (await plugin.call('filter_batch', ext.slice()))?.bytes();
@@ -186,19 +202,23 @@ export async function runRuntimeBench(options: { timeMs?: number; rounds?: numbe
     collectGarbage();
     for (const batch of interleavedBatches) {
       const hand = interleavedInputs.get(batch)!;
-      const ways: { hostCore: number; inlineUs: number; sandboxUs: number }[] = [];
+      const ways: InterleavedRound['ways'] = [];
       for (const hostCore of pinning ? [0, 1] : [-1]) {
         if (pinning) {
           pin([process.pid], hostCore);
           pin(workerThreads, 1 - hostCore);
         }
-        const times = { inline: [] as number[], sandbox: [] as number[] };
+        const times = { inline: [] as number[], sandbox: [] as number[], rust: [] as number[] };
         for (let b = 0; b < INTERLEAVE_BLOCKS; b++) {
-          for (let i = 0; i < INTERLEAVE_BLOCK; i++) {
-            hand.fill();
-            const t0 = process.hrtime.bigint();
-            sink += hand.done(inline.runSync(handles.filter.inline, hand.input, null, hand.options).output);
-            times.inline.push(Number(process.hrtime.bigint() - t0) / 1e3);
+          // The Rust filter inline in the same blocks: modules compared seconds apart on this
+          // machine drift with its speed, compared in alternating blocks they do not.
+          for (const [h, list] of [[handles.filter.inline, times.inline], [rustHandles.filter.inline, times.rust]] as const) {
+            for (let i = 0; i < INTERLEAVE_BLOCK; i++) {
+              hand.fill();
+              const t0 = process.hrtime.bigint();
+              sink += hand.done(inline.runSync(h, hand.input, null, hand.options).output);
+              list.push(Number(process.hrtime.bigint() - t0) / 1e3);
+            }
           }
           for (let i = 0; i < INTERLEAVE_BLOCK; i++) {
             hand.fill();
@@ -207,12 +227,12 @@ export async function runRuntimeBench(options: { timeMs?: number; rounds?: numbe
             times.sandbox.push(Number(process.hrtime.bigint() - t0) / 1e3);
           }
         }
-        ways.push({ hostCore, inlineUs: median(times.inline), sandboxUs: median(times.sandbox) });
+        ways.push({ hostCore, inlineUs: median(times.inline), sandboxUs: median(times.sandbox), rustInlineUs: median(times.rust) });
       }
       if (pinning) pin([process.pid, ...workerThreads], -1);
-      const ratio = Math.exp(ways.reduce((a, w) => a + Math.log(w.sandboxUs / w.inlineUs), 0) / ways.length);
+      const geomean = (f: (w: InterleavedRound['ways'][number]) => number): number => Math.exp(ways.reduce((a, w) => a + Math.log(f(w)), 0) / ways.length);
       const list = interleaved.get(batch) ?? [];
-      list.push({ ratio, ways });
+      list.push({ ratio: geomean((w) => w.sandboxUs / w.inlineUs), rustRatio: geomean((w) => w.rustInlineUs / w.inlineUs), ways });
       interleaved.set(batch, list);
     }
   };
@@ -300,7 +320,7 @@ export async function runRuntimeBench(options: { timeMs?: number; rounds?: numbe
     });
   }
   // Reported by batch size, then kind, then runner (they ran in another order, see above).
-  const runnerOrder: RuntimeBenchRow['runner'][] = ['js', 'inline', 'sandbox', 'extism-batch', 'extism-record'];
+  const runnerOrder: RuntimeBenchRow['runner'][] = ['js', 'inline', 'sandbox', 'rust-inline', 'rust-sandbox', 'extism-batch', 'extism-record'];
   rows.sort((a, b) => a.batch - b.batch || (a.kind === b.kind ? 0 : a.kind === 'filter' ? -1 : 1) || runnerOrder.indexOf(a.runner) - runnerOrder.indexOf(b.runner));
   // The round whose p99 is the median: its figures are reported, with every round's p99.
   const tripMedian = medianBy(tripRounds, (r) => r.p99);
@@ -341,6 +361,14 @@ export async function runRuntimeBench(options: { timeMs?: number; rounds?: numbe
     });
     targets.push({ name: `filter sandbox / js, batch ${batch}`, value: sb / js, target: '<= 1', ok: sb / js <= 1 });
     targets.push({ name: `extism best / filter sandbox, batch ${batch}`, value: ext / sb, target: '>= 10', ok: ext / sb >= 10 });
+    // Rust against AssemblyScript: the interleaved blocks are the target, the rows' ratios beside it.
+    const rustRounds = interleaved.get(batch)!.map((r) => r.rustRatio);
+    const rustRatio = median(rustRounds);
+    targets.push({ name: `filter Rust / AssemblyScript per record, inline, batch ${batch}, interleaved (rounds: ${rustRounds.map((x) => x.toFixed(2)).join(', ')})`, value: rustRatio, target: '<= 1', ok: rustRatio <= 1 });
+    for (const runner of ['inline', 'sandbox'] as const) {
+      const ratio = row('filter', `rust-${runner}`, batch).nsPerRecordP50 / row('filter', runner, batch).nsPerRecordP50;
+      crossChecks.push({ name: `filter Rust / AssemblyScript per record, ${runner} rows, batch ${batch}`, value: ratio, target: '<= 1', ok: ratio <= 1 });
+    }
   }
   const p99One = sandboxRoundTripUs.p99;
   targets.push({ name: `sandbox batch-of-1 round trip p99, µs (rounds: ${sandboxRoundTripUs.roundsP99.map((x) => x.toFixed(0)).join(', ')})`, value: p99One, target: '<= 100', ok: p99One <= 100 });

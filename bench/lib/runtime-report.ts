@@ -4,7 +4,7 @@ import { formatNumber } from './stats.js';
 
 export interface RuntimeBenchRow {
   kind: 'filter' | 'map';
-  runner: 'js' | 'inline' | 'sandbox' | 'extism-batch' | 'extism-record';
+  runner: 'js' | 'inline' | 'sandbox' | 'rust-inline' | 'rust-sandbox' | 'extism-batch' | 'extism-record';
   batch: number;
   /** Mean batch time / batch size: throughput cost, sensitive to stalls from other processes. */
   nsPerRecord: number;
@@ -57,8 +57,10 @@ export interface RuntimeBenchResult {
 export interface InterleavedRound {
   /** Geometric mean of the ways' sandbox / inline ratios. */
   ratio: number;
+  /** Geometric mean of the ways' Rust / AssemblyScript filter ratios, both inline. */
+  rustRatio: number;
   /** hostCore -1: not pinned. */
-  ways: { hostCore: number; inlineUs: number; sandboxUs: number }[];
+  ways: { hostCore: number; inlineUs: number; sandboxUs: number; rustInlineUs: number }[];
 }
 
 export interface PipelineRound {
@@ -70,7 +72,7 @@ export function renderMarkdown(result: RuntimeBenchResult): string {
   const lines: string[] = [];
   lines.push('# SmartModule runtime bench', '');
   lines.push(`Generated ${result.generatedAt} on Node ${result.node}, load average at the end ${result.loadAverage.map((x) => x.toFixed(1)).join(' / ')} (2 cores). 100-byte JSON records; filter keeps level=="error" (1 in 4, module json-filter); map projects {level,user} (module json-map).`);
-  lines.push('js = a plain JavaScript function over decoded records (JSON.parse); inline = the WASM module on the calling thread (ABI batch in, out); sandbox = the same module through the worker pool (the batch handed over as a pipeline does, in recycled batch buffers: through the worker’s shared mailbox, or transferred when large; the host waits synchronously, bounded, for calls it expects to be short, see docs/sandbox.md); extism-batch / extism-record = the same filter as an Extism as-pdk plugin, one call per batch / per record.');
+  lines.push('js = a plain JavaScript function over decoded records (JSON.parse); inline = the WASM module on the calling thread (ABI batch in, out); sandbox = the same module through the worker pool (the batch handed over as a pipeline does, in recycled batch buffers: through the worker’s shared mailbox, or transferred when large; the host waits synchronously, bounded, for calls it expects to be short, see docs/sandbox.md); rust-inline / rust-sandbox = the Rust twins of the two modules (json-filter-rs, json-map-rs: same params, same output bytes), inline and through the pool; extism-batch / extism-record = the same filter as an Extism as-pdk plugin, one call per batch / per record.');
   lines.push('Every case runs in each of several rounds, one after the other; a row reports its median round (the last column lists every round). ns/rec p50 = median batch time / batch size (robust to other processes on the machine; the ratios and targets use it); ns/rec mean = mean batch time / batch size. "vs js" compares ns/rec p50 with the JavaScript function at the same batch size. The sandbox / inline targets compare these rows. A separate measurement in every round cross-checks them (below the table): it interleaves the two runners in blocks of a few calls, so that both see the same moments of a machine whose speed moves within seconds, and runs twice, the host and the workers pinned to opposite cores one way and then the other, since the two cores\' speeds differ at times (a round\'s ratio is the geometric mean of the two ways); its figure is the median of the rounds\' ratios.', '');
   lines.push('| kind | runner | batch | ns/rec p50 | ns/rec mean | vs js | p50 batch µs | p99 batch µs | samples | p50 batch µs per round |');
   lines.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
@@ -81,6 +83,8 @@ export function renderMarkdown(result: RuntimeBenchResult): string {
   for (const { batch, pinned, blocks, blockCalls, rounds } of result.interleaved) {
     const way = (r: InterleavedRound) => r.ways.map((w) => `${formatNumber(w.sandboxUs)} / ${formatNumber(w.inlineUs)}${pinned ? ` (host on core ${w.hostCore})` : ''}`).join(', ');
     lines.push('', `Filter at ${batch} records, inline and sandbox interleaved in blocks of ${blockCalls} calls (${blocks} blocks each${pinned ? ', once with the host on each core and the workers on the other' : ''}), p50 µs per batch, sandbox / inline, by round: ${rounds.map((r) => `${way(r)} → ${formatNumber(r.ratio, 2)}`).join('; ')}.`);
+    const rustWay = (r: InterleavedRound) => r.ways.map((w) => `${formatNumber(w.rustInlineUs)} / ${formatNumber(w.inlineUs)}`).join(', ');
+    lines.push(`The Rust filter (json-filter-rs) inline in the same blocks, p50 µs per batch, Rust / AssemblyScript, by round: ${rounds.map((r) => `${rustWay(r)} → ${formatNumber(r.rustRatio, 2)}`).join('; ')}.`);
   }
   const rt = result.sandboxRoundTripUs;
   lines.push('', `Sandbox batch-of-1 round trip (${rt.samples} sequential calls, ${rt.samples / rt.roundsP99.length} after each round's cases): the round with the median p99 has p50 ${formatNumber(rt.p50)} µs, p99 ${formatNumber(rt.p99)} µs, p99.9 ${formatNumber(rt.p999)} µs; p99 per round ${rt.roundsP99.map((x) => formatNumber(x)).join(' / ')} µs.`);
@@ -96,7 +100,7 @@ export function renderMarkdown(result: RuntimeBenchResult): string {
   lines.push(`Sandbox polling (docs/sandbox.md, off while other processes' load exceeds ${SANDBOX_POLL_MAX_OTHERS_LOAD_PER_CORE} per core): ${p.start ? 'on' : 'off'} at the start (load ${formatNumber(result.loadAtStart, 2)}), ${p.end ? 'on' : 'off'} at the end (load ${formatNumber(result.loadAverage[0]!, 2)}, of which other processes ${formatNumber(p.othersLoadAtEnd, 2)}); the host waited synchronously for ${p.syncWaits} calls, ${p.syncReplies} of which replied within the wait.`, '');
   lines.push('## Targets', '', '| target | value | wanted | met |', '| --- | ---: | --- | --- |');
   for (const t of result.targets) lines.push(`| ${t.name} | ${formatNumber(t.value, 2)} | ${t.target} | ${t.ok ? 'yes' : 'NO'} |`);
-  lines.push('', '## Cross-checks', '', 'The sandbox / inline ratio measured the interleaved way (above): not the targets, which are the rows\', but beside them.', '');
+  lines.push('', '## Cross-checks', '', 'The sandbox / inline ratio measured the interleaved way (above), and the Rust / AssemblyScript filter ratios of the rows (inline and through the sandbox): not the targets, but beside them.', '');
   lines.push('| cross-check | value | wanted | within |', '| --- | ---: | --- | --- |');
   for (const t of result.crossChecks) lines.push(`| ${t.name} | ${formatNumber(t.value, 2)} | ${t.target} | ${t.ok ? 'yes' : 'NO'} |`);
   return lines.join('\n') + '\n';

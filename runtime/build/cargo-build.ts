@@ -14,7 +14,7 @@ export const RUST_TARGET = 'wasm32-unknown-unknown';
 
 /**
  * The profile every module is built with, whatever its Cargo.toml says (cargo --config beats the
- * manifest). opt-level 3: "s" made the JSON filter 1.6x slower per record for 13% fewer bytes
+ * manifest). opt-level 3: "s" made the JSON filter 1.65x slower per record for 13% fewer bytes
  * (bench/results/rust-sdk.md); lto and one codegen unit let the SDK inline into the module;
  * panics abort (a panic hook has recorded the message by then); symbols are stripped (Debian's
  * std carries debug info: 300 KB modules otherwise).
@@ -28,8 +28,20 @@ export const CARGO_PROFILE_ARGS = [
   'profile.release.debug=0',
 ] as const;
 
-/** wasm-opt passes after cargo: binaryen's -O3 took 12% off the JSON filter and kept its speed. */
-export const WASM_OPT_ARGS = ['-O3'] as const;
+/**
+ * WebAssembly features beyond the MVP that every engine sluice runs on (V8 in Node 20) has, and
+ * that asc turns on by default: rustc 1.63 does not, and without bulk memory every memcpy is a
+ * loop in wasm (the JSON filter took 6% longer per record).
+ */
+export const WASM_FEATURES = ['bulk-memory', 'nontrapping-fptoint', 'mutable-globals'] as const;
+
+/** wasm-opt passes after cargo: binaryen's -O3 took 12% off the JSON filter's bytes (37.7 to 33.1 KB). */
+export const WASM_OPT_ARGS = ['-O3', ...WASM_FEATURES.map((f) => `--enable-${f === 'nontrapping-fptoint' ? 'nontrapping-float-to-int' : f}`)] as const;
+
+/** The rustflags of every module: the memory maximum and the features above. */
+export function moduleRustflags(maxMemoryBytes: number): string[] {
+  return ['-C', `link-arg=--max-memory=${maxMemoryBytes}`, '-C', `target-feature=${WASM_FEATURES.map((f) => `+${f}`).join(',')}`];
+}
 
 function executable(path: string): boolean {
   try {
@@ -101,11 +113,18 @@ function firstError(messages: CargoMessage[], stderr: string): string {
   return (line ?? stderr.trim().split('\n').pop() ?? 'cargo failed').trim();
 }
 
+/** For measuring other builds of a module (bench/rust-sdk-bench.ts): more --config, more env. */
+export interface CargoVariant {
+  /** cargo --config values after the defaults (a later one wins). */
+  config?: string[];
+  env?: NodeJS.ProcessEnv;
+}
+
 /**
  * Runs cargo for the module; returns the path of its .wasm in cargo's target directory. Throws
  * with one line (the first compiler error) when the build fails.
  */
-export async function cargoBuild(manifest: ModuleManifest): Promise<string> {
+export async function cargoBuild(manifest: ModuleManifest, variant: CargoVariant = {}): Promise<string> {
   const { cargo, rustc } = rustToolchain();
   const maxMemory = manifest.maximumMemoryPages * WASM_PAGE_BYTES;
   const args = [
@@ -113,9 +132,10 @@ export async function cargoBuild(manifest: ModuleManifest): Promise<string> {
     '--manifest-path', manifest.entry, '--message-format', 'json-diagnostic-short',
     ...CARGO_PROFILE_ARGS.flatMap((c) => ['--config', c]),
     // Added after any rustflags of the package's .cargo/config.toml, so this maximum wins.
-    '--config', `target.${RUST_TARGET}.rustflags=["-C","link-arg=--max-memory=${maxMemory}"]`,
+    '--config', `target.${RUST_TARGET}.rustflags=${JSON.stringify(moduleRustflags(maxMemory))}`,
+    ...(variant.config ?? []).flatMap((c) => ['--config', c]),
   ];
-  const env: NodeJS.ProcessEnv = { ...process.env };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...variant.env };
   if (rustc !== null) env.RUSTC = rustc;
   let result: Run;
   try {
@@ -146,8 +166,8 @@ export async function cargoBuild(manifest: ModuleManifest): Promise<string> {
  * Builds a Rust module into `out`: cargo, then wasm-opt (when installed) into a file beside `out`
  * renamed over it. Returns false when cargo's artifact was older than `out` (nothing to do).
  */
-export async function buildRustModule(manifest: ModuleManifest, out: string, force: boolean): Promise<boolean> {
-  const artifact = await cargoBuild(manifest);
+export async function buildRustModule(manifest: ModuleManifest, out: string, force: boolean, variant: CargoVariant = {}): Promise<boolean> {
+  const artifact = await cargoBuild(manifest, variant);
   if (!force && existsSync(out) && statSync(artifact).mtimeMs <= statSync(out).mtimeMs) return false;
   mkdirSync(dirname(out), { recursive: true });
   const tmpOut = `${out}.${process.pid}.tmp.wasm`;

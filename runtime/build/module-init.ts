@@ -11,7 +11,7 @@ import { MODULE_KINDS } from '../kinds/index.js';
 import { MODULE_MEMORY_MAX_BYTES } from '../constants.js';
 import { repoRoot } from './module-build.js';
 import { MANIFEST_FILE, MODULE_NAME_PATTERN, type ModuleLanguage } from './module-manifest.js';
-import { RUST_TARGET } from './cargo-build.js';
+import { moduleRustflags, RUST_TARGET } from './cargo-build.js';
 
 export const MODULE_LANGUAGES: readonly ModuleLanguage[] = ['rust', 'assemblyscript'];
 
@@ -93,9 +93,10 @@ strip = "symbols"
 `;
 }
 
-const CARGO_CONFIG = `# Every SmartModule declares a memory maximum (sdk/ABI.md §2): ${MODULE_MEMORY_MAX_BYTES / 65536} pages.
+const CARGO_CONFIG = `# The memory maximum every SmartModule declares (sdk/ABI.md §2) and the WebAssembly features
+# sluice builds modules with; \`sluice module build\` passes the same.
 [target.${RUST_TARGET}]
-rustflags = ["-C", "link-arg=--max-memory=${MODULE_MEMORY_MAX_BYTES}"]
+rustflags = ${JSON.stringify(moduleRustflags(MODULE_MEMORY_MAX_BYTES)).replace(/","/g, '", "')}
 `;
 
 /** Writes the module directory; throws ModuleInitError (one line) when it cannot. */
