@@ -1,6 +1,6 @@
 // The Rust SDK (sdk/rust) through its probe module (test/sdk/modules/sdk-probe-rs), built from
-// source with cargo: the same behaviours test/sdk/assemblyscript.test.ts checks, the panics Rust
-// adds, and text and numbers read and written exactly as the AssemblyScript SDK does.
+// source with cargo: the behaviours every SDK shares (probe-suite.ts), Errs and panics, and text
+// and numbers read and written exactly as the AssemblyScript SDK does.
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
@@ -11,17 +11,9 @@ import { ModuleInstance } from '../../runtime/instance.js';
 import { ModuleError } from '../../runtime/module-error.js';
 import type { HostRecord } from '../../runtime/abi/batch.js';
 import { REPO_ROOT } from '../helpers/repo.js';
+import { itBehavesLikeEverySdk, rec, runProbe, values } from './probe-suite.js';
 
-const enc = new TextEncoder();
 const dec = new TextDecoder();
-const rec = (value: string | Uint8Array | null, key: string | Uint8Array | null = null, headers: HostRecord['headers'] = [], offset = 0): HostRecord => ({
-  offset: BigInt(offset),
-  timestampMs: 100n,
-  key: typeof key === 'string' ? enc.encode(key) : key,
-  value: typeof value === 'string' ? enc.encode(value) : value,
-  headers,
-});
-const values = (rs: HostRecord[]): (string | null)[] => rs.map((r) => (r.value === null ? null : dec.decode(r.value)));
 
 let probe: LoadedModule;
 let asProbe: LoadedModule;
@@ -32,7 +24,7 @@ beforeAll(async () => {
   asProbe = await loadModule(readFileSync(asBuilt.out));
 }, 300_000);
 
-const run = (mode: string, records: HostRecord[], module = probe): HostRecord[] => ModuleInstance.create(module.compiled, { mode }).process(records).records;
+const run = (mode: string, records: HostRecord[], module = probe): HostRecord[] => runProbe(module, mode, records);
 
 function failure(fn: () => unknown): ModuleError {
   try {
@@ -45,8 +37,9 @@ function failure(fn: () => unknown): ModuleError {
 }
 
 describe('Rust SDK', () => {
-  it('builds a module whose only import is sluice.log (it logs) and that exports the ABI', () => {
-    expect(WebAssembly.Module.imports(probe.compiled)).toEqual([{ module: 'sluice', name: 'log', kind: 'function' }]);
+  itBehavesLikeEverySdk(() => probe);
+
+  it('exports the ABI functions, a map without the state ones, and a 64 MiB memory maximum', () => {
     const functions = WebAssembly.Module.exports(probe.compiled).filter((e) => e.kind === 'function').map((e) => e.name).sort();
     expect(functions).toEqual([
       'sluice_abi_version', 'sluice_alloc', 'sluice_error_len', 'sluice_error_ptr', 'sluice_init', 'sluice_kind',
@@ -54,43 +47,6 @@ describe('Rust SDK', () => {
     ]);
     expect(probe.kind).toBe('map');
     expect(probe.memoryMaxBytes).toBe(64 * 1024 * 1024);
-  });
-
-  it('reads and rewrites key, timestamp and headers', () => {
-    const [out] = run('headers', [rec('v', 'key1', [{ key: 'a', value: enc.encode('1') }, { key: 'b', value: null }])]);
-    expect(dec.decode(out!.key!)).toBe('k:key1');
-    expect(out!.timestampMs).toBe(101n);
-    expect(dec.decode(out!.value!)).toBe('a=1;b=null;|1');
-    expect(out!.headers).toEqual([{ key: 'a', value: enc.encode('1') }, { key: 'b', value: null }, { key: 'seen', value: enc.encode('1') }]);
-    const [nokey] = run('headers', [rec('v')]);
-    expect(dec.decode(nokey!.key!)).toBe('none');
-  });
-
-  it('sets null key, value and headers', () => {
-    const [out] = run('null', [rec('v', 'k', [{ key: 'a', value: null }])]);
-    expect(out).toEqual({ offset: 0n, timestampMs: 100n, key: null, value: null, headers: [{ key: 'x', value: null }] });
-  });
-
-  it('writes JSON with escapes, integral numbers without fraction, NaN as null', () => {
-    const [out] = run('writer', [rec('{"in":1}')]);
-    expect(dec.decode(out!.value!)).toBe('{"s":"q\\"b\\\\n\\n\\t\\u0001é😀","nums":[1.5,3,-2,null,9007199254740993],"b":true,"n":null,"o":{"e":[]},"raw":{"in":1}}');
-  });
-
-  it('looks up top-level fields: strings unescaped (surrogate pairs too), numbers, other values raw', () => {
-    expect(
-      values(run('unescape', [
-        rec('{"s":"a\\u00e9\\n\\"x\\ud83d\\ude00"}'),
-        rec('{"t":{"s":"nested"},"s":2.5}'),
-        rec('{"s":[1,{"s":2}]}'),
-        rec('{"x":1}'),
-        rec('["s"]'),
-        rec(null),
-      ])),
-    ).toEqual(['string:aé\n"x😀:7', 'number:5', 'raw:[1,{"s":2}]:4', 'absent', 'absent', 'absent']);
-  });
-
-  it('iterates the top-level fields of an object', () => {
-    expect(values(run('keys', [rec('{"a":1,"b\\u0041":"x","c":{"d":[]},"e":null}'), rec('7')]))).toEqual(['a@2,bA@1,c@3,e@7,', 'not-object']);
   });
 
   it('an Err fails the batch with its message and the record offset; the instance goes on', () => {
@@ -108,17 +64,6 @@ describe('Rust SDK', () => {
     expect(err.message).toMatch(/^trap: panicked at 'index out of bounds: the len is 1 but the index is 2', \S*src\/lib\.rs:\d+:\d+ \(record offset 5\)$/);
     // A trap discards the instance: the next batch runs on a fresh one.
     expect(values(inst.process([rec('', null, [], 6)]).records)).toEqual(['']);
-  });
-
-  it('rejects params from init with the guest message', () => {
-    expect(() => ModuleInstance.create(probe.compiled, {})).toThrow('init failed: param mode is required');
-  });
-
-  it('logs through sluice.log when used', () => {
-    const lines: string[] = [];
-    const inst = ModuleInstance.create(probe.compiled, { mode: 'log' }, { onLog: (l, m) => lines.push(`${l}:${m}`) });
-    inst.process([rec('a'), rec('b')]);
-    expect(lines).toEqual(['info:saw a', 'info:saw b']);
   });
 
   it('reads keys, values and header keys as text like the AssemblyScript SDK and TextDecoder: each ill-formed sequence one U+FFFD', () => {

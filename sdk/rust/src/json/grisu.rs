@@ -4,6 +4,8 @@
 //! AssemblyScript's dtoa with its power-of-ten table widened to the 20 entries the
 //! fraction loop can reach (the standard library's has 10, and read past them).
 
+use super::number::decimal_digits;
+
 /// Cached powers of ten 1e-348, 1e-340, …, 1e340: significands, then binary exponents.
 const FRC_POWERS: [u64; 87] = [
     0xFA8FD5A0081C0288, 0xBAAEE17FA23EBF76, 0x8B16FB203055AC76, 0xCF42894A5DCE35EA, 0x9A6BB0AA55653B2D,
@@ -180,18 +182,10 @@ fn grisu_round(buf: &mut [u8; 32], len: usize, delta: u64, mut rest: u64, ten_ka
 /// Writes the exponent k as "+k" or "-k" at `buf`; returns its length.
 fn gen_exponent(buf: &mut [u8], k: i32) -> usize {
     buf[0] = if k < 0 { b'-' } else { b'+' };
-    let mut n = k.unsigned_abs();
-    let decimals = decimal_count32(n) as usize + 1;
-    let mut at = decimals;
-    loop {
-        at -= 1;
-        buf[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if at == 1 {
-            break;
-        }
-    }
-    decimals
+    let mut scratch = [0; 20];
+    let digits = decimal_digits(k.unsigned_abs() as u64, &mut scratch);
+    buf[1..1 + digits.len()].copy_from_slice(digits);
+    digits.len() + 1
 }
 
 /// Lays the digits out as JavaScript writes numbers: 12.34, 0.001234, 1.234e+30, 1e-7.

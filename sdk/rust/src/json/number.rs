@@ -323,17 +323,20 @@ pub fn write_integer(out: &mut Vec<u8>, v: i64) {
     if v < 0 {
         out.push(b'-');
     }
-    let mut n = v.unsigned_abs();
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
+    let mut scratch = [0; 20];
+    out.extend_from_slice(decimal_digits(v.unsigned_abs(), &mut scratch));
+}
+
+/// The decimal digits of `n`, written at the end of `buf`.
+pub(super) fn decimal_digits(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut at = buf.len();
     loop {
         at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
+        buf[at] = b'0' + (n % 10) as u8;
         n /= 10;
         if n == 0 {
-            break;
+            return &buf[at..];
         }
     }
-    out.extend_from_slice(&digits[at..]);
 }
 
