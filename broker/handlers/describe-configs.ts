@@ -10,7 +10,7 @@ import type {
 } from '../protocol/apis/describe-configs.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { HandlerContext } from './context.js';
-import { FIXED_TOPIC_CONFIGS, TOPIC_CONFIGS } from './topic-configs.js';
+import { FIXED_TOPIC_CONFIGS, TOPIC_CONFIGS, configValue, isDefaultValue } from './topic-configs.js';
 
 const RESOURCE_TOPIC = 2;
 const RESOURCE_BROKER = 4;
@@ -27,9 +27,8 @@ function topicConfigs(ctx: HandlerContext, name: string): DescribeConfigsResourc
   const topic = ctx.log.getTopic(name);
   if (topic === undefined) return null;
   const out = Object.entries(TOPIC_CONFIGS).map(([key, spec]) => {
-    const value = topic.config[spec.field];
-    const isDefault = value === spec.defaultValue;
-    return entry(key, String(value), isDefault, isDefault ? SOURCE_DEFAULT : SOURCE_DYNAMIC_TOPIC, false);
+    const isDefault = isDefaultValue(topic.config, spec);
+    return entry(key, configValue(topic.config, spec), isDefault, isDefault ? SOURCE_DEFAULT : SOURCE_DYNAMIC_TOPIC, false);
   });
   // What sluice does and a topic cannot change (delete by retention, no log compaction, ...).
   for (const [key, fixed] of Object.entries(FIXED_TOPIC_CONFIGS)) out.push(entry(key, fixed.value, true, SOURCE_DEFAULT, true));

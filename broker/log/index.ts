@@ -1,7 +1,8 @@
 /** The log on object storage: what the handlers, pipelines and CLI may use. */
 export { Log, type LogOptions } from './log.js';
-export { validateTopicName } from './topics.js';
-export type { AppendResult, CommittedOffset, ReadResult, TopicConfig, TopicInfo } from './types.js';
+export { validateTopicName, DEFAULT_TOPIC_CONFIG } from './topics.js';
+export { COMPRESSION_TYPES } from './manifest.js';
+export type { AppendResult, CommittedOffset, CompressionType, ReadResult, TopicConfig, TopicInfo } from './types.js';
 export {
   LogError,
   UnknownTopicError,

@@ -10,12 +10,13 @@
  * See docs/log.md for what is kept in the bucket and why.
  */
 import { pino, type Logger } from 'pino';
-import { LOG_FENCE_CHECK_INTERVAL_MS, LOG_FLUSH_INTERVAL_MS, LOG_FLUSH_MAX_BYTES, LOG_FLUSH_MAX_OPS_COUNT, LOG_FLUSHES_IN_FLIGHT_MAX_COUNT, LOG_MAINTENANCE_INTERVAL_MS, LOG_SEGMENT_MAX_BYTES, LOG_TAIL_CACHE_MAX_BYTES } from '../constants.js';
+import { LOG_FENCE_CHECK_INTERVAL_MS, LOG_FLUSH_INTERVAL_MS, LOG_FLUSH_MAX_BYTES, LOG_FLUSHES_IN_FLIGHT_MAX_COUNT, LOG_MAINTENANCE_INTERVAL_MS, LOG_SEGMENT_MAX_BYTES, LOG_TAIL_CACHE_MAX_BYTES } from '../constants.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { RetryingStore } from '../storage/retrying-store.js';
 import { AppendBuffer, noPendingWrites } from './append-buffer.js';
 import { Appender } from './appender.js';
 import { Checkpoints } from './checkpoints.js';
+import { Commits } from './commits.js';
 import { DataWaiters, type Position } from './data-waiters.js';
 import { LogClosedError } from './errors.js';
 import { Flushes } from './flushes.js';
@@ -59,6 +60,7 @@ export class Log {
   private readonly checkpoints: Checkpoints;
   private readonly maintenance: Maintenance;
   private readonly producers: Producers;
+  private readonly commits: Commits;
   private maintenanceTimer: NodeJS.Timeout | null = null;
   private fenceTimer: NodeJS.Timeout | null = null;
   private closed = false;
@@ -92,6 +94,7 @@ export class Log {
     });
     this.attachments = new Attachments({ state, now, checkWritable, write, topics: this.topics });
     this.producers = new Producers(state);
+    this.commits = new Commits({ state, checkWritable, write });
     this.appender = new Appender({ state, topics: this.topics, producers: this.producers, buffer, checkWritable, buffered: () => this.flushes.schedule() });
     this.dataWaiters = new DataWaiters(state, isClosed);
     this.checkpoints = new Checkpoints(retrying, state, logger, checkpointSeq);
@@ -180,6 +183,21 @@ export class Log {
     return this.topics.delete(name);
   }
 
+  /** CreatePartitions: see Topics.grow. */
+  createPartitions(name: string, count: number, options?: { validateOnly?: boolean }): Promise<TopicInfo> {
+    return this.topics.grow(name, count, options);
+  }
+
+  /** AlterConfigs: see Topics.alterConfig. */
+  alterTopicConfig(name: string, change: (current: TopicConfig) => TopicConfig): Promise<TopicInfo> {
+    return this.topics.alterConfig(name, change);
+  }
+
+  /** DeleteRecords: see Topics.deleteRecords; returns the partition's log start after the call. */
+  deleteRecords(name: string, partition: number, offset: bigint): Promise<bigint> {
+    return this.topics.deleteRecords(name, partition, offset);
+  }
+
   listAttachments(): AttachmentInfo[] {
     return this.attachments.list();
   }
@@ -227,26 +245,33 @@ export class Log {
   }
 
   /** Makes a consumer group's committed offsets durable (broker/groups/offsets.ts reads them back). */
-  async commitOffsets(groupId: string, offsets: CommittedOffset[]): Promise<void> {
-    if (offsets.length === 0) return;
-    this.manifest.checkWritable();
-    const ops: Op[] = offsets.map((o) => ({ op: 'commit' as const, group: groupId, topic: o.topic, partition: o.partition, offset: o.offset, metadata: o.metadata }));
-    // Keep every manifest entry within its bound, however many partitions one commit names.
-    const parts: Promise<void>[] = [];
-    for (let i = 0; i < ops.length; i += LOG_FLUSH_MAX_OPS_COUNT) parts.push(this.flushes.write(ops.slice(i, i + LOG_FLUSH_MAX_OPS_COUNT)));
-    await Promise.all(parts);
+  commitOffsets(groupId: string, offsets: CommittedOffset[]): Promise<void> {
+    return this.commits.commit(groupId, offsets);
   }
 
   /** The durable committed offset of a group for one partition. */
   committedOffset(groupId: string, topic: string, partition: number): CommittedOffset | undefined {
-    const c = this.state.fetchCommitted(groupId, topic, partition);
-    return c && { topic, partition, offset: c.offset, metadata: c.metadata };
+    return this.commits.committed(groupId, topic, partition);
   }
 
   /** Every durable committed offset of a group. */
   committedOffsets(groupId: string): CommittedOffset[] {
-    const g = this.state.commits.get(groupId);
-    return g ? [...g.values()].map((c) => ({ ...c })) : [];
+    return this.commits.all(groupId);
+  }
+
+  /** The groups that have committed offsets (an empty group lives on in them). */
+  committedGroups(): string[] {
+    return this.commits.groups();
+  }
+
+  /** DeleteGroups: every committed offset of the group is gone once this resolves. */
+  deleteGroupOffsets(groupId: string): Promise<void> {
+    return this.commits.deleteGroup(groupId);
+  }
+
+  /** OffsetDelete: the group's committed offsets of these partitions are gone once this resolves. */
+  deleteCommittedOffsets(groupId: string, topic: string, partitions: number[]): Promise<void> {
+    return this.commits.deleteOffsets(groupId, topic, partitions);
   }
 
   /** Resolves once everything appended before the call is durable (or rejected). */

@@ -4,6 +4,7 @@
  * the collection of orphan segments that no entry names.
  */
 import { LOG_COMPACT_MIN_CHUNKS_COUNT, LOG_COMPACT_SMALL_CHUNK_BYTES, LOG_COMPACT_TARGET_BYTES, LOG_FLUSH_MAX_OPS_COUNT } from '../constants.js';
+import { parseBatchHeader } from '../protocol/record-batch.js';
 import type { Op } from './manifest.js';
 import { SEGMENT_PREFIX, parseSegmentKey, type Chunk } from './segment.js';
 import type { SegmentWriter } from './segment-writer.js';
@@ -94,11 +95,18 @@ export class Maintenance {
           if (!p || state.topics.get(t.info.name)?.info.topicId !== t.info.topicId) break;
           const run = findSmallRun(p.chunks);
           if (!run) break;
+          // Batches wholly below the log start (DeleteRecords moves it inside a chunk) are gone: not copied.
           const parts: Uint8Array[] = [];
-          for (const c of run) parts.push(...(await this.deps.chunkBatches(c)));
-          const first = run[0]!.first;
+          for (const c of run) {
+            for (const b of await this.deps.chunkBatches(c)) if (batchLastOffset(b) >= p.logStart) parts.push(b);
+          }
+          if (parts.length === 0) throw new Error(`log invariant: chunks of ${t.info.name}-${partition} wholly below log start ${p.logStart}`);
+          const first = parseBatchHeader(parts[0]!).baseOffset;
           const last = run[run.length - 1]!.last;
-          const maxTimestamp = run.reduce((m, c) => (c.maxTimestamp > m ? c.maxTimestamp : m), -1n);
+          const maxTimestamp = parts.reduce((m, b) => {
+            const ts = parseBatchHeader(b).maxTimestamp;
+            return ts > m ? ts : m;
+          }, -1n);
           this.deps.checkWritable();
           const { key, chunk } = await this.deps.segments.writeOne({ topic: t.info.name, partition, first, last, maxTimestamp, batches: parts });
           try {
@@ -144,4 +152,9 @@ function findSmallRun(chunks: Chunk[]): Chunk[] | undefined {
     bytes = small ? size : 0;
   }
   return run.length >= LOG_COMPACT_MIN_CHUNKS_COUNT ? run : undefined;
+}
+
+function batchLastOffset(batch: Uint8Array): bigint {
+  const h = parseBatchHeader(batch);
+  return h.baseOffset + BigInt(h.lastOffsetDelta);
 }

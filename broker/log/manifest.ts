@@ -33,10 +33,14 @@ const int64 = z.bigint().min(-(2n ** 63n)).max(2n ** 63n - 1n);
 const int32 = z.number().int().min(-(2 ** 31)).max(2 ** 31 - 1);
 const uint32 = z.number().int().min(0).max(2 ** 32 - 1);
 
+/** Kafka's compression.type values; `producer` keeps each batch as its producer compressed it. */
+export const COMPRESSION_TYPES = ['producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
 export const topicConfigSchema = z.object({
   retentionMs: z.number().int().min(-1),
   retentionBytes: z.number().int().min(-1),
   maxMessageBytes: z.number().int().min(1),
+  /** Absent in entries written before topics could choose a codec. */
+  compressionType: z.enum(COMPRESSION_TYPES).default('producer'),
 });
 export const topicInfoSchema = z.object({
   name: z.string(),
@@ -62,6 +66,10 @@ export const opSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('epoch'), epoch: uint32, brokerId: int32 }),
   z.object({ op: z.literal('createTopic'), topic: topicInfoSchema }),
   z.object({ op: z.literal('deleteTopic'), name: z.string(), topicId: z.string() }),
+  /** CreatePartitions: the topic now has `partitions` partitions (never fewer); the new ones start empty. */
+  z.object({ op: z.literal('createPartitions'), topic: z.string(), topicId: z.string(), partitions: z.number().int().min(1) }),
+  /** AlterConfigs / IncrementalAlterConfigs: the topic's whole config from now on. */
+  z.object({ op: z.literal('topicConfig'), topic: z.string(), topicId: z.string(), config: topicConfigSchema }),
   /** Records [first, last] of a partition are in a segment's byte range. */
   z.object({ op: z.literal('chunk'), topicId: z.string(), chunk: chunkSchema }),
   /** An idempotent batch was written: its sequence range and offsets, for dedup after restart. */
@@ -83,7 +91,11 @@ export const opSchema = z.discriminatedUnion('op', [
     offset: int64,
     metadata: z.string().nullable(),
   }),
-  /** Retention moved the log start; chunks wholly below it are dropped. */
+  /** DeleteGroups: every committed offset of the group is gone. */
+  z.object({ op: z.literal('deleteGroup'), group: z.string() }),
+  /** OffsetDelete: the group's committed offsets of these partitions are gone. */
+  z.object({ op: z.literal('deleteOffsets'), group: z.string(), topic: z.string(), partitions: z.array(int32) }),
+  /** Retention or DeleteRecords moved the log start; chunks wholly below it are dropped. */
   z.object({ op: z.literal('logStart'), topic: z.string(), topicId: z.string(), partition: int32, offset: int64 }),
   /** Compaction: `chunk` replaces every chunk of its partition within [chunk.first, chunk.last]. */
   z.object({ op: z.literal('compact'), topicId: z.string(), chunk: chunkSchema }),

@@ -84,6 +84,18 @@ export class LogState {
         this.attachments.dropTopic(op.name);
         return;
       }
+      case 'createPartitions': {
+        const t = this.liveTopic(op.topicId, op.topic);
+        if (!t || op.partitions <= t.partitions.length) return;
+        while (t.partitions.length < op.partitions) t.partitions.push({ chunks: [], highWatermark: 0n, logStart: 0n });
+        t.info = { ...t.info, partitions: op.partitions };
+        return;
+      }
+      case 'topicConfig': {
+        const t = this.liveTopic(op.topicId, op.topic);
+        if (t) t.info = { ...t.info, config: op.config };
+        return;
+      }
       case 'chunk': {
         const p = this.livePartition(op.topicId, op.chunk.topic, op.chunk.partition);
         if (!p) return;
@@ -117,6 +129,16 @@ export class LogState {
         g.set(commitKey(op.topic, op.partition), { topic: op.topic, partition: op.partition, offset: op.offset, metadata: op.metadata });
         return;
       }
+      case 'deleteGroup':
+        this.commits.delete(op.group);
+        return;
+      case 'deleteOffsets': {
+        const g = this.commits.get(op.group);
+        if (!g) return;
+        for (const partition of op.partitions) g.delete(commitKey(op.topic, partition));
+        if (g.size === 0) this.commits.delete(op.group);
+        return;
+      }
       case 'logStart': {
         const p = this.livePartition(op.topicId, op.topic, op.partition);
         if (!p || op.offset <= p.logStart) return;
@@ -145,10 +167,14 @@ export class LogState {
     }
   }
 
-  private livePartition(topicId: string, topic: string, partition: number): PartitionState | undefined {
+  /** The topic of that name if it is still the one with that id (a deleted and re-created name is another topic). */
+  private liveTopic(topicId: string, topic: string): TopicState | undefined {
     const t = this.topics.get(topic);
-    if (!t || t.info.topicId !== topicId) return undefined;
-    return t.partitions[partition];
+    return t && t.info.topicId === topicId ? t : undefined;
+  }
+
+  private livePartition(topicId: string, topic: string, partition: number): PartitionState | undefined {
+    return this.liveTopic(topicId, topic)?.partitions[partition];
   }
 
   /** Every segment object some partition still needs. */

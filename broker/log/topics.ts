@@ -1,6 +1,7 @@
 /**
- * Topics: name rules, creation and deletion through the manifest, and the lookup of a topic's
- * partition that every read and append starts with. A topic being created or deleted is
+ * Topics: name rules, creation and deletion through the manifest, the changes admin clients make
+ * to a topic (more partitions, its configs, its partitions' log start), and the lookup of a
+ * topic's partition that every read and append starts with. A topic being created or deleted is
  * neither creatable nor appendable until its entry settles.
  */
 import { randomUUID } from 'node:crypto';
@@ -11,12 +12,22 @@ import {
   TOPIC_RETENTION_BYTES_DEFAULT,
   TOPIC_RETENTION_MS_DEFAULT,
 } from '../constants.js';
-import { InvalidPartitionsError, InvalidTopicError, TopicExistsError, TopicInUseError, UnknownPartitionError, UnknownTopicError } from './errors.js';
+import {
+  InvalidPartitionsError, InvalidTopicError, OffsetOutOfRangeError, TopicExistsError, TopicInUseError, UnknownPartitionError, UnknownTopicError,
+} from './errors.js';
 import type { LogState, PartitionState, TopicState } from './state.js';
 import type { TopicConfig, TopicInfo } from './types.js';
 import type { ManifestAccess } from './part-deps.js';
 
 const TOPIC_NAME_RE = /^[a-zA-Z0-9._-]+$/;
+
+/** What a topic gets for every config it is not given: Kafka's defaults (broker/constants.ts). */
+export const DEFAULT_TOPIC_CONFIG: Readonly<TopicConfig> = {
+  retentionMs: TOPIC_RETENTION_MS_DEFAULT,
+  retentionBytes: TOPIC_RETENTION_BYTES_DEFAULT,
+  maxMessageBytes: TOPIC_MAX_MESSAGE_BYTES_DEFAULT,
+  compressionType: 'producer',
+};
 
 export function validateTopicName(name: string): void {
   if (name.length === 0) throw new InvalidTopicError(name, 'empty');
@@ -38,6 +49,8 @@ export class Topics {
   /** Creations whose entry is not yet written, by name: a first use joins the one under way. */
   private readonly pendingCreates = new Map<string, Promise<TopicInfo>>();
   private readonly pendingDeletes = new Set<string>();
+  /** The last change (grow, config, log start) of each topic being changed: the next one waits for it. */
+  private readonly changing = new Map<string, Promise<void>>();
 
   constructor(private readonly deps: TopicsDeps) {}
 
@@ -59,11 +72,7 @@ export class Topics {
       name,
       topicId: randomUUID(),
       partitions,
-      config: {
-        retentionMs: config?.retentionMs ?? TOPIC_RETENTION_MS_DEFAULT,
-        retentionBytes: config?.retentionBytes ?? TOPIC_RETENTION_BYTES_DEFAULT,
-        maxMessageBytes: config?.maxMessageBytes ?? TOPIC_MAX_MESSAGE_BYTES_DEFAULT,
-      },
+      config: { ...DEFAULT_TOPIC_CONFIG, ...config },
       createdAtMs: this.deps.now(),
     };
     // Registered before the first await, so a concurrent first use finds it.
@@ -98,6 +107,74 @@ export class Topics {
     } finally {
       this.pendingDeletes.delete(name);
     }
+  }
+
+  /**
+   * CreatePartitions: grows the topic to `count` partitions; the existing ones and their offsets
+   * are untouched, the new ones start empty. Shrinking, or staying the same, is InvalidPartitionsError.
+   * With `validateOnly`, checks and writes nothing.
+   */
+  grow(name: string, count: number, options: { validateOnly?: boolean } = {}): Promise<TopicInfo> {
+    return this.serially(name, async () => {
+      const t = this.appendable(name);
+      const now = t.partitions.length;
+      if (!Number.isInteger(count) || count <= now) throw new InvalidPartitionsError(count, `topic ${name} has ${now} partition(s); the count can only grow`);
+      if (count > TOPIC_PARTITIONS_MAX_COUNT) throw new InvalidPartitionsError(count, `at most ${TOPIC_PARTITIONS_MAX_COUNT}`);
+      if (options.validateOnly) return { ...t.info, partitions: count };
+      this.deps.checkWritable();
+      await this.deps.write([{ op: 'createPartitions', topic: name, topicId: t.info.topicId, partitions: count }]);
+      return this.liveInfo(name, t.info.topicId);
+    });
+  }
+
+  /** AlterConfigs: the topic's config becomes `change(current)`; changes of one topic apply one after another, none lost. */
+  alterConfig(name: string, change: (current: TopicConfig) => TopicConfig): Promise<TopicInfo> {
+    return this.serially(name, async () => {
+      const t = this.appendable(name);
+      const config = change(t.info.config);
+      this.deps.checkWritable();
+      await this.deps.write([{ op: 'topicConfig', topic: name, topicId: t.info.topicId, config }]);
+      return this.liveInfo(name, t.info.topicId);
+    });
+  }
+
+  /**
+   * DeleteRecords: moves a partition's log start to `offset` (-1: the high watermark); records
+   * below it are gone for reads, retention and compaction. An offset at or below the log start
+   * changes nothing; past the high watermark (or below -1) it is OffsetOutOfRangeError. Returns
+   * the log start after the call.
+   */
+  deleteRecords(name: string, partition: number, offset: bigint): Promise<bigint> {
+    return this.serially(name, async () => {
+      const t = this.appendable(name);
+      const p = t.partitions[partition];
+      if (!p) throw new UnknownPartitionError(name, partition);
+      const target = offset === -1n ? p.highWatermark : offset;
+      if (target < 0n || target > p.highWatermark) throw new OffsetOutOfRangeError(name, partition, offset, p.logStart, p.highWatermark);
+      if (target <= p.logStart) return p.logStart;
+      this.deps.checkWritable();
+      await this.deps.write([{ op: 'logStart', topic: name, topicId: t.info.topicId, partition, offset: target }]);
+      return this.deps.state.partition(name, partition)?.logStart ?? target;
+    });
+  }
+
+  /** Runs the changes of one topic one at a time, in call order (each reads the state the one before left). */
+  private serially<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const before = this.changing.get(name) ?? Promise.resolve();
+    const run = before.then(fn);
+    const settled = run.then(() => undefined, () => undefined);
+    this.changing.set(name, settled);
+    void settled.then(() => {
+      if (this.changing.get(name) === settled) this.changing.delete(name);
+    });
+    return run;
+  }
+
+  /** The topic after a change of it was written: the same topic, or UnknownTopicError if it was deleted meanwhile. */
+  private liveInfo(name: string, topicId: string): TopicInfo {
+    const t = this.deps.state.topics.get(name);
+    if (!t || t.info.topicId !== topicId) throw new UnknownTopicError(name);
+    return t.info;
   }
 
   /** True when the topic exists and is not being deleted. */

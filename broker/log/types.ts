@@ -1,4 +1,8 @@
 /** The shapes the log shares with its callers (handlers, pipelines, CLI). */
+import type { COMPRESSION_TYPES } from './manifest.js';
+
+/** Kafka's compression.type: `producer` keeps batches as sent; any other codec is what the broker stores. */
+export type CompressionType = (typeof COMPRESSION_TYPES)[number];
 
 export interface TopicConfig {
   /** -1 keeps records forever. */
@@ -6,6 +10,7 @@ export interface TopicConfig {
   /** -1 keeps any number of bytes. */
   retentionBytes: number;
   maxMessageBytes: number;
+  compressionType: CompressionType;
 }
 
 export interface TopicInfo {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import {
+  COMPRESSION_TYPES,
   CorruptManifestError,
   decodeEntry,
   decodeSnapshot,
@@ -27,11 +28,17 @@ const chunk = fc.record({
   end: fc.nat(),
   maxTimestamp: int64,
 });
+const topicConfig = fc.record({
+  retentionMs: fc.integer({ min: -1 }),
+  retentionBytes: fc.integer({ min: -1 }),
+  maxMessageBytes: fc.integer({ min: 1 }),
+  compressionType: fc.constantFrom(...COMPRESSION_TYPES),
+});
 const topicInfo = fc.record({
   name,
   topicId: fc.uuid(),
   partitions: fc.integer({ min: 1, max: 100 }),
-  config: fc.record({ retentionMs: fc.integer({ min: -1 }), retentionBytes: fc.integer({ min: -1 }), maxMessageBytes: fc.integer({ min: 1 }) }),
+  config: topicConfig,
   createdAtMs: fc.nat(),
 });
 const op: fc.Arbitrary<Op> = fc.oneof(
@@ -51,6 +58,10 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ op: fc.constant('commit' as const), group: fc.string(), topic: name, partition: int32, offset: int64, metadata: fc.option(fc.string(), { nil: null }) }),
   fc.record({ op: fc.constant('logStart' as const), topic: name, topicId: fc.uuid(), partition: int32, offset: int64 }),
   fc.record({ op: fc.constant('compact' as const), topicId: fc.uuid(), chunk }),
+  fc.record({ op: fc.constant('createPartitions' as const), topic: name, topicId: fc.uuid(), partitions: fc.integer({ min: 1, max: 1024 }) }),
+  fc.record({ op: fc.constant('topicConfig' as const), topic: name, topicId: fc.uuid(), config: topicConfig }),
+  fc.record({ op: fc.constant('deleteGroup' as const), group: fc.string() }),
+  fc.record({ op: fc.constant('deleteOffsets' as const), group: fc.string(), topic: name, partitions: fc.array(int32, { maxLength: 4 }) }),
 );
 const entry: fc.Arbitrary<ManifestEntry> = fc.record({
   v: fc.constant(1 as const),
@@ -89,17 +100,51 @@ describe('manifest codec', () => {
 
   test('a snapshot of any state built from operations restores the same state', () => {
     const state = new LogState();
-    const t = { name: 't', topicId: '00000000-0000-4000-8000-000000000000', partitions: 2, config: { retentionMs: -1, retentionBytes: -1, maxMessageBytes: 100 }, createdAtMs: 5 };
+    const t = { name: 't', topicId: '00000000-0000-4000-8000-000000000000', partitions: 2, config: { retentionMs: -1, retentionBytes: -1, maxMessageBytes: 100, compressionType: 'producer' as const }, createdAtMs: 5 };
     state.apply({ op: 'epoch', epoch: 1, brokerId: 0 });
     state.apply({ op: 'createTopic', topic: t });
     state.apply({ op: 'chunk', topicId: t.topicId, chunk: { segment: 's1', topic: 't', partition: 1, first: 0n, last: 9n, start: 16, end: 100, maxTimestamp: 7n } });
     state.apply({ op: 'producerIds', next: 3n });
     state.apply({ op: 'producerBatch', producerId: 2n, producerEpoch: 0, topic: 't', partition: 1, batch: { firstSeq: 0, lastSeq: 9, baseOffset: 0n, lastOffset: 9n } });
     state.apply({ op: 'commit', group: 'g', topic: 't', partition: 1, offset: 4n, metadata: null });
+    state.apply({ op: 'createPartitions', topic: 't', topicId: t.topicId, partitions: 4 });
+    state.apply({ op: 'topicConfig', topic: 't', topicId: t.topicId, config: { ...t.config, compressionType: 'lz4', retentionMs: 60_000 } });
+    state.apply({ op: 'logStart', topic: 't', topicId: t.topicId, partition: 1, offset: 6n });
     state.seq = 5;
     const restored = LogState.fromSnapshot(decodeSnapshot('c', encodeSnapshot(state.snapshot())));
     expect(restored.snapshot()).toEqual(state.snapshot());
     expect(restored.partition('t', 1)!.highWatermark).toBe(10n);
+    expect(restored.partition('t', 1)!.logStart).toBe(6n);
+    expect(restored.topics.get('t')!.info).toMatchObject({ partitions: 4, config: { compressionType: 'lz4', retentionMs: 60_000 } });
+    expect(restored.partition('t', 3)).toEqual({ chunks: [], highWatermark: 0n, logStart: 0n });
+  });
+
+  test('a checkpoint or entry written before topics had a codec reads as compression.type producer', () => {
+    const old = '{"v":1,"seq":0,"epoch":1,"writer":"w","ops":[{"op":"createTopic","topic":{"name":"t","topicId":"x","partitions":1,"config":{"retentionMs":-1,"retentionBytes":-1,"maxMessageBytes":10},"createdAtMs":0}}]}';
+    const e = decodeEntry('k', new TextEncoder().encode(old));
+    expect(e.ops[0]).toMatchObject({ op: 'createTopic', topic: { config: { compressionType: 'producer' } } });
+  });
+
+  test('partitions only grow, configs replace, and group deletions drop committed offsets', () => {
+    const state = new LogState();
+    const t = { name: 't', topicId: 'id-1', partitions: 2, config: { retentionMs: -1, retentionBytes: -1, maxMessageBytes: 100, compressionType: 'producer' as const }, createdAtMs: 5 };
+    state.apply({ op: 'createTopic', topic: t });
+    state.apply({ op: 'createPartitions', topic: 't', topicId: 'id-1', partitions: 3 });
+    state.apply({ op: 'createPartitions', topic: 't', topicId: 'id-1', partitions: 2 });
+    state.apply({ op: 'createPartitions', topic: 't', topicId: 'an-older-t', partitions: 9 });
+    expect([state.topics.get('t')!.info.partitions, state.topics.get('t')!.partitions.length]).toEqual([3, 3]);
+    state.apply({ op: 'topicConfig', topic: 't', topicId: 'an-older-t', config: { ...t.config, maxMessageBytes: 1 } });
+    expect(state.topics.get('t')!.info.config.maxMessageBytes).toBe(100);
+    for (const [group, partition] of [['a', 0], ['a', 1], ['a', 2], ['b', 0]] as const) {
+      state.apply({ op: 'commit', group, topic: 't', partition, offset: 1n, metadata: null });
+    }
+    state.apply({ op: 'deleteOffsets', group: 'a', topic: 't', partitions: [0, 2, 7] });
+    expect(state.fetchCommitted('a', 't', 0)).toBeUndefined();
+    expect(state.fetchCommitted('a', 't', 1)?.offset).toBe(1n);
+    state.apply({ op: 'deleteOffsets', group: 'a', topic: 't', partitions: [1] });
+    expect(state.commits.has('a')).toBe(false);
+    state.apply({ op: 'deleteGroup', group: 'b' });
+    expect(state.commits.size).toBe(0);
   });
 
   test('state invariants: a chunk must start at the high watermark; epochs only grow', () => {
@@ -107,7 +152,7 @@ describe('manifest codec', () => {
     state.apply({ op: 'epoch', epoch: 3, brokerId: 0 });
     expect(() => state.apply({ op: 'epoch', epoch: 3, brokerId: 1 })).toThrow(/epoch/);
     const id = '00000000-0000-4000-8000-000000000001';
-    state.apply({ op: 'createTopic', topic: { name: 't', topicId: id, partitions: 1, config: { retentionMs: -1, retentionBytes: -1, maxMessageBytes: 1 }, createdAtMs: 0 } });
+    state.apply({ op: 'createTopic', topic: { name: 't', topicId: id, partitions: 1, config: { retentionMs: -1, retentionBytes: -1, maxMessageBytes: 1, compressionType: 'producer' }, createdAtMs: 0 } });
     expect(() => state.apply({ op: 'chunk', topicId: id, chunk: { segment: 's', topic: 't', partition: 0, first: 5n, last: 6n, start: 0, end: 1, maxTimestamp: 0n } })).toThrow(/high watermark/);
   });
 
