@@ -8,9 +8,11 @@
  *   PUTs/GiB    object writes (segment PUTs + manifest putIfAbsent) per GiB ingested, counted
  *               by the counting store during the throughput run (background compaction off);
  *   cold start  spawn of `node bin/sluice.js broker start` to the first accepted TCP connection;
- *   idle RSS    VmRSS of a freshly started broker after a second of idleness.
+ *   idle RSS    VmRSS of a freshly started broker after a second of idleness;
+ *   recompression  per MiB of records, recompression on produce against a plain compress of the
+ *               same bytes (bench/lib/recompression.ts).
  * Writes bench/results/broker.json and broker.md.
- * `node dist/bench/broker-bench.js throughput` runs the throughput part alone and prints its
+ * `node dist/bench/broker-bench.js throughput` (or `recompression`) runs that part alone and prints its
  * figures without writing results (for comparing a change; the full run is what gets recorded).
  */
 import { mkdtemp, open, rm } from 'node:fs/promises';
@@ -26,6 +28,7 @@ import { CountingStore } from '../broker/storage/counting-store.js';
 import { LocalStore } from '../broker/storage/local-store.js';
 import { bareNodeStartMs, startBenchBroker } from './lib/broker-process.js';
 import { makeMessages, makeRecordBatch } from './lib/record-batches.js';
+import { benchRecompression, renderRecompression, type RecompressionCase } from './lib/recompression.js';
 import { writeResults } from './lib/results.js';
 import { formatNumber, median, medianBy } from './lib/stats.js';
 
@@ -92,6 +95,7 @@ export interface BrokerBenchResult {
     bareNodeMs: number[];
   };
   idleRssMiB: number;
+  recompression: RecompressionCase[];
   targets: BrokerBenchTarget[];
 }
 
@@ -335,6 +339,7 @@ export function renderBrokerMarkdown(r: BrokerBenchResult): string {
     `- **Latency**: ${r.latency.via}, acks=${r.latency.acks}, ${r.latency.batchBytes} B per produce, ${r.latency.samples} samples: p50 ${formatNumber(r.latency.p50Ms, 2)} ms, p99 ${formatNumber(r.latency.p99Ms, 2)} ms, mean ${formatNumber(r.latency.meanMs, 2)} ms.`,
     `- **Cold start**: spawn of \`node bin/sluice.js broker start --port 0 --data <empty dir>\` to the first accepted TCP connect, ${r.coldStart.runsMs.length} runs: ${r.coldStart.runsMs.map((m) => formatNumber(m, 0)).join(', ')} ms (median reported; min ${formatNumber(r.coldStart.minMs, 0)} ms). CPU time the broker used until then: ${r.coldStart.cpuMs.join(', ')} ms. For scale, \`node -e ""\` took ${r.coldStart.bareNodeMs.map((m) => formatNumber(m, 0)).join(', ')} ms on this machine at the same time.`,
     `- **Idle RSS**: VmRSS of a fresh broker after ${IDLE_SETTLE_MS} ms idle, in MiB.`,
+    ...renderRecompression(r.recompression),
   ];
   return lines.join('\n') + '\n';
 }
@@ -347,6 +352,7 @@ export async function runBrokerBench(options: { write?: boolean; log?: Logger } 
     const start = await benchStart(dir, log);
     const tp = await benchThroughput(dir, log);
     const latency = await benchLatency(dir, log);
+    const recompression = await benchRecompression(log);
     const targets: BrokerBenchTarget[] = [
       { name: 'produce throughput, log / raw file write', value: tp.throughput.ratio, unit: '×', target: '>= 0.5', ok: tp.throughput.ratio >= 0.5 },
       { name: 'produce throughput, log', value: tp.throughput.logMBps, unit: 'MB/s', target: '(raw: ' + formatNumber(tp.throughput.rawMBps) + ' MB/s)', ok: true },
@@ -373,6 +379,7 @@ export async function runBrokerBench(options: { write?: boolean; log?: Logger } 
       ...tp,
       latency,
       ...start,
+      recompression,
       targets,
     };
     const markdown = renderBrokerMarkdown(result);
@@ -404,5 +411,6 @@ export async function runBrokerThroughputOnly(log: Logger = (line) => process.st
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
   if (process.argv.includes('throughput')) await runBrokerThroughputOnly();
+  else if (process.argv.includes('recompression')) console.log(renderRecompression(await benchRecompression(console.log)).join('\n'));
   else await runBrokerBench();
 }

@@ -1,7 +1,9 @@
 /**
  * Produce: a topic not yet there is created on first use when the broker allows it
- * (auto-create.ts); a view is refused. Every batch is checked (magic 2, whole, CRC-32C, size) before the log sees it, all
- * partitions of the request are appended concurrently (so they share one flush), and the answer
+ * (auto-create.ts); a view is refused. Every batch is checked (magic 2, whole, CRC-32C, size)
+ * before the log sees it, then recompressed when the topic's compression.type names another
+ * codec (recompress.ts), after any produce check. All partitions of the request are appended
+ * concurrently (so they share one flush), and the answer
  * waits until the log says the records are durable in the bucket, whatever acks says (0 excepted:
  * no answer at all, but the connection still waits, as Kafka's does, which keeps memory bounded).
  */
@@ -15,6 +17,7 @@ import type {
 import { ErrorCode, errorName } from '../protocol/error-codes.js';
 import { KafkaError } from '../protocol/errors.js';
 import { iterateBatches, verifyCrc } from '../protocol/record-batch.js';
+import { codecOfCompressionType, recompressRecordSet } from '../protocol/recompress.js';
 import type { HandlerContext } from './context.js';
 import { errorCodeOf } from './errors.js';
 import { topicOrAutoCreate } from './auto-create.js';
@@ -82,6 +85,9 @@ async function producePartition(ctx: HandlerContext, name: string, p: ProduceReq
     const check = ctx.log.getAttachment('produce', name);
     let records = p.records!;
     if (check !== undefined) records = await runProduceCheck(ctx.smartmodules, check, p.index, records, topic.config.maxMessageBytes);
+    // After the check, so the batches a check rewrote (stored uncompressed) take the topic's codec too.
+    const codec = codecOfCompressionType(topic.config.compressionType);
+    if (codec !== null) records = await recompressRecordSet(records, codec);
     const result = await ctx.log.append(name, p.index, records);
     ctx.metrics?.recordsIn.inc({ topic: name }, count);
     ctx.metrics?.bytesIn.inc({ topic: name }, p.records!.byteLength);

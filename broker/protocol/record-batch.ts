@@ -39,6 +39,7 @@ const textDecoder = new TextDecoder('utf-8');
 export const RECORD_BATCH_HEADER_BYTES = 61;
 /** Byte offsets of the header fields rewritten or read in place (the layout is above). */
 const BASE_OFFSET_OFFSET = 0;
+const BATCH_LENGTH_OFFSET = 8;
 const LEADER_EPOCH_OFFSET = 12;
 /** batchLength counts from partitionLeaderEpoch on; a batch with no records still has this many. */
 const BATCH_LENGTH_MIN_BYTES = RECORD_BATCH_HEADER_BYTES - LEADER_EPOCH_OFFSET;
@@ -214,7 +215,7 @@ export function setPartitionLeaderEpoch(batch: Uint8Array, epoch: number): void 
 }
 
 /** The records section, inflated when the batch is compressed (every Kafka codec). */
-function recordsSection(batch: Uint8Array, header: RecordBatchHeader, decompressedMaxBytes: number): Uint8Array {
+export function recordsSection(batch: Uint8Array, header: RecordBatchHeader, decompressedMaxBytes: number): Uint8Array {
   const body = batch.subarray(RECORD_BATCH_HEADER_BYTES, 12 + header.batchLength);
   const codec = compressionOf(header.attributes);
   return codec === Compression.none ? body : inflateRecords(codec, body, decompressedMaxBytes);
@@ -342,6 +343,22 @@ export function buildRecordBatch(records: readonly RecordInput[], options: Build
   const batch = w.toUint8Array();
   w.setUint32At(CRC_OFFSET, computeCrc(batch));
   return batch;
+}
+
+/**
+ * The batch with its records section replaced by `section`, compressed with `codec` (attributes
+ * bits 0-2): every other header field (offsets, timestamps, producer id, epoch and base sequence,
+ * record count) is kept, the batch length follows the section and the CRC is computed afresh.
+ */
+export function withRecordsSection(batch: Uint8Array, codec: number, section: Uint8Array): Uint8Array {
+  const out = new Uint8Array(RECORD_BATCH_HEADER_BYTES + section.byteLength);
+  out.set(batch.subarray(0, RECORD_BATCH_HEADER_BYTES), 0);
+  out.set(section, RECORD_BATCH_HEADER_BYTES);
+  const view = new DataView(out.buffer);
+  view.setInt32(BATCH_LENGTH_OFFSET, out.byteLength - 12);
+  view.setInt16(ATTRIBUTES_OFFSET, (view.getInt16(ATTRIBUTES_OFFSET) & ~ATTR_COMPRESSION_MASK) | codec);
+  view.setUint32(CRC_OFFSET, computeCrc(out));
+  return out;
 }
 
 /** Concatenate batches into one record set. */

@@ -1,11 +1,12 @@
 /**
  * The record codecs of RecordBatch v2: inflating a compressed records section when the broker must
- * look at the records (ListOffsets by timestamp, SmartModules). Batches are stored as sent and
- * never recompressed, so nothing here compresses.
+ * look at the records (ListOffsets by timestamp, SmartModules, recompression), and compressing one
+ * for a topic whose compression.type names a codec (compress.ts).
  */
 import { ErrorCode } from '../error-codes.js';
 import { KafkaError } from '../errors.js';
 import { corrupt } from './errors.js';
+import { compressGzip, compressLz4, compressSnappy, compressZstd } from './compress.js';
 import { inflateGzip } from './gzip.js';
 import { inflateLz4 } from './lz4.js';
 import { inflateSnappy } from './snappy.js';
@@ -48,4 +49,20 @@ export function inflateRecords(codec: number, body: Uint8Array, maxBytes: number
   }
   if (out.byteLength > maxBytes) throw new Error(`${compressionName(codec)} inflated ${out.byteLength} bytes past its ${maxBytes}-byte bound`);
   return out;
+}
+
+const COMPRESS: Readonly<Record<number, (body: Uint8Array) => Promise<Uint8Array>>> = {
+  [Compression.gzip]: compressGzip,
+  [Compression.snappy]: compressSnappy,
+  [Compression.lz4]: compressLz4,
+  [Compression.zstd]: compressZstd,
+};
+
+/** A records section compressed with `codec` as Kafka writes it; an unknown codec is UNSUPPORTED_COMPRESSION_TYPE. */
+export function compressRecords(codec: number, body: Uint8Array): Promise<Uint8Array> {
+  const compress = COMPRESS[codec];
+  if (compress === undefined) {
+    return Promise.reject(new KafkaError(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, `cannot compress records with ${compressionName(codec)}`));
+  }
+  return compress(body);
 }

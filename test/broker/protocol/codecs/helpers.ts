@@ -3,29 +3,13 @@ import fc from 'fast-check';
 import { expect } from 'vitest';
 import { ErrorCode } from '../../../../broker/protocol/error-codes.js';
 import { KafkaError } from '../../../../broker/protocol/errors.js';
-import {
-  RECORD_BATCH_HEADER_BYTES,
-  buildRecordBatch,
-  computeCrc,
-  decodeRecords,
-  type DecodedRecord,
-  type RecordInput,
-} from '../../../../broker/protocol/record-batch.js';
-import { Writer } from '../../../../broker/protocol/writer.js';
+import { buildRecordBatch, decodeRecords, withRecordsSection, type DecodedRecord, type RecordInput } from '../../../../broker/protocol/record-batch.js';
 
 export { enc, recordsSection, sampleRecords } from '../../../fixtures/protocol/codec-samples.js';
 
 /** The batch of `records`, its records section replaced by `section` compressed with `codec`; CRC recomputed. */
 export function compressedBatch(records: readonly RecordInput[], codec: number, section: Uint8Array): Uint8Array {
-  const plain = buildRecordBatch(records, { baseTimestamp: records[0]?.timestampMs ?? 0n });
-  const w = new Writer(RECORD_BATCH_HEADER_BYTES + section.byteLength);
-  w.raw(plain.subarray(0, RECORD_BATCH_HEADER_BYTES)).raw(section);
-  const batch = w.toUint8Array();
-  const view = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
-  view.setInt32(8, RECORD_BATCH_HEADER_BYTES - 12 + section.byteLength);
-  view.setInt16(21, (view.getInt16(21) & ~0x07) | codec);
-  view.setUint32(17, computeCrc(batch));
-  return batch;
+  return withRecordsSection(buildRecordBatch(records, { baseTimestamp: records[0]?.timestampMs ?? 0n }), codec, section);
 }
 
 /** What decodeRecords returns for these records at base offset 0. */
