@@ -7,6 +7,8 @@ import { GROUPS_MAX_COUNT } from '../constants.js';
 import { Group } from './group.js';
 import type { GroupDescription, JoinGroupInput, JoinGroupResult, SyncGroupResult } from './types.js';
 import { GroupOffsets, type CommittedOffset, type GroupOffsetLog } from './offsets.js';
+import { CONSUMER_PROTOCOL_TYPE } from '../protocol/consumer-protocol.js';
+import { subscribedTopics } from './subscriptions.js';
 
 export interface CoordinatorOptions {
   initialRebalanceDelayMs?: number;
@@ -18,6 +20,8 @@ export class GroupCoordinator {
   private readonly groups = new Map<string, Group>();
   private readonly offsets: GroupOffsets;
   private readonly options: CoordinatorOptions;
+  /** Groups whose deletion is being written: they take no members or commits until it is done. */
+  private readonly deleting = new Set<string>();
   private closed = false;
 
   constructor(log: GroupOffsetLog, options: CoordinatorOptions = {}) {
@@ -45,6 +49,7 @@ export class GroupCoordinator {
       Promise.resolve<JoinGroupResult>({ errorCode, generationId: -1, protocolType: null, protocolName: null, leader: '', memberId: input.memberId, members: [] });
     if (groupId === '') return fail(ErrorCode.INVALID_GROUP_ID);
     if (this.closed) return fail(ErrorCode.NOT_COORDINATOR);
+    if (this.deleting.has(groupId)) return fail(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
     const existing = this.groups.get(groupId);
     if (existing === undefined && input.memberId !== '') return fail(ErrorCode.UNKNOWN_MEMBER_ID);
     const g = this.group(groupId, true);
@@ -96,6 +101,7 @@ export class GroupCoordinator {
     offsets: CommittedOffset[],
   ): Promise<number> {
     if (this.closed) return ErrorCode.NOT_COORDINATOR;
+    if (this.deleting.has(groupId)) return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
     const g = this.group(groupId, false);
     if (g !== null) {
       const code = g.validateCommit(memberId, generationId);
@@ -115,20 +121,73 @@ export class GroupCoordinator {
     return this.offsets.fetch(groupId, partitions ?? undefined);
   }
 
+  /** A group this broker holds in memory, else Empty when it has committed offsets (as Kafka loads them), else Dead. */
   describe(groupId: string): GroupDescription {
     const g = this.groups.get(groupId);
-    if (g === undefined) {
-      return { groupId, state: 'Dead', protocolType: '', protocolName: '', members: [] };
-    }
-    return g.describe();
+    if (g !== undefined) return g.describe();
+    const state = this.offsets.fetch(groupId).length > 0 ? 'Empty' : 'Dead';
+    return { groupId, state, protocolType: '', protocolName: '', members: [] };
   }
 
+  /** Groups with members and groups that only have committed offsets (Empty), as Kafka lists them. */
   list(): { groupId: string; protocolType: string; state: string }[] {
-    return [...this.groups.values()].map((g) => ({
-      groupId: g.groupId,
-      protocolType: g.protocolType ?? '',
-      state: g.state,
-    }));
+    const out = [...this.groups.values()].map((g) => ({ groupId: g.groupId, protocolType: g.protocolType ?? '', state: g.state as string }));
+    for (const groupId of this.offsets.groups()) {
+      if (!this.groups.has(groupId)) out.push({ groupId, protocolType: '', state: 'Empty' });
+    }
+    return out;
+  }
+
+  /**
+   * DeleteGroups: a group without members loses its committed offsets for good. NON_EMPTY_GROUP
+   * while it has members, GROUP_ID_NOT_FOUND when there is nothing to delete. Rejects when the
+   * deletion could not be written (the caller answers a retriable code).
+   */
+  async deleteGroup(groupId: string): Promise<number> {
+    if (groupId === '') return ErrorCode.INVALID_GROUP_ID;
+    if (this.closed) return ErrorCode.NOT_COORDINATOR;
+    if (this.deleting.has(groupId)) return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
+    const g = this.groups.get(groupId);
+    if (g !== undefined && g.state !== 'Empty') return ErrorCode.NON_EMPTY_GROUP;
+    const hasOffsets = this.offsets.fetch(groupId).length > 0;
+    if (g === undefined && !hasOffsets) return ErrorCode.GROUP_ID_NOT_FOUND;
+    this.deleting.add(groupId);
+    try {
+      if (g !== undefined) {
+        g.shutdown();
+        this.groups.delete(groupId);
+      }
+      if (hasOffsets) await this.offsets.deleteGroup(groupId);
+    } finally {
+      this.deleting.delete(groupId);
+    }
+    return ErrorCode.NONE;
+  }
+
+  /**
+   * OffsetDelete: drops the group's committed offsets of these partitions. A partition of a topic
+   * the group's members subscribe to is refused with GROUP_SUBSCRIBED_TO_TOPIC (Kafka's rule: its
+   * consumers would lose their place); a group with members of another protocol is NON_EMPTY_GROUP.
+   */
+  async deleteOffsets(groupId: string, partitions: { topic: string; partition: number }[]): Promise<{ errorCode: number; partitionCodes: number[] }> {
+    const fail = (errorCode: number) => ({ errorCode, partitionCodes: partitions.map(() => ErrorCode.NONE) });
+    if (groupId === '') return fail(ErrorCode.INVALID_GROUP_ID);
+    if (this.closed) return fail(ErrorCode.NOT_COORDINATOR);
+    if (this.deleting.has(groupId)) return fail(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+    const g = this.groups.get(groupId);
+    const committed = this.offsets.fetch(groupId);
+    if (g === undefined && committed.length === 0) return fail(ErrorCode.GROUP_ID_NOT_FOUND);
+    let subscribed: ReadonlySet<string> | 'all' = new Set();
+    if (g !== undefined && g.state !== 'Empty') {
+      const description = g.describe();
+      if (description.protocolType !== CONSUMER_PROTOCOL_TYPE) return fail(ErrorCode.NON_EMPTY_GROUP);
+      subscribed = subscribedTopics(description);
+    }
+    const partitionCodes = partitions.map(({ topic }) => (subscribed === 'all' || subscribed.has(topic) ? ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC : ErrorCode.NONE));
+    const has = new Set(committed.map((c) => `${c.topic}\u0000${c.partition}`));
+    const eligible = partitions.filter((p, i) => partitionCodes[i] === ErrorCode.NONE && has.has(`${p.topic}\u0000${p.partition}`));
+    if (eligible.length > 0) await this.offsets.deletePartitions(groupId, eligible);
+    return { errorCode: ErrorCode.NONE, partitionCodes };
   }
 
   close(): void {

@@ -56,3 +56,14 @@ export function errorCodeOf(err: unknown, logger?: Logger): number {
   logger?.error({ err }, 'unexpected error in handler');
   return ErrorCode.UNKNOWN_SERVER_ERROR;
 }
+
+/**
+ * What a group coordinator answers when a durable write of group state failed: Kafka reports its
+ * offsets topic's failures as a coordinator problem, which clients retry (possibly elsewhere).
+ */
+export function coordinatorErrorCode(err: unknown, logger?: Logger): number {
+  const code = errorCodeOf(err, logger);
+  if (code === ErrorCode.KAFKA_STORAGE_ERROR) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  if (code === ErrorCode.NOT_LEADER_OR_FOLLOWER) return ErrorCode.NOT_COORDINATOR;
+  return code;
+}

@@ -76,9 +76,11 @@ async function readOnce(ctx: HandlerContext, req: FetchRequest, apiVersion: numb
       const limit = Math.min(Math.max(0, p.partitionMaxBytes), budget);
       try {
         const hw = ctx.log.highWatermark(resolved.source, p.partition);
+        const logStart = ctx.log.logStartOffset(resolved.source, p.partition);
         // Nothing to read (caught up, or the byte budget is spent): answer from memory, no read.
-        if (p.fetchOffset === hw || (budget === 0 && bytes > 0 && p.fetchOffset < hw)) {
-          partitions.push(emptyPartition(p.partition, ErrorCode.NONE, hw, ctx.log.logStartOffset(resolved.source, p.partition)));
+        // Below the log start (records deleted) is out of range, budget or not: the read says so.
+        if (p.fetchOffset === hw || (budget === 0 && bytes > 0 && p.fetchOffset < hw && p.fetchOffset >= logStart)) {
+          partitions.push(emptyPartition(p.partition, ErrorCode.NONE, hw, logStart));
           continue;
         }
         const read = resolved.view === undefined

@@ -1,10 +1,15 @@
 /** The handler table the server dispatches on: one entry per API in SUPPORTED_VERSIONS. */
 import { ApiKey } from '../protocol/api-keys.js';
 import type { HandlerTable } from '../server/handler.js';
+import { handleAlterConfigs, handleIncrementalAlterConfigs } from './alter-configs.js';
 import { handleApiVersions } from './api-versions.js';
 import type { HandlerContext } from './context.js';
+import { handleCreatePartitions } from './create-partitions.js';
 import { handleCreateTopics } from './create-topics.js';
+import { handleDeleteGroups, handleOffsetDelete } from './delete-groups.js';
+import { handleDeleteRecords } from './delete-records.js';
 import { handleDeleteTopics } from './delete-topics.js';
+import { handleDescribeCluster } from './describe-cluster.js';
 import { handleDescribeConfigs } from './describe-configs.js';
 import { handleDescribeGroups } from './describe-groups.js';
 import { handleFetch } from './fetch.js';
@@ -30,7 +35,7 @@ export function createHandlers(ctx: HandlerContext): HandlerTable {
     [ApiKey.Metadata]: (req) => handleMetadata(ctx, req),
     [ApiKey.Produce]: (req) => handleProduce(ctx, req),
     [ApiKey.Fetch]: (req, rc) => handleFetch(ctx, req, rc.signal, rc.apiVersion),
-    [ApiKey.ListOffsets]: (req) => handleListOffsets(ctx, req),
+    [ApiKey.ListOffsets]: (req, rc) => handleListOffsets(ctx, req, rc.apiVersion),
     [ApiKey.CreateTopics]: (req) => handleCreateTopics(ctx, req),
     [ApiKey.DeleteTopics]: (req) => handleDeleteTopics(ctx, req),
     [ApiKey.DescribeConfigs]: (req) => handleDescribeConfigs(ctx, req),
@@ -44,5 +49,12 @@ export function createHandlers(ctx: HandlerContext): HandlerTable {
     [ApiKey.OffsetFetch]: (req) => handleOffsetFetch(ctx, req),
     [ApiKey.DescribeGroups]: (req) => handleDescribeGroups(ctx, req),
     [ApiKey.ListGroups]: () => handleListGroups(ctx),
+    [ApiKey.CreatePartitions]: (req) => handleCreatePartitions(ctx, req),
+    [ApiKey.DeleteRecords]: (req) => handleDeleteRecords(ctx, req),
+    [ApiKey.AlterConfigs]: (req) => handleAlterConfigs(ctx, req),
+    [ApiKey.IncrementalAlterConfigs]: (req) => handleIncrementalAlterConfigs(ctx, req),
+    [ApiKey.DeleteGroups]: (req) => handleDeleteGroups(ctx, req),
+    [ApiKey.OffsetDelete]: (req) => handleOffsetDelete(ctx, req),
+    [ApiKey.DescribeCluster]: (req) => handleDescribeCluster(ctx, req),
   };
 }

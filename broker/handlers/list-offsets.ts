@@ -1,15 +1,24 @@
-/** ListOffsets: -1 latest (the high watermark), -2 earliest (log start), else the first offset at or after a timestamp. */
-import type { ListOffsetsRequest, ListOffsetsResponse, ListOffsetsResponsePartition } from '../protocol/apis/list-offsets.js';
+/**
+ * ListOffsets: -1 latest (the high watermark), -2 earliest (log start), -3 the record with the
+ * largest timestamp (v7+), else the first offset at or after a timestamp.
+ */
+import {
+  LIST_OFFSETS_EARLIEST_TIMESTAMP,
+  LIST_OFFSETS_LATEST_TIMESTAMP,
+  LIST_OFFSETS_MAX_TIMESTAMP,
+  LIST_OFFSETS_MAX_TIMESTAMP_MIN_VERSION,
+  type ListOffsetsRequest,
+  type ListOffsetsResponse,
+  type ListOffsetsResponsePartition,
+} from '../protocol/apis/list-offsets.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { HandlerContext } from './context.js';
 import { errorCodeOf } from './errors.js';
 import { resolveTopic } from './views.js';
 
-const LATEST_TIMESTAMP = -1n;
-const EARLIEST_TIMESTAMP = -2n;
 const NO_EPOCH = -1;
 
-export async function handleListOffsets(ctx: HandlerContext, req: ListOffsetsRequest): Promise<ListOffsetsResponse> {
+export async function handleListOffsets(ctx: HandlerContext, req: ListOffsetsRequest, apiVersion: number): Promise<ListOffsetsResponse> {
   const topics = await Promise.all(
     req.topics.map(async (t) => ({
       name: t.name,
@@ -31,11 +40,14 @@ export async function handleListOffsets(ctx: HandlerContext, req: ListOffsetsReq
           try {
             let offset: bigint;
             let timestamp = -1n;
-            if (p.timestamp === LATEST_TIMESTAMP) offset = ctx.log.highWatermark(source, p.partitionIndex);
-            else if (p.timestamp === EARLIEST_TIMESTAMP) offset = ctx.log.logStartOffset(source, p.partitionIndex);
-            else if (p.timestamp < 0n) return fail(ErrorCode.INVALID_REQUEST);
-            else {
-              const found = await ctx.log.offsetForTimestamp(source, p.partitionIndex, p.timestamp);
+            if (p.timestamp === LIST_OFFSETS_LATEST_TIMESTAMP) offset = ctx.log.highWatermark(source, p.partitionIndex);
+            else if (p.timestamp === LIST_OFFSETS_EARLIEST_TIMESTAMP) offset = ctx.log.logStartOffset(source, p.partitionIndex);
+            else if (p.timestamp < 0n && !(p.timestamp === LIST_OFFSETS_MAX_TIMESTAMP && apiVersion >= LIST_OFFSETS_MAX_TIMESTAMP_MIN_VERSION)) {
+              return fail(ErrorCode.INVALID_REQUEST);
+            } else {
+              const found = p.timestamp === LIST_OFFSETS_MAX_TIMESTAMP
+                ? await ctx.log.offsetOfMaxTimestamp(source, p.partitionIndex)
+                : await ctx.log.offsetForTimestamp(source, p.partitionIndex, p.timestamp);
               // No record at or after the timestamp: Kafka answers offset -1, timestamp -1.
               offset = found?.offset ?? -1n;
               timestamp = found?.timestampMs ?? -1n;

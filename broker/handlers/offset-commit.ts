@@ -1,24 +1,17 @@
 /**
  * OffsetCommit: the group decides whether this member and generation may commit; the offsets are
  * durable in the bucket before the answer. A storage failure is a coordinator problem to the
- * client (retriable), as Kafka reports failed writes to its offsets topic.
+ * client (retriable, errors.ts coordinatorErrorCode), as Kafka reports failed writes to its offsets topic.
  */
 import { OFFSET_METADATA_MAX_BYTES } from '../constants.js';
 import type { OffsetCommitRequest, OffsetCommitResponse } from '../protocol/apis/offset-commit.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { CommittedOffset } from '../groups/index.js';
 import type { HandlerContext } from './context.js';
-import { errorCodeOf } from './errors.js';
+import { coordinatorErrorCode } from './errors.js';
 import { resolveTopic } from './views.js';
 
 const encoder = new TextEncoder();
-
-function commitErrorCode(err: unknown, ctx: HandlerContext): number {
-  const code = errorCodeOf(err, ctx.logger);
-  if (code === ErrorCode.KAFKA_STORAGE_ERROR) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-  if (code === ErrorCode.NOT_LEADER_OR_FOLLOWER) return ErrorCode.NOT_COORDINATOR;
-  return code;
-}
 
 export async function handleOffsetCommit(ctx: HandlerContext, req: OffsetCommitRequest): Promise<OffsetCommitResponse> {
   const codes = req.topics.map((t) => t.partitions.map((): number => ErrorCode.NONE));
@@ -42,7 +35,7 @@ export async function handleOffsetCommit(ctx: HandlerContext, req: OffsetCommitR
     try {
       groupCode = await ctx.groups.commit(req.groupId, req.memberId, req.generationId, offsets);
     } catch (err) {
-      groupCode = commitErrorCode(err, ctx);
+      groupCode = coordinatorErrorCode(err, ctx.logger);
     }
   }
   return {

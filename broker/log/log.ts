@@ -305,6 +305,11 @@ export class Log {
     return this.reader.offsetForTimestamp(topic, partition, timestampMs);
   }
 
+  /** ListOffsets max_timestamp: the first record with the largest timestamp at or after the log start; null when empty. */
+  offsetOfMaxTimestamp(topic: string, partition: number): Promise<{ offset: bigint; timestampMs: bigint } | null> {
+    return this.reader.offsetOfMaxTimestamp(topic, partition);
+  }
+
   /** Resolves once a partition has data past its position, on timeout, on abort, or when the log closes. */
   waitForData(positions: Position[], timeoutMs: number, signal?: AbortSignal): Promise<void> {
     return this.dataWaiters.wait(positions, timeoutMs, signal);

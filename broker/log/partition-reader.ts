@@ -81,6 +81,11 @@ export class PartitionReader {
     return batches;
   }
 
+  /** ListOffsets max_timestamp (-3): the first record with the largest timestamp; null for an empty partition. */
+  offsetOfMaxTimestamp(topic: string, partition: number): Promise<{ offset: bigint; timestampMs: bigint } | null> {
+    return maxTimestampRecord(this.deps.partition(topic, partition), (c) => this.chunkBatches(c));
+  }
+
   /** ListOffsets by time: the first record at or after `timestampMs` (record-exact where the batch can be decoded, else its batch). */
   async offsetForTimestamp(topic: string, partition: number, timestampMs: bigint): Promise<{ offset: bigint; timestampMs: bigint } | null> {
     const p = this.deps.partition(topic, partition);
@@ -96,6 +101,33 @@ export class PartitionReader {
     }
     return null;
   }
+}
+
+/** The first record (lowest offset) with the largest timestamp at or after the log start; null when there is none. */
+export async function maxTimestampRecord(p: PartitionState, chunkBatches: (c: Chunk) => Promise<Uint8Array[]>): Promise<{ offset: bigint; timestampMs: bigint } | null> {
+  let best: { offset: bigint; timestampMs: bigint } | null = null;
+  // Most likely first: the chunk with the largest timestamp usually holds the answer, and a chunk
+  // that cannot beat (or tie earlier than) the best so far is never read.
+  const chunks = [...p.chunks].sort((a, b) => (a.maxTimestamp === b.maxTimestamp ? (a.first < b.first ? -1 : 1) : a.maxTimestamp > b.maxTimestamp ? -1 : 1));
+  for (const c of chunks) {
+    if (best !== null && (c.maxTimestamp < best.timestampMs || (c.maxTimestamp === best.timestampMs && c.first > best.offset))) continue;
+    for (const batch of await chunkBatches(c)) {
+      const h = parseBatchHeader(batch);
+      if (h.baseOffset + BigInt(h.lastOffsetDelta) < p.logStart) continue;
+      let records: { offset: bigint; timestampMs: bigint }[];
+      try {
+        records = decodeRecords(batch);
+      } catch {
+        // Undecodable here: answer at batch granularity, as offsetForTimestamp does.
+        records = [{ offset: h.baseOffset < p.logStart ? p.logStart : h.baseOffset, timestampMs: h.maxTimestamp }];
+      }
+      for (const r of records) {
+        if (r.offset < p.logStart) continue;
+        if (best === null || r.timestampMs > best.timestampMs || (r.timestampMs === best.timestampMs && r.offset < best.offset)) best = { offset: r.offset, timestampMs: r.timestampMs };
+      }
+    }
+  }
+  return best;
 }
 
 /** Index of the first chunk whose last offset is >= offset (chunks sorted by offset). */

@@ -16,8 +16,15 @@ export const ApiKey = {
   ApiVersions: 18,
   CreateTopics: 19,
   DeleteTopics: 20,
+  DeleteRecords: 21,
   InitProducerId: 22,
   DescribeConfigs: 32,
+  AlterConfigs: 33,
+  CreatePartitions: 37,
+  DeleteGroups: 42,
+  IncrementalAlterConfigs: 44,
+  OffsetDelete: 47,
+  DescribeCluster: 60,
 } as const;
 
 export type ApiKey = (typeof ApiKey)[keyof typeof ApiKey];
@@ -30,8 +37,10 @@ export interface VersionRange {
 
 /**
  * The ONE table of what sluice implements and ApiVersions advertises. The ranges are what
- * kafkajs 2.2, librdkafka 2.0 and kafka-python 2.0 accept; all but ApiVersions v3 are
- * non-flexible, so no compact encodings leak into the other APIs.
+ * kafkajs 2.2, librdkafka 2.0 and kafka-python 2.0 accept. A flexible version (compact encodings,
+ * tagged fields) is listed only where its codec implements it: ApiVersions v3, ListOffsets v6-7
+ * (v7 brings max_timestamp, -3), IncrementalAlterConfigs v1 and DescribeCluster v0 (which has no
+ * other version); the admin APIs otherwise stop before their first flexible version.
  *
  * Minimum versions matter to librdkafka 2.0, which derives features from them (seen with
  * `kcat -d feature`): it compresses with gzip/snappy/lz4 only if Produce v0 is supported
@@ -44,7 +53,7 @@ export interface VersionRange {
 export const SUPPORTED_VERSIONS: readonly VersionRange[] = [
   { apiKey: ApiKey.Produce, min: 0, max: 8 },
   { apiKey: ApiKey.Fetch, min: 4, max: 11 },
-  { apiKey: ApiKey.ListOffsets, min: 1, max: 5 },
+  { apiKey: ApiKey.ListOffsets, min: 1, max: 7 },
   { apiKey: ApiKey.Metadata, min: 0, max: 8 },
   { apiKey: ApiKey.OffsetCommit, min: 2, max: 7 },
   { apiKey: ApiKey.OffsetFetch, min: 1, max: 5 },
@@ -60,11 +69,18 @@ export const SUPPORTED_VERSIONS: readonly VersionRange[] = [
   { apiKey: ApiKey.DeleteTopics, min: 0, max: 3 },
   { apiKey: ApiKey.InitProducerId, min: 0, max: 1 },
   { apiKey: ApiKey.DescribeConfigs, min: 0, max: 2 },
+  { apiKey: ApiKey.AlterConfigs, min: 0, max: 1 },
+  { apiKey: ApiKey.IncrementalAlterConfigs, min: 0, max: 1 },
+  { apiKey: ApiKey.CreatePartitions, min: 0, max: 1 },
+  { apiKey: ApiKey.DeleteRecords, min: 0, max: 1 },
+  { apiKey: ApiKey.DeleteGroups, min: 0, max: 1 },
+  { apiKey: ApiKey.OffsetDelete, min: 0, max: 0 },
+  { apiKey: ApiKey.DescribeCluster, min: 0, max: 0 },
 ];
 
 /**
  * First flexible (compact + tagged fields) version of each API, from Kafka's message schemas.
- * Used to pick header versions; only ApiVersions reaches its flexible version in our ranges.
+ * Used to pick header versions.
  */
 const FIRST_FLEXIBLE_VERSION: Readonly<Record<ApiKey, number>> = {
   [ApiKey.Produce]: 9,
@@ -85,6 +101,14 @@ const FIRST_FLEXIBLE_VERSION: Readonly<Record<ApiKey, number>> = {
   [ApiKey.DeleteTopics]: 4,
   [ApiKey.InitProducerId]: 2,
   [ApiKey.DescribeConfigs]: 4,
+  [ApiKey.DeleteRecords]: 2,
+  [ApiKey.AlterConfigs]: 2,
+  [ApiKey.CreatePartitions]: 2,
+  [ApiKey.DeleteGroups]: 2,
+  [ApiKey.IncrementalAlterConfigs]: 1,
+  // OffsetDelete has no flexible version.
+  [ApiKey.OffsetDelete]: Number.POSITIVE_INFINITY,
+  [ApiKey.DescribeCluster]: 0,
 };
 
 const NAMES: ReadonlyMap<number, string> = new Map(Object.entries(ApiKey).map(([name, key]) => [key, name]));

@@ -4,6 +4,13 @@ import { decodeResponseHeader, encodeRequestHeader, encodeResponseHeader, type R
 import { Reader } from '../reader.js';
 import { Writer } from '../writer.js';
 import * as apiVersions from './api-versions.js';
+import * as alterConfigs from './alter-configs.js';
+import * as createPartitions from './create-partitions.js';
+import * as deleteGroups from './delete-groups.js';
+import * as deleteRecords from './delete-records.js';
+import * as describeCluster from './describe-cluster.js';
+import * as incrementalAlterConfigs from './incremental-alter-configs.js';
+import * as offsetDelete from './offset-delete.js';
 import * as createTopics from './create-topics.js';
 import * as deleteTopics from './delete-topics.js';
 import * as describeConfigs from './describe-configs.js';
@@ -42,6 +49,13 @@ export interface ApiMessages {
   [ApiKey.DeleteTopics]: { request: deleteTopics.DeleteTopicsRequest; response: deleteTopics.DeleteTopicsResponse };
   [ApiKey.InitProducerId]: { request: initProducerId.InitProducerIdRequest; response: initProducerId.InitProducerIdResponse };
   [ApiKey.DescribeConfigs]: { request: describeConfigs.DescribeConfigsRequest; response: describeConfigs.DescribeConfigsResponse };
+  [ApiKey.AlterConfigs]: { request: alterConfigs.AlterConfigsRequest; response: alterConfigs.AlterConfigsResponse };
+  [ApiKey.CreatePartitions]: { request: createPartitions.CreatePartitionsRequest; response: createPartitions.CreatePartitionsResponse };
+  [ApiKey.DeleteGroups]: { request: deleteGroups.DeleteGroupsRequest; response: deleteGroups.DeleteGroupsResponse };
+  [ApiKey.DeleteRecords]: { request: deleteRecords.DeleteRecordsRequest; response: deleteRecords.DeleteRecordsResponse };
+  [ApiKey.DescribeCluster]: { request: describeCluster.DescribeClusterRequest; response: describeCluster.DescribeClusterResponse };
+  [ApiKey.IncrementalAlterConfigs]: { request: incrementalAlterConfigs.IncrementalAlterConfigsRequest; response: incrementalAlterConfigs.IncrementalAlterConfigsResponse };
+  [ApiKey.OffsetDelete]: { request: offsetDelete.OffsetDeleteRequest; response: offsetDelete.OffsetDeleteResponse };
 }
 
 export type ImplementedApiKey = keyof ApiMessages;
@@ -176,6 +190,48 @@ export const CODECS: { readonly [K in ImplementedApiKey]: ApiCodec<RequestOf<K>,
     encodeRequest: describeConfigs.encodeDescribeConfigsRequest,
     decodeResponse: describeConfigs.decodeDescribeConfigsResponse,
     encodeResponse: describeConfigs.encodeDescribeConfigsResponse,
+  }),
+  [ApiKey.AlterConfigs]: codec(ApiKey.AlterConfigs, {
+    decodeRequest: alterConfigs.decodeAlterConfigsRequest,
+    encodeRequest: alterConfigs.encodeAlterConfigsRequest,
+    decodeResponse: alterConfigs.decodeAlterConfigsResponse,
+    encodeResponse: alterConfigs.encodeAlterConfigsResponse,
+  }),
+  [ApiKey.CreatePartitions]: codec(ApiKey.CreatePartitions, {
+    decodeRequest: createPartitions.decodeCreatePartitionsRequest,
+    encodeRequest: createPartitions.encodeCreatePartitionsRequest,
+    decodeResponse: createPartitions.decodeCreatePartitionsResponse,
+    encodeResponse: createPartitions.encodeCreatePartitionsResponse,
+  }),
+  [ApiKey.DeleteGroups]: codec(ApiKey.DeleteGroups, {
+    decodeRequest: deleteGroups.decodeDeleteGroupsRequest,
+    encodeRequest: deleteGroups.encodeDeleteGroupsRequest,
+    decodeResponse: deleteGroups.decodeDeleteGroupsResponse,
+    encodeResponse: deleteGroups.encodeDeleteGroupsResponse,
+  }),
+  [ApiKey.DeleteRecords]: codec(ApiKey.DeleteRecords, {
+    decodeRequest: deleteRecords.decodeDeleteRecordsRequest,
+    encodeRequest: deleteRecords.encodeDeleteRecordsRequest,
+    decodeResponse: deleteRecords.decodeDeleteRecordsResponse,
+    encodeResponse: deleteRecords.encodeDeleteRecordsResponse,
+  }),
+  [ApiKey.DescribeCluster]: codec(ApiKey.DescribeCluster, {
+    decodeRequest: describeCluster.decodeDescribeClusterRequest,
+    encodeRequest: describeCluster.encodeDescribeClusterRequest,
+    decodeResponse: describeCluster.decodeDescribeClusterResponse,
+    encodeResponse: describeCluster.encodeDescribeClusterResponse,
+  }),
+  [ApiKey.IncrementalAlterConfigs]: codec(ApiKey.IncrementalAlterConfigs, {
+    decodeRequest: incrementalAlterConfigs.decodeIncrementalAlterConfigsRequest,
+    encodeRequest: incrementalAlterConfigs.encodeIncrementalAlterConfigsRequest,
+    decodeResponse: incrementalAlterConfigs.decodeIncrementalAlterConfigsResponse,
+    encodeResponse: incrementalAlterConfigs.encodeIncrementalAlterConfigsResponse,
+  }),
+  [ApiKey.OffsetDelete]: codec(ApiKey.OffsetDelete, {
+    decodeRequest: offsetDelete.decodeOffsetDeleteRequest,
+    encodeRequest: offsetDelete.encodeOffsetDeleteRequest,
+    decodeResponse: offsetDelete.decodeOffsetDeleteResponse,
+    encodeResponse: offsetDelete.encodeOffsetDeleteResponse,
   }),
 };
 

@@ -398,4 +398,65 @@ export const ARBITRARIES: Arbs = {
       });
     },
   },
+  [ApiKey.AlterConfigs]: {
+    request: () =>
+      fc.record({
+        resources: arr(fc.record({ resourceType: i8, resourceName: str, configs: arr(fc.record({ name: str, value: nstr })) })),
+        validateOnly: bool,
+      }),
+    response: () =>
+      fc.record({ throttleTimeMs: i32, responses: arr(fc.record({ errorCode: i16, errorMessage: nstr, resourceType: i8, resourceName: str })) }),
+  },
+  [ApiKey.IncrementalAlterConfigs]: {
+    request: () =>
+      fc.record({
+        resources: arr(fc.record({ resourceType: i8, resourceName: str, configs: arr(fc.record({ name: str, configOperation: i8, value: nstr })) })),
+        validateOnly: bool,
+      }),
+    response: () =>
+      fc.record({ throttleTimeMs: i32, responses: arr(fc.record({ errorCode: i16, errorMessage: nstr, resourceType: i8, resourceName: str })) }),
+  },
+  [ApiKey.CreatePartitions]: {
+    request: () =>
+      fc.record({
+        topics: arr(fc.record({ name: str, count: i32, assignments: narr(fc.record({ brokerIds: arr(i32) })) })),
+        timeoutMs: i32,
+        validateOnly: bool,
+      }),
+    response: () => fc.record({ throttleTimeMs: i32, results: arr(fc.record({ name: str, errorCode: i16, errorMessage: nstr })) }),
+  },
+  [ApiKey.DeleteRecords]: {
+    request: () => fc.record({ topics: arr(fc.record({ name: str, partitions: arr(fc.record({ partitionIndex: i32, offset: i64 })) })), timeoutMs: i32 }),
+    response: () =>
+      fc.record({
+        throttleTimeMs: i32,
+        topics: arr(fc.record({ name: str, partitions: arr(fc.record({ partitionIndex: i32, lowWatermark: i64, errorCode: i16 })) })),
+      }),
+  },
+  [ApiKey.DeleteGroups]: {
+    request: () => fc.record({ groupsNames: arr(str) }),
+    response: () => fc.record({ throttleTimeMs: i32, results: arr(fc.record({ groupId: str, errorCode: i16 })) }),
+  },
+  [ApiKey.OffsetDelete]: {
+    request: () => fc.record({ groupId: str, topics: arr(fc.record({ name: str, partitions: arr(fc.record({ partitionIndex: i32 })) })) }),
+    response: () =>
+      fc.record({
+        errorCode: i16,
+        throttleTimeMs: i32,
+        topics: arr(fc.record({ name: str, partitions: arr(fc.record({ partitionIndex: i32, errorCode: i16 })) })),
+      }),
+  },
+  [ApiKey.DescribeCluster]: {
+    request: () => fc.record({ includeClusterAuthorizedOperations: bool }),
+    response: () =>
+      fc.record({
+        throttleTimeMs: i32,
+        errorCode: i16,
+        errorMessage: nstr,
+        clusterId: str,
+        controllerId: i32,
+        brokers: arr(fc.record({ brokerId: i32, host: str, port: i32, rack: nstr })),
+        clusterAuthorizedOperations: i32,
+      }),
+  },
 };

@@ -212,6 +212,25 @@ describe('kafkajs requests decode with our codecs', () => {
   it.each(range(0, 2))('ListGroups v%i', async (v) => {
     await ours(ApiKey.ListGroups, v, await kjsRequest('listGroups', v, {}));
   });
+
+  it.each(range(0, 1))('CreatePartitions v%i (no assignments is a null array)', async (v) => {
+    const req = await ours(ApiKey.CreatePartitions, v, await kjsRequest('createPartitions', v, { topicPartitions: [{ topic: 't', count: 4 }, { topic: 'u', count: 3, assignments: [[1], [1]] }], timeout: 3000, validateOnly: true }));
+    expect(req).toEqual({ topics: [{ name: 't', count: 4, assignments: null }, { name: 'u', count: 3, assignments: [{ brokerIds: [1] }, { brokerIds: [1] }] }], timeoutMs: 3000, validateOnly: true });
+  });
+
+  it.each(range(0, 1))('DeleteRecords v%i', async (v) => {
+    const req = await ours(ApiKey.DeleteRecords, v, await kjsRequest('deleteRecords', v, { topics: [{ topic: 't', partitions: [{ partition: 1, offset: '7' }, { partition: 2, offset: '-1' }] }], timeout: 3000 }));
+    expect(req).toEqual({ topics: [{ name: 't', partitions: [{ partitionIndex: 1, offset: 7n }, { partitionIndex: 2, offset: -1n }] }], timeoutMs: 3000 });
+  });
+
+  it.each(range(0, 1))('AlterConfigs v%i', async (v) => {
+    const req = await ours(ApiKey.AlterConfigs, v, await kjsRequest('alterConfigs', v, { resources: [{ type: 2, name: 't', configEntries: [{ name: 'retention.ms', value: '5' }] }], validateOnly: false }));
+    expect(req).toEqual({ resources: [{ resourceType: 2, resourceName: 't', configs: [{ name: 'retention.ms', value: '5' }] }], validateOnly: false });
+  });
+
+  it.each(range(0, 1))('DeleteGroups v%i', async (v) => {
+    expect(await ours(ApiKey.DeleteGroups, v, await kjsRequest('deleteGroups', v, ['g1', 'g2']))).toEqual({ groupsNames: ['g1', 'g2'] });
+  });
 });
 
 describe('our responses decode with kafkajs', () => {
@@ -399,6 +418,21 @@ describe('our responses decode with kafkajs', () => {
   it.each(range(0, 2))('ListGroups v%i', async (v) => {
     const d = await kjsDecode('listGroups', v, encodeOurs(ApiKey.ListGroups, v, { throttleTimeMs: 0, errorCode: 0, groups: [{ groupId: 'g', protocolType: 'consumer' }] }));
     expect(d.groups).toEqual([{ groupId: 'g', protocolType: 'consumer' }]);
+  });
+
+  it.each(range(0, 1))('CreatePartitions, DeleteRecords, AlterConfigs and DeleteGroups v%i', async (v) => {
+    const cp = await kjsDecode('createPartitions', v, encodeOurs(ApiKey.CreatePartitions, v, { throttleTimeMs: 0, results: [{ name: 't', errorCode: 37, errorMessage: 'shrink' }] }));
+    expect(cp.topicErrors).toEqual([{ topic: 't', errorCode: 37, errorMessage: 'shrink' }]);
+    // kafkajs builds its DeleteRecords decoder around the request's topics.
+    const deleteRecords = require(`kafkajs/src/protocol/requests/deleteRecords/v${v}/response`) as (t: object) => KafkajsResponse;
+    const dr = await deleteRecords({ topics: [] }).decode(
+      Buffer.from(encodeOurs(ApiKey.DeleteRecords, v, { throttleTimeMs: 0, topics: [{ name: 't', partitions: [{ partitionIndex: 1, lowWatermark: 9n, errorCode: 0 }] }] })),
+    );
+    expect(dr.topics).toEqual([{ topic: 't', partitions: [{ partition: 1, lowWatermark: 9n, errorCode: 0 }] }]);
+    const ac = await kjsDecode('alterConfigs', v, encodeOurs(ApiKey.AlterConfigs, v, { throttleTimeMs: 0, responses: [{ errorCode: 40, errorMessage: 'bad', resourceType: 2, resourceName: 't' }] }));
+    expect(ac.resources).toEqual([{ errorCode: 40, errorMessage: 'bad', resourceType: 2, resourceName: 't' }]);
+    const dg = await kjsDecode('deleteGroups', v, encodeOurs(ApiKey.DeleteGroups, v, { throttleTimeMs: 0, results: [{ groupId: 'g', errorCode: 68 }] }));
+    expect(dg.results).toEqual([expect.objectContaining({ groupId: 'g', errorCode: 68 })]);
   });
 
   it.each(range(0, 3))('Heartbeat and LeaveGroup v%i', async (v) => {
