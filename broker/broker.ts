@@ -16,6 +16,7 @@ import type { ObjectStore } from './storage/object-store.js';
 import { createServer as createHttpServer } from 'node:http';
 import { createAdminHandler } from './admin/admin-api.js';
 import { ModuleHost } from './smartmodules/module-host.js';
+import { PipelineManager } from './pipelines/pipeline-manager.js';
 
 export interface RunningBroker {
   host: string;
@@ -28,6 +29,8 @@ export interface RunningBroker {
   store: ObjectStore;
   /** Runs attached modules (views, produce checks); its registry is the bucket's. */
   smartmodules: ModuleHost;
+  /** Runs derived topics' pipelines. */
+  pipelines: PipelineManager;
   logger: Logger;
   /** Resolves when the log was fenced by a newer broker (the process should exit non-zero). */
   fenced: Promise<void>;
@@ -90,7 +93,8 @@ export async function startBroker(config: BrokerConfig, options: StartBrokerOpti
   });
   const groups = new GroupCoordinator(log);
   const smartmodules = new ModuleHost({ store, logger, ...(metrics !== undefined ? { metrics } : {}) });
-  const adminHttp = createHttpServer(createAdminHandler({ log, host: smartmodules, logger }));
+  const pipelines = new PipelineManager({ log, host: smartmodules, store, logger, ...(metrics !== undefined ? { metrics } : {}) });
+  const adminHttp = createHttpServer(createAdminHandler({ log, host: smartmodules, pipelines, logger }));
 
   let identity: BrokerIdentity = { nodeId: config.nodeId, host: advertisedHost(config), port: config.port, clusterId: 'sluice' };
   const handlers = createHandlers({
@@ -123,7 +127,10 @@ export async function startBroker(config: BrokerConfig, options: StartBrokerOpti
       const { startMetricsServer } = await import('./metrics.js');
       metricsServer = await startMetricsServer({ host: config.host, port: config.metricsPort, registry: metrics.registry });
     }
+    // Derived topics' pipelines resume from their committed positions.
+    await pipelines.refresh();
   } catch (err) {
+    await pipelines.close().catch(() => undefined);
     await smartmodules.close().catch(() => undefined);
     await log.close().catch(() => undefined);
     await store.close?.().catch(() => undefined);
@@ -151,6 +158,8 @@ export async function startBroker(config: BrokerConfig, options: StartBrokerOpti
       const drained = server.close();
       // Joins and syncs waiting on a rebalance are answered now (NOT_COORDINATOR), not after it.
       groups.close();
+      // Steps in flight commit or fail; no new step starts.
+      await pipelines.close();
       if (!log.fenced) await log.flush().catch((err: unknown) => logger.warn({ err }, 'flush at shutdown failed'));
       await drained;
       await smartmodules.close();
@@ -169,6 +178,7 @@ export async function startBroker(config: BrokerConfig, options: StartBrokerOpti
     log,
     store,
     smartmodules,
+    pipelines,
     logger,
     fenced,
     close,

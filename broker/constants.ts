@@ -177,3 +177,27 @@ export const PRODUCE_CHECK_RECORD_ERRORS_MAX = 100;
 export const BROKER_SANDBOX_HOST_SYNC_WAIT_US = 0;
 /** Largest JSON body the admin API accepts (attach requests); module binaries are bounded by MODULE_MAX_BYTES. */
 export const ADMIN_JSON_BODY_MAX_BYTES = 64 * 1024;
+
+// ---- derived topics (broker/pipelines) ----
+/** Source records one pipeline step reads, runs through its chain and commits: one manifest entry per step. */
+export const PIPELINE_STEP_MAX_RECORDS = 4096;
+/** ABI bytes of one step's input: bounds the memory a step holds and the JavaScript work between two event-loop turns. */
+export const PIPELINE_STEP_MAX_BYTES = 4 * 1024 * 1024;
+/** Source bytes read from the log for one step. */
+export const PIPELINE_READ_MAX_BYTES = 4 * 1024 * 1024;
+/** Steps of one pipeline partition not yet durable: a step is committed before the next is read, so a slow module slows only its pipeline. */
+export const PIPELINE_UNCOMMITTED_STEPS_MAX = 1;
+/** How long a caught-up pipeline partition waits for new source records before looking again. */
+export const PIPELINE_IDLE_WAIT_MS = 1000;
+/** First wait after a step could not be committed (storage, fencing, in doubt); doubles up to the max. */
+export const PIPELINE_RETRY_BASE_MS = 50;
+/** Longest wait between attempts at a step. */
+export const PIPELINE_RETRY_MAX_MS = 5000;
+/** An aggregate state up to this size is kept inline in the manifest entry; a larger one is an object of its own. */
+export const PIPELINE_STATE_INLINE_MAX_BYTES = 8 * 1024;
+/** Extra module calls a step may spend finding the records its chain fails on (skip, dead-letter); past it the rest is treated whole. */
+export const PIPELINE_ISOLATE_CALLS_MAX = 64;
+/** Output bytes (derived records and dead letters) one step commits: a step whose output is larger is run again over fewer records. */
+export const PIPELINE_STEP_OUTPUT_MAX_BYTES = 24 * 1024 * 1024;
+/** A derived topic's max.message.bytes: one module call's largest output fits one batch, so no output record is ever too large to store. */
+export const DERIVED_TOPIC_MAX_MESSAGE_BYTES = 16 * 1024 * 1024 + 64 * 1024;

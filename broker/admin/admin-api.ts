@@ -11,7 +11,11 @@
  *   GET    /v1/attachments                  every attachment with its status
  *   GET    /v1/attachments/<kind>/<name>    one (kind: view or produce)
  *   POST   /v1/attachments                  body: AttachRequest JSON (201)
- *   DELETE /v1/attachments/<kind>/<name>
+ *   DELETE /v1/attachments/<kind>/<name>    (kind: view, produce or derived)
+ *   GET    /v1/pipelines                    every derived topic's pipeline with its status
+ *   GET    /v1/pipelines/<name>             one
+ *   POST   /v1/pipelines/<name>/pause       stop it where it is (kept across restarts)
+ *   POST   /v1/pipelines/<name>/resume      start it again, also after a halt
  *
  * Errors are `{"error": {"code", "message"}}` with a 4xx/5xx status; the message is one line.
  */
@@ -20,15 +24,18 @@ import type { Logger } from 'pino';
 import { MODULE_MAX_BYTES } from '../../runtime/constants.js';
 import { ModuleNotFoundError } from '../../runtime/index.js';
 import { ADMIN_JSON_BODY_MAX_BYTES } from '../constants.js';
-import type { AttachmentKind } from '../log/index.js';
+import type { AttachmentInfo, AttachmentKind, Log } from '../log/index.js';
+import type { PipelineManager } from '../pipelines/pipeline-manager.js';
+import { pipelineStatus } from '../pipelines/pipeline-status.js';
 import {
   AttachError, attachModule, attachmentStatus, attachmentsUsing, detachModule, type AttachLog, type AttachRequest,
 } from '../smartmodules/attach.js';
 import type { ModuleHost } from '../smartmodules/module-host.js';
 
 export interface AdminContext {
-  log: AttachLog;
+  log: AttachLog & Pick<Log, 'pausePipeline'>;
   host: ModuleHost;
+  pipelines: PipelineManager;
   logger: Logger;
 }
 
@@ -79,8 +86,12 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
 }
 
 function kindOf(s: string): AttachmentKind {
-  if (s === 'view' || s === 'produce') return s;
-  throw new HttpError(404, 'not_found', `unknown attachment kind ${JSON.stringify(s)}; expected view or produce`);
+  if (s === 'view' || s === 'produce' || s === 'derived') return s;
+  throw new HttpError(404, 'not_found', `unknown attachment kind ${JSON.stringify(s)}; expected view, produce or derived`);
+}
+
+function notAttached(kind: AttachmentKind, name: string): HttpError {
+  return new HttpError(404, 'not_attached', kind === 'view' ? `no view named ${JSON.stringify(name)}` : kind === 'produce' ? `topic ${JSON.stringify(name)} has no produce check` : `no pipeline writes ${JSON.stringify(name)}`);
 }
 
 function attachRequestOf(body: Record<string, unknown>): AttachRequest {
@@ -90,15 +101,29 @@ function attachRequestOf(body: Record<string, unknown>): AttachRequest {
     if (typeof v !== 'string') throw new HttpError(400, 'bad_request', `${k}: expected a string`);
     return v;
   };
-  const params = body['params'] ?? {};
-  if (params === null || typeof params !== 'object' || Array.isArray(params)) throw new HttpError(400, 'bad_request', 'params: expected an object of strings');
+  const paramsOf = (v: unknown, what: string): Record<string, string> => {
+    if (v === undefined) return {};
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new HttpError(400, 'bad_request', `${what}: expected an object of strings`);
+    return v as Record<string, string>;
+  };
+  const then = body['then'] ?? [];
+  if (!Array.isArray(then)) throw new HttpError(400, 'bad_request', 'then: expected a list of {module, params}');
   const onError = str('onError', false);
+  const optional = (k: string): Record<string, string> => (body[k] !== undefined ? { [k]: str(k, true)! } : {});
   return {
     kind: kindOf(str('kind', true)!),
     module: str('module', true)!,
     topic: str('topic', true)!,
-    ...(body['as'] !== undefined ? { as: str('as', true)! } : {}),
-    params: params as Record<string, string>,
+    ...optional('as'),
+    ...optional('to'),
+    ...optional('start'),
+    ...optional('deadLetterTopic'),
+    params: paramsOf(body['params'], 'params'),
+    then: then.map((t: unknown, i: number) => {
+      const step = t as { module?: unknown; params?: unknown };
+      if (typeof step?.module !== 'string') throw new HttpError(400, 'bad_request', `then[${i}].module: expected a string`);
+      return { module: step.module, params: paramsOf(step.params, `then[${i}].params`) };
+    }),
     ...(onError !== undefined ? { onError: onError as AttachRequest['onError'] } : {}),
     replace: body['replace'] === true,
   };
@@ -144,6 +169,7 @@ async function route(ctx: AdminContext, req: IncomingMessage, res: ServerRespons
     if (parts.length === 2 && method === 'POST') {
       const created = await attachModule(host, log, attachRequestOf(await readJson(req)));
       ctx.logger.info({ kind: created.kind, name: created.name, source: created.source, module: created.module.name, moduleId: created.module.id }, 'module attached');
+      if (created.kind === 'derived') await ctx.pipelines.refresh();
       return send(res, 201, attachmentStatus(host, created));
     }
     if (parts.length === 4) {
@@ -151,14 +177,29 @@ async function route(ctx: AdminContext, req: IncomingMessage, res: ServerRespons
       const name = parts[3]!;
       if (method === 'GET') {
         const a = log.getAttachment(kind, name);
-        if (a === undefined) throw new HttpError(404, 'not_attached', kind === 'view' ? `no view named ${JSON.stringify(name)}` : `topic ${JSON.stringify(name)} has no produce check`);
+        if (a === undefined) throw notAttached(kind, name);
         return send(res, 200, attachmentStatus(host, a));
       }
       if (method === 'DELETE') {
         const detached = await detachModule(host, log, kind, name);
         ctx.logger.info({ kind, name, module: detached.module.name }, 'module detached');
+        if (kind === 'derived') await ctx.pipelines.refresh();
         return send(res, 200, { detached: name, kind });
       }
+    }
+  }
+  if (parts[1] === 'pipelines') {
+    const derived = (): AttachmentInfo[] => log.listAttachments().filter((a) => a.kind === 'derived');
+    if (parts.length === 2 && method === 'GET') return send(res, 200, derived().map((a) => pipelineStatus(ctx.pipelines, log, host, a)));
+    const name = parts[2];
+    const info = name === undefined ? undefined : log.getAttachment('derived', name);
+    if (name === undefined || info === undefined) throw notAttached('derived', name ?? '');
+    if (parts.length === 3 && method === 'GET') return send(res, 200, pipelineStatus(ctx.pipelines, log, host, info));
+    if (parts.length === 4 && method === 'POST' && (parts[3] === 'pause' || parts[3] === 'resume')) {
+      const after = await log.pausePipeline(name, parts[3] === 'pause');
+      ctx.logger.info({ pipeline: name }, parts[3] === 'pause' ? 'pipeline paused' : 'pipeline resumed');
+      await ctx.pipelines.refresh();
+      return send(res, 200, pipelineStatus(ctx.pipelines, log, host, after));
     }
   }
   throw new HttpError(404, 'not_found', `no such endpoint ${method} ${path}`);

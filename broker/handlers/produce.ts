@@ -78,6 +78,10 @@ async function producePartition(ctx: HandlerContext, name: string, p: ProduceReq
   if (view !== undefined) {
     return partitionResponse(p.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `${name} is a view of ${view.source}; produce to ${view.source}`);
   }
+  const pipeline = ctx.log.getAttachment('derived', name);
+  if (pipeline !== undefined) {
+    return partitionResponse(p.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `${name} is written by its pipeline from ${pipeline.source}; produce to ${pipeline.source}`);
+  }
   const topic = found.topic.info;
   if (p.index < 0 || p.index >= topic.partitions) return partitionResponse(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   try {

@@ -35,10 +35,19 @@ export interface PendingAppend extends Waiter<AppendResult> {
   last: bigint;
   maxTimestamp: bigint;
   producer?: PendingProducer;
+  /** Set for the appends of a unit: they go into one entry with the unit's operations. */
+  unit?: Unit;
 }
 
 export interface PendingOps extends Waiter<void> {
   ops: Op[];
+  unit?: Unit;
+}
+
+/** Appends and operations that must land in one manifest entry together (a pipeline's step). */
+interface Unit {
+  appends: number;
+  bytes: number;
 }
 
 /** Appends and operations that go into one manifest entry (or wait in the buffer for one). */
@@ -103,6 +112,18 @@ export class AppendBuffer {
     this.pending.opCount += opsOf(a);
   }
 
+  /** Appends and operations that one flush must take together (consecutive, so order is kept). */
+  addUnit(appends: PendingAppend[], m: PendingOps): void {
+    const unit: Unit = { appends: appends.length, bytes: 0 };
+    for (const a of appends) {
+      a.unit = unit;
+      unit.bytes += a.bytes.byteLength;
+      this.addAppend(a);
+    }
+    m.unit = unit;
+    this.addOps(m);
+  }
+
   addOps(m: PendingOps): void {
     this.noteFirstItem();
     this.pending.metas.push(m);
@@ -141,12 +162,21 @@ export class AppendBuffer {
       to.bytes += a.bytes.byteLength;
       to.opCount += opsOf(a);
     };
+    // A unit's appends (consecutive) go where its first one goes, and its operations follow them.
+    const placed = new Map<Unit, PendingWrites>();
     for (const a of b.appends) {
-      const fits = out.appends.length === 0 || (rest.appends.length === 0 && out.bytes + a.bytes.byteLength <= this.flushMaxBytes && out.opCount < LOG_FLUSH_MAX_OPS_COUNT);
-      addAppend(fits ? out : rest, a);
+      let to = a.unit === undefined ? undefined : placed.get(a.unit);
+      if (to === undefined) {
+        const bytes = a.unit?.bytes ?? a.bytes.byteLength;
+        const fits = out.appends.length === 0 || (rest.appends.length === 0 && out.bytes + bytes <= this.flushMaxBytes && out.opCount < LOG_FLUSH_MAX_OPS_COUNT);
+        to = fits ? out : rest;
+        if (a.unit !== undefined) placed.set(a.unit, to);
+      }
+      addAppend(to, a);
     }
     for (const m of b.metas) {
-      const to = rest.appends.length === 0 && rest.metas.length === 0 && (out.opCount === 0 || out.opCount + m.ops.length <= LOG_FLUSH_MAX_OPS_COUNT) ? out : rest;
+      const unitTo = m.unit !== undefined && m.unit.appends > 0 ? placed.get(m.unit) : undefined;
+      const to = unitTo ?? (rest.appends.length === 0 && rest.metas.length === 0 && (out.opCount === 0 || out.opCount + m.ops.length <= LOG_FLUSH_MAX_OPS_COUNT) ? out : rest);
       to.metas.push(m);
       to.opCount += m.ops.length;
     }

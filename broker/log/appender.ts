@@ -7,6 +7,7 @@
 import { LOG_SEGMENT_MAX_BYTES } from '../constants.js';
 import { parseRecordSet, setBaseOffset } from '../protocol/record-batch.js';
 import { defer, type AppendBuffer, type PendingAppend } from './append-buffer.js';
+import type { Op } from './manifest.js';
 import { CorruptRecordError, RecordTooLargeError, UnknownPartitionError } from './errors.js';
 import type { PendingProducer, Producers } from './producers.js';
 import type { LogState } from './state.js';
@@ -55,7 +56,56 @@ export class Appender {
     return this.appendNow(topic, partition, recordSet);
   }
 
+  /**
+   * Appends several record sets (none idempotent) and writes `ops`, all in one manifest entry:
+   * a pipeline's output and its position land together or not at all. Resolves once durable.
+   */
+  async commitUnit(appends: { topic: string; partition: number; recordSet: Uint8Array }[], ops: Op[]): Promise<void> {
+    this.deps.checkWritable();
+    while (this.deps.buffer.isFull) {
+      await this.deps.buffer.waitForSpace();
+      this.deps.checkWritable();
+    }
+    const pending: PendingAppend[] = [];
+    try {
+      for (const a of appends) {
+        const p = this.prepare(a.topic, a.partition, a.recordSet, false);
+        if (!('pending' in p)) throw new Error('log invariant: a unit append was taken for a duplicate');
+        // The unit's promise is the one awaited; each append's own settles with it.
+        p.promise.catch(() => undefined);
+        pending.push(p.pending);
+      }
+    } catch (err) {
+      // Offsets handed out to the appends prepared so far are taken back.
+      for (const p of pending) this.forgetOffsets(p);
+      throw err;
+    }
+    const d = defer<void>();
+    this.deps.buffer.addUnit(pending, { ops, resolve: d.resolve, reject: d.reject });
+    this.deps.buffered();
+    return d.promise;
+  }
+
   private appendNow(topic: string, partition: number, recordSet: Uint8Array): Promise<AppendResult> {
+    const p = this.prepare(topic, partition, recordSet, true);
+    if (!('pending' in p)) return p.duplicate;
+    this.deps.buffer.addAppend(p.pending);
+    this.deps.buffered();
+    return p.promise;
+  }
+
+  /** The unit's appends that were prepared before one failed give their offsets back. */
+  private forgetOffsets(a: PendingAppend): void {
+    const k = `${a.topicId}:${a.partition}`;
+    if (this.nextOffsets.get(k) === a.last + 1n) this.nextOffsets.set(k, a.first);
+  }
+
+  /**
+   * Checks a record set and fixes its offsets (in buffer order): the pending append to buffer, or,
+   * for an idempotent retry of a batch already written, the original's result.
+   */
+  private prepare(topic: string, partition: number, recordSet: Uint8Array, idempotence: boolean):
+    { pending: PendingAppend; promise: Promise<AppendResult> } | { duplicate: Promise<AppendResult> } {
     const t = this.deps.topics.appendable(topic);
     if (!Number.isInteger(partition) || partition < 0 || partition >= t.partitions.length) throw new UnknownPartitionError(topic, partition);
     const batches = parseRecordSet(recordSet);
@@ -76,10 +126,10 @@ export class Appender {
     const last = base + BigInt(count) - 1n;
 
     let producer: PendingProducer | undefined;
-    if (first.producerId >= 0n) {
+    if (first.producerId >= 0n && idempotence) {
       const headers = batches.map((b) => b.header);
       const dup = this.deps.producers.check(topic, partition, headers, p);
-      if (dup) return dup;
+      if (dup) return { duplicate: dup };
       producer = this.deps.producers.describe(topic, partition, headers, base, last);
     }
 
@@ -108,9 +158,7 @@ export class Appender {
     const d = defer<AppendResult>();
     const pending: PendingAppend = { topic, topicId: t.info.topicId, partition, bytes, batches: views, first: base, last, maxTimestamp, producer, resolve: d.resolve, reject: d.reject };
     if (producer) this.deps.producers.track(producer, d.promise);
-    this.deps.buffer.addAppend(pending);
-    this.deps.buffered();
-    return d.promise;
+    return { pending, promise: d.promise };
   }
 
   /** The entry of `a` is applied: its partition's offsets and its producer state are durable. */

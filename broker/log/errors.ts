@@ -125,15 +125,28 @@ export class LogClosedError extends LogError {
 /** A view name or produce check that exists already (a view name is also taken by a topic of that name). */
 export class AttachmentExistsError extends LogError {
   readonly retriable = false;
-  constructor(readonly kind: 'view' | 'produce', readonly attachmentName: string, detail: string) {
-    super(kind === 'view' ? `view ${JSON.stringify(attachmentName)} ${detail}` : `topic ${JSON.stringify(attachmentName)} ${detail}`);
+  constructor(readonly kind: 'view' | 'produce' | 'derived', readonly attachmentName: string, detail: string) {
+    super(`${kind === 'view' ? 'view' : 'topic'} ${JSON.stringify(attachmentName)} ${detail}`);
   }
 }
 
 export class UnknownAttachmentError extends LogError {
   readonly retriable = false;
-  constructor(readonly kind: 'view' | 'produce', readonly attachmentName: string) {
-    super(kind === 'view' ? `no view named ${JSON.stringify(attachmentName)}` : `no produce check on topic ${JSON.stringify(attachmentName)}`);
+  constructor(readonly kind: 'view' | 'produce' | 'derived', readonly attachmentName: string) {
+    super(kind === 'view' ? `no view named ${JSON.stringify(attachmentName)}`
+      : kind === 'produce' ? `no produce check on topic ${JSON.stringify(attachmentName)}`
+      : `no pipeline writes ${JSON.stringify(attachmentName)}`);
+  }
+}
+
+/**
+ * A pipeline commit that does not follow the pipeline's committed position (a newer attachment,
+ * or a commit that landed after all): the pipeline reads its position again and carries on.
+ */
+export class StalePipelineCommitError extends LogError {
+  readonly retriable = true;
+  constructor(readonly pipeline: string, readonly partition: number, reason: string) {
+    super(`pipeline ${pipeline} partition ${partition}: ${reason}`);
   }
 }
 

@@ -22,5 +22,8 @@ export {
   AttachmentExistsError,
   UnknownAttachmentError,
   TopicInUseError,
+  StalePipelineCommitError,
 } from './errors.js';
-export type { AttachmentInfo, AttachmentKind, AttachmentErrorPolicy, AttachmentHalt } from './attachments.js';
+export { chainOf, ATTACHMENT_KINDS, type AttachmentInfo, type AttachmentKind, type AttachmentErrorPolicy, type AttachmentHalt, type ChainStep, type PinnedModule } from './attachments.js';
+export type { AttachmentSpec, AttachOptions } from './attaching.js';
+export type { PipelinePartition, PipelineStep, StateRef } from './pipelines.js';

@@ -30,7 +30,9 @@ import { SegmentWriter } from './segment-writer.js';
 import type { LogState } from './state.js';
 import { TailCache } from './tail-cache.js';
 import { Topics } from './topics.js';
-import { Attachments, type AttachmentHalt, type AttachmentInfo, type AttachmentKind } from './attachments.js';
+import type { AttachmentHalt, AttachmentInfo, AttachmentKind } from './attachments.js';
+import { Attachments, type AttachOptions, type AttachmentSpec } from './attaching.js';
+import { Pipelines, type PipelinePartition, type PipelineStep } from './pipelines.js';
 import type { AppendResult, CommittedOffset, ReadResult, TopicConfig, TopicInfo } from './types.js';
 
 export interface LogOptions {
@@ -53,6 +55,7 @@ export class Log {
   private readonly manifest: ManifestWriter;
   private readonly topics: Topics;
   private readonly attachments: Attachments;
+  private readonly pipelines: Pipelines;
   private readonly appender: Appender;
   private readonly flushes: Flushes;
   private readonly reader: PartitionReader;
@@ -91,8 +94,11 @@ export class Log {
       state, now, checkWritable, write,
       claimedByView: (name) => this.attachments.claimsTopicName(name),
       dependents: (name) => this.attachments.dependents(name),
+      derivedFrom: (name) => this.attachments.list().filter((a) => a.kind === 'derived' && a.source === name).map((a) => a.name),
+      sourceOf: (name) => this.attachments.get('derived', name)?.source,
     });
     this.attachments = new Attachments({ state, now, checkWritable, write, topics: this.topics });
+    this.pipelines = new Pipelines({ state, checkWritable, commitUnit: (appends, ops) => this.appender.commitUnit(appends, ops) });
     this.producers = new Producers(state);
     this.commits = new Commits({ state, checkWritable, write });
     this.appender = new Appender({ state, topics: this.topics, producers: this.producers, buffer, checkWritable, buffered: () => this.flushes.schedule() });
@@ -206,9 +212,23 @@ export class Log {
     return this.attachments.get(kind, name);
   }
 
-  /** See Attachments.attach: a view (named by itself) or a produce check (named by its topic). */
-  attach(spec: Omit<AttachmentInfo, 'attachmentId' | 'createdAtMs' | 'halted'>, options: { replace?: boolean } = {}): Promise<AttachmentInfo> {
+  /** See Attachments.attach: a view (named by itself), a produce check (named by its topic) or a derived topic's pipeline. */
+  attach(spec: AttachmentSpec, options: AttachOptions = {}): Promise<AttachmentInfo> {
     return this.attachments.attach(spec, options);
+  }
+
+  pausePipeline(name: string, paused: boolean): Promise<AttachmentInfo> {
+    return this.attachments.pause(name, paused);
+  }
+
+  /** A derived topic's pipeline progress, per source partition. */
+  pipelineProgress(name: string): PipelinePartition[] | undefined {
+    return this.pipelines.progress(name);
+  }
+
+  /** Makes one step of a pipeline partition durable: its output, position and states in one entry. */
+  commitPipelineStep(name: string, attachmentId: string, partition: number, step: PipelineStep): Promise<void> {
+    return this.pipelines.commit(name, attachmentId, partition, step);
   }
 
   detach(kind: AttachmentKind, name: string): Promise<AttachmentInfo> {

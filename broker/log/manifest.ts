@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { LOG_MANIFEST_ENTRY_MAX_BYTES } from '../constants.js';
 import { attachmentOpSchemas, attachmentSchema } from './attachments.js';
+import { pipelineOpSchemas, pipelineSnapshotSchema } from './pipelines.js';
 
 export const MANIFEST_PREFIX = 'manifest/';
 export const CHECKPOINT_PREFIX = 'checkpoints/';
@@ -100,6 +101,7 @@ export const opSchema = z.discriminatedUnion('op', [
   /** Compaction: `chunk` replaces every chunk of its partition within [chunk.first, chunk.last]. */
   z.object({ op: z.literal('compact'), topicId: z.string(), chunk: chunkSchema }),
   ...attachmentOpSchemas,
+  ...pipelineOpSchemas,
 ]);
 export type Op = z.infer<typeof opSchema>;
 
@@ -139,6 +141,8 @@ export const snapshotSchema = z.object({
   ),
   /** Absent in checkpoints written before attachments existed. */
   attachments: z.array(attachmentSchema).default([]),
+  /** Absent in checkpoints written before derived topics existed. */
+  pipelines: z.array(pipelineSnapshotSchema).default([]),
 });
 export type StateSnapshot = z.infer<typeof snapshotSchema>;
 

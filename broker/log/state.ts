@@ -10,6 +10,7 @@ import type { Op, ProducerStateSnapshot, StateSnapshot } from './manifest.js';
 import { MANIFEST_VERSION } from './manifest.js';
 import type { TopicInfo } from './types.js';
 import { AttachmentTable } from './attachments.js';
+import { PipelineTable } from './pipelines.js';
 
 export interface PartitionState {
   /** Sorted by offset, non-overlapping, all at or above logStart's chunk. */
@@ -55,6 +56,7 @@ export class LogState {
   readonly producers = new Map<string, ProducerState>();
   readonly commits = new Map<string, Map<string, { topic: string; partition: number; offset: bigint; metadata: string | null }>>();
   readonly attachments = new AttachmentTable();
+  readonly pipelines = new PipelineTable();
 
   partition(topic: string, partition: number): PartitionState | undefined {
     return this.topics.get(topic)?.partitions[partition];
@@ -82,6 +84,7 @@ export class LogState {
         for (const [k, p] of this.producers) if (p.topic === op.name) this.producers.delete(k);
         for (const g of this.commits.values()) for (const [k, c] of g) if (c.topic === op.name) g.delete(k);
         this.attachments.dropTopic(op.name);
+        this.dropDetachedPipelines();
         return;
       }
       case 'createPartitions': {
@@ -89,6 +92,8 @@ export class LogState {
         if (!t || op.partitions <= t.partitions.length) return;
         while (t.partitions.length < op.partitions) t.partitions.push({ chunks: [], highWatermark: 0n, logStart: 0n });
         t.info = { ...t.info, partitions: op.partitions };
+        // A derived topic grows with its source: its pipeline reads the new partitions from their start.
+        if (this.attachments.derived.has(op.topic)) this.pipelines.grow(op.topic, op.partitions);
         return;
       }
       case 'topicConfig': {
@@ -162,9 +167,20 @@ export class LogState {
       case 'attach':
       case 'detach':
       case 'haltAttachment':
+      case 'pausePipeline':
         this.attachments.apply(op);
+        this.dropDetachedPipelines();
+        return;
+      case 'pipelineStart':
+      case 'pipelineProgress':
+        this.pipelines.apply(op, (name) => this.attachments.derived.get(name)?.attachmentId);
         return;
     }
+  }
+
+  /** A pipeline's progress goes with its attachment. */
+  private dropDetachedPipelines(): void {
+    for (const name of this.pipelines.progress.keys()) if (!this.attachments.derived.has(name)) this.pipelines.drop(name);
   }
 
   /** The topic of that name if it is still the one with that id (a deleted and re-created name is another topic). */
@@ -205,6 +221,7 @@ export class LogState {
       producers,
       commits,
       attachments: this.attachments.all(),
+      pipelines: this.pipelines.snapshot(),
     };
   }
 
@@ -224,6 +241,7 @@ export class LogState {
       st.apply({ op: 'commit', group: c.group, topic: c.topic, partition: c.partition, offset: c.offset, metadata: c.metadata });
     }
     for (const a of s.attachments) st.attachments.apply({ op: 'attach', attachment: a });
+    for (const p of s.pipelines) st.pipelines.apply({ op: 'pipelineStart', name: p.name, attachmentId: '', partitions: p.partitions }, () => undefined);
     return st;
   }
 }

@@ -15,6 +15,7 @@ import {
 import {
   InvalidPartitionsError, InvalidTopicError, OffsetOutOfRangeError, TopicExistsError, TopicInUseError, UnknownPartitionError, UnknownTopicError,
 } from './errors.js';
+import type { Op } from './manifest.js';
 import type { LogState, PartitionState, TopicState } from './state.js';
 import type { TopicConfig, TopicInfo } from './types.js';
 import type { ManifestAccess } from './part-deps.js';
@@ -43,6 +44,10 @@ export interface TopicsDeps extends ManifestAccess {
   claimedByView: (name: string) => boolean;
   /** What reads or guards a topic (views, a produce check): a topic in use is not deleted. */
   dependents: (name: string) => string[];
+  /** The derived topics whose pipelines read `name`: they grow with it, partition p following p. */
+  derivedFrom: (name: string) => string[];
+  /** The source of a derived topic (whose partitions follow its source), or undefined. */
+  sourceOf: (name: string) => string | undefined;
 }
 
 export class Topics {
@@ -62,7 +67,15 @@ export class Topics {
     return this.deps.state.topics.get(name)?.info;
   }
 
-  async create(name: string, partitions: number, config?: Partial<TopicConfig>): Promise<TopicInfo> {
+  create(name: string, partitions: number, config?: Partial<TopicConfig>): Promise<TopicInfo> {
+    return this.createWith(name, partitions, config, () => []);
+  }
+
+  /**
+   * Creates the topic with `more(info)` in the same manifest entry: a derived topic and its
+   * pipeline land together or not at all.
+   */
+  async createWith(name: string, partitions: number, config: Partial<TopicConfig> | undefined, more: (info: TopicInfo) => Op[]): Promise<TopicInfo> {
     validateTopicName(name);
     if (!Number.isInteger(partitions) || partitions < 1) throw new InvalidPartitionsError(partitions, 'must be at least 1');
     if (partitions > TOPIC_PARTITIONS_MAX_COUNT) throw new InvalidPartitionsError(partitions, `at most ${TOPIC_PARTITIONS_MAX_COUNT}`);
@@ -76,7 +89,7 @@ export class Topics {
       createdAtMs: this.deps.now(),
     };
     // Registered before the first await, so a concurrent first use finds it.
-    const written = this.deps.write([{ op: 'createTopic', topic: info }]).then(() => info);
+    const written = this.deps.write([{ op: 'createTopic', topic: info }, ...more(info)]).then(() => info);
     this.pendingCreates.set(name, written);
     try {
       return await written;
@@ -120,9 +133,17 @@ export class Topics {
       const now = t.partitions.length;
       if (!Number.isInteger(count) || count <= now) throw new InvalidPartitionsError(count, `topic ${name} has ${now} partition(s); the count can only grow`);
       if (count > TOPIC_PARTITIONS_MAX_COUNT) throw new InvalidPartitionsError(count, `at most ${TOPIC_PARTITIONS_MAX_COUNT}`);
+      const source = this.deps.sourceOf(name);
+      if (source !== undefined) throw new InvalidPartitionsError(count, `${name} is a derived topic: its partitions follow ${source}; add them there`);
       if (options.validateOnly) return { ...t.info, partitions: count };
       this.deps.checkWritable();
-      await this.deps.write([{ op: 'createPartitions', topic: name, topicId: t.info.topicId, partitions: count }]);
+      const ops: Op[] = [{ op: 'createPartitions', topic: name, topicId: t.info.topicId, partitions: count }];
+      // Derived topics grow in the same entry: a new source partition p feeds derived partition p.
+      for (const d of this.deps.derivedFrom(name)) {
+        const dt = this.deps.state.topics.get(d);
+        if (dt !== undefined && dt.partitions.length < count) ops.push({ op: 'createPartitions', topic: d, topicId: dt.info.topicId, partitions: count });
+      }
+      await this.deps.write(ops);
       return this.liveInfo(name, t.info.topicId);
     });
   }

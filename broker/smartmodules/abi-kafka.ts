@@ -306,6 +306,11 @@ export interface KafkaBatchOptions {
   baseSequence?: number;
   /** Attribute bits other than compression and timestamp type (the transactional bit). */
   transactional?: boolean;
+  /**
+   * Records get new offsets 0..n-1 instead of their source offsets (a derived topic's records:
+   * the log gives them their place); baseOffset and lastOffset are then ignored.
+   */
+  renumber?: boolean;
 }
 
 export interface AbiDecodedBatch {
@@ -368,9 +373,10 @@ export function abiToRecordBatch(abi: Uint8Array, options: KafkaBatchOptions = {
 
   const firstOffset = offsets[0]!;
   const lastOffset = offsets[count - 1]!;
-  const baseOffset = options.baseOffset ?? firstOffset;
-  const spanLast = options.lastOffset ?? lastOffset;
-  if (baseOffset > firstOffset || spanLast < lastOffset || spanLast - baseOffset > 0x7fffffffn) {
+  const renumber = options.renumber === true;
+  const baseOffset = renumber ? 0n : options.baseOffset ?? firstOffset;
+  const spanLast = renumber ? BigInt(count - 1) : options.lastOffset ?? lastOffset;
+  if (!renumber && (baseOffset > firstOffset || spanLast < lastOffset || spanLast - baseOffset > 0x7fffffffn)) {
     throw new RangeError(`batch span ${baseOffset}..${spanLast} does not hold records ${firstOffset}..${lastOffset}`);
   }
   const body = new Writer(end + count * 4);
@@ -381,7 +387,7 @@ export function abiToRecordBatch(abi: Uint8Array, options: KafkaBatchOptions = {
     const ts = view.getBigInt64(p, true);
     p += 8;
     rec.reset();
-    rec.int8(0).varlong(ts - baseTimestamp).varint(Number(offsets[i]! - baseOffset));
+    rec.int8(0).varlong(ts - baseTimestamp).varint(renumber ? i : Number(offsets[i]! - baseOffset));
     p = copyField(rec, abi, view, copyField(rec, abi, view, p)); // key, value
     const hc = view.getInt32(p, true);
     p += 4;

@@ -2,9 +2,12 @@
  * Attaching and detaching modules, and what an attachment reports: the checks every way in
  * (admin API, CLI) goes through, so a bad request changes nothing and says why in one line.
  */
-import { encodeBatch, ModuleNotFoundError, SandboxError, type ModuleEntry } from '../../runtime/index.js';
 import { ATTACHMENTS_MAX_COUNT } from '../constants.js';
 import type { AttachmentErrorPolicy, AttachmentInfo, AttachmentKind, Log } from '../log/index.js';
+import { attachDerived } from './attach-derived.js';
+import { AttachError, checkParams, checkParamShape, moduleEntry } from './attach-checks.js';
+
+export { AttachError } from './attach-checks.js';
 import type { AttachmentStatsSnapshot } from './attachment-stats.js';
 import type { ModuleHost } from './module-host.js';
 
@@ -12,64 +15,38 @@ import type { ModuleHost } from './module-host.js';
 const KINDS_FOR: Readonly<Record<AttachmentKind, readonly string[]>> = {
   view: ['filter', 'map', 'filter_map'],
   produce: ['filter', 'map', 'filter_map'],
+  derived: ['filter', 'map', 'filter_map', 'array_map', 'aggregate'],
 };
-
-/** A request that cannot be carried out; `status` is how the admin API answers it. */
-export class AttachError extends Error {
-  override readonly name = 'AttachError';
-  constructor(readonly status: 400 | 404 | 409 | 503, readonly code: string, message: string) {
-    super(message);
-  }
-}
 
 export interface AttachRequest {
   kind: AttachmentKind;
   module: string;
-  /** The source topic (view) or checked topic (produce). */
+  /** The source topic (view, derived) or checked topic (produce). */
   topic: string;
-  /** The view's name; absent for a produce check. */
+  /** The view's name. */
   as?: string;
+  /** The derived topic's name. */
+  to?: string;
   params?: Record<string, string>;
+  /** A derived topic's modules after the first, in order. */
+  then?: { module: string; params?: Record<string, string> }[];
   onError?: AttachmentErrorPolicy;
-  /** Replace an attachment of the same name (re-attach). */
+  /** A derived topic under the dead-letter policy: where failed records go. */
+  deadLetterTopic?: string;
+  /** A new derived topic: earliest, latest, a source offset, or a time (ISO 8601). */
+  start?: string;
+  /** Replace an attachment of the same name (re-attach; a pipeline keeps its position). */
   replace?: boolean;
 }
 
-export type AttachLog = Pick<Log, 'getTopic' | 'getAttachment' | 'listAttachments' | 'attach' | 'detach'>;
-
-async function moduleEntry(host: ModuleHost, name: string): Promise<ModuleEntry> {
-  try {
-    return await host.registry.entry(name);
-  } catch (err) {
-    if (err instanceof ModuleNotFoundError) throw new AttachError(404, 'unknown_module', `module ${JSON.stringify(name)} does not exist; register it with: sluice module create ${name} <file.wasm>`);
-    if (err instanceof Error && err.name === 'ModuleNameError') throw new AttachError(400, 'bad_module_name', err.message);
-    throw err;
-  }
-}
-
-/** Instantiates the module with the params in the sandbox, as every read will: bad params refuse the attach. */
-async function checkParams(host: ModuleHost, entry: ModuleEntry, params: Record<string, string>): Promise<void> {
-  const module = await host.module(entry.id, entry.name);
-  const runner = await host.runner();
-  const handle = runner.register(module, { params, deadlineMs: host.deadlineMs });
-  try {
-    await runner.run(handle, encodeBatch([]));
-  } catch (err) {
-    if (err instanceof SandboxError) {
-      if (err.kind === 'instantiate') throw new AttachError(400, 'bad_params', `module ${entry.name} refused its params: ${err.message.replace(/^module [^:]*: /, '')}`);
-      throw new AttachError(400, 'module_failed', `module ${entry.name} failed on an empty batch: ${err.message}`);
-    }
-    throw err;
-  }
-}
+export type AttachLog = Pick<Log, 'getTopic' | 'getAttachment' | 'listAttachments' | 'attach' | 'detach' | 'highWatermark' | 'logStartOffset' | 'offsetForTimestamp'>;
 
 export async function attachModule(host: ModuleHost, log: AttachLog, req: AttachRequest): Promise<AttachmentInfo> {
+  if (req.kind === 'derived') return attachDerived(host, log, req);
   const name = req.kind === 'view' ? req.as : req.topic;
   if (name === undefined || name === '') throw new AttachError(400, 'bad_request', 'a view needs a name (--as <view>)');
   const params = req.params ?? {};
-  for (const [k, v] of Object.entries(params)) {
-    if (k === '' || typeof v !== 'string') throw new AttachError(400, 'bad_params', `param ${JSON.stringify(k)}: keys are non-empty, values are strings`);
-  }
+  checkParamShape(params);
   if (log.getTopic(req.topic) === undefined) {
     throw new AttachError(404, 'unknown_topic', log.getAttachment('view', req.topic) !== undefined
       ? `${req.topic} is a view; attach to its source topic instead`
@@ -89,7 +66,7 @@ export async function attachModule(host: ModuleHost, log: AttachLog, req: Attach
   if (!KINDS_FOR[req.kind].includes(entry.kind)) {
     const what = req.kind === 'view' ? 'a view' : 'a produce check';
     throw new AttachError(400, 'wrong_kind', `module ${entry.name} is ${entry.kind === 'array_map' || entry.kind === 'aggregate' ? 'an' : 'a'} ${entry.kind}; ${what} runs only ${KINDS_FOR[req.kind].join(', ')} modules` +
-      (entry.kind === 'array_map' || entry.kind === 'aggregate' ? ` (an ${entry.kind} needs a derived topic, attach --to, which this broker does not run yet)` : ''));
+      (entry.kind === 'array_map' || entry.kind === 'aggregate' ? ` (an ${entry.kind} needs a derived topic: attach --from <topic> --to <derived>)` : ''));
   }
   const onError = req.onError ?? 'skip';
   if (onError !== 'skip' && onError !== 'halt') throw new AttachError(400, 'bad_request', `--on-error must be skip or halt, not ${JSON.stringify(onError)}`);
@@ -102,7 +79,7 @@ export async function attachModule(host: ModuleHost, log: AttachLog, req: Attach
 
 export async function detachModule(host: ModuleHost, log: AttachLog, kind: AttachmentKind, name: string): Promise<AttachmentInfo> {
   if (log.getAttachment(kind, name) === undefined) {
-    throw new AttachError(404, 'not_attached', kind === 'view' ? `no view named ${JSON.stringify(name)}` : `topic ${JSON.stringify(name)} has no produce check`);
+    throw new AttachError(404, 'not_attached', kind === 'view' ? `no view named ${JSON.stringify(name)}` : kind === 'produce' ? `topic ${JSON.stringify(name)} has no produce check` : `no pipeline writes ${JSON.stringify(name)}`);
   }
   const detached = await log.detach(kind, name);
   host.retain(log.listAttachments().map((a) => a.attachmentId));
@@ -138,6 +115,6 @@ export function attachmentStatus(host: ModuleHost, a: AttachmentInfo): Attachmen
     attachedAt: new Date(a.createdAtMs).toISOString(),
     state: a.halted === null ? 'running' : 'halted',
     halted: a.halted === null ? null : { partition: a.halted.partition, offset: String(a.halted.offset), reason: a.halted.reason, at: new Date(a.halted.atMs).toISOString() },
-    stats: host.runtimeIfAny(a.attachmentId)?.stats.snapshot() ?? null,
+    stats: host.statsOf(a.attachmentId)?.snapshot() ?? null,
   };
 }

@@ -10,14 +10,16 @@ import {
   ATTACHMENT_CALL_DEADLINE_MS, ATTACHMENT_CALLS_IN_FLIGHT_MAX, ATTACHMENT_CALLS_QUEUED_MAX, ATTACHMENT_MODULES_LOADED_MAX,
   ATTACHMENT_OUTPUT_MAX_BYTES, BROKER_SANDBOX_HOST_SYNC_WAIT_US,
 } from '../constants.js';
-import type { AttachmentInfo } from '../log/index.js';
+import { chainOf, type AttachmentInfo } from '../log/index.js';
 import type { BrokerMetrics } from '../metrics.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { AttachmentStats } from './attachment-stats.js';
 
-/** What an attachment needs at run time; one per attachment id, dropped when it is detached or replaced. */
+/** What one module of an attachment needs at run time; dropped when the attachment is detached or replaced. */
 export interface AttachmentRuntime {
   info: AttachmentInfo;
+  /** Its place in the attachment's chain (0 for views and checks). */
+  step: number;
   handle: ModuleHandle;
   /** This attachment's recycled batch buffers (inputs it builds, outputs that come back). */
   buffers: BatchBuffers;
@@ -47,7 +49,10 @@ export class ModuleHost {
   #runner: Promise<ModuleRunner> | null = null;
   /** Compiled modules by sha256, least recently used first. */
   #modules = new Map<string, Promise<LoadedModule>>();
+  /** By `attachmentId/step`. */
   #runtimes = new Map<string, AttachmentRuntime>();
+  /** By attachment id: one for all the modules of a chain. */
+  #stats = new Map<string, AttachmentStats>();
   #closed = false;
 
   constructor(options: ModuleHostOptions) {
@@ -86,35 +91,43 @@ export class ModuleHost {
     return m;
   }
 
-  /** The runtime of an attachment: its module registered with its params, its stats and its call gate. */
-  async runtimeFor(info: AttachmentInfo): Promise<AttachmentRuntime> {
-    const rt = this.#runtimes.get(info.attachmentId);
+  /** The runtime of one module of an attachment: registered with its params, with the attachment's stats and its own call gate. */
+  async runtimeFor(info: AttachmentInfo, step = 0): Promise<AttachmentRuntime> {
+    const key = `${info.attachmentId}/${step}`;
+    const rt = this.#runtimes.get(key);
     if (rt !== undefined) return rt;
-    const module = await this.module(info.module.id, info.module.name);
+    const spec = chainOf(info)[step];
+    if (spec === undefined) throw new RangeError(`attachment ${info.name} has no step ${step}`);
+    const { module: pinned, params } = spec;
+    const module = await this.module(pinned.id, pinned.name);
     const runner = await this.runner();
-    const existing = this.#runtimes.get(info.attachmentId);
+    const existing = this.#runtimes.get(key);
     if (existing !== undefined) return existing;
+    let stats = this.#stats.get(info.attachmentId);
+    if (stats === undefined) this.#stats.set(info.attachmentId, (stats = new AttachmentStats(info, this.metrics)));
     const created: AttachmentRuntime = {
       info,
-      handle: runner.register(module, { params: info.params, limits: { outputMaxBytes: ATTACHMENT_OUTPUT_MAX_BYTES }, deadlineMs: this.deadlineMs }),
+      step,
+      handle: runner.register(module, { params, limits: { outputMaxBytes: ATTACHMENT_OUTPUT_MAX_BYTES }, deadlineMs: this.deadlineMs }),
       buffers: new BatchBuffers(),
-      stats: new AttachmentStats(info, this.metrics),
+      stats,
       running: 0,
       waiting: [],
     };
-    this.#runtimes.set(info.attachmentId, created);
+    this.#runtimes.set(key, created);
     return created;
   }
 
-  /** The runtime of an attachment if it has one (it ran at least once since it was attached). */
-  runtimeIfAny(attachmentId: string): AttachmentRuntime | undefined {
-    return this.#runtimes.get(attachmentId);
+  /** The stats of an attachment, if it ran since it was attached. */
+  statsOf(attachmentId: string): AttachmentStats | undefined {
+    return this.#stats.get(attachmentId);
   }
 
-  /** Drops the runtimes of attachments that no longer exist (detached or replaced). */
+  /** Drops the runtimes and stats of attachments that no longer exist (detached or replaced). */
   retain(live: Iterable<string>): void {
     const keep = new Set(live);
-    for (const id of this.#runtimes.keys()) if (!keep.has(id)) this.#runtimes.delete(id);
+    for (const [key, rt] of this.#runtimes) if (!keep.has(rt.info.attachmentId)) this.#runtimes.delete(key);
+    for (const id of this.#stats.keys()) if (!keep.has(id)) this.#stats.delete(id);
   }
 
   /**
@@ -123,11 +136,15 @@ export class ModuleHost {
    * Rejects with SandboxError; `queue-full` when the attachment has too many calls waiting.
    */
   async call(rt: AttachmentRuntime, input: Uint8Array): Promise<Uint8Array> {
+    return (await this.callWithState(rt, input, null)).output;
+  }
+
+  /** One call with an aggregate's state (kept by the caller until the call succeeds). */
+  async callWithState(rt: AttachmentRuntime, input: Uint8Array, state: Uint8Array | null): Promise<{ output: Uint8Array; state: Uint8Array | null }> {
     await this.#turn(rt);
     try {
       const runner = await this.runner();
-      const out = await runner.run(rt.handle, input, null, { buffers: rt.buffers });
-      return out.output;
+      return await runner.run(rt.handle, input, state, { buffers: rt.buffers });
     } finally {
       rt.running--;
       rt.waiting.shift()?.();
@@ -154,6 +171,7 @@ export class ModuleHost {
     this.#closed = true;
     const runner = this.#runner;
     this.#runtimes.clear();
+    this.#stats.clear();
     if (runner !== null && this.#options.runner === undefined) await (await runner.catch(() => null))?.close();
   }
 }

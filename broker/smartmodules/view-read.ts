@@ -10,7 +10,8 @@ import {
   ATTACHMENT_OUTPUT_MAX_BYTES, VIEW_CALL_MAX_BYTES, VIEW_CALL_MAX_RECORDS, VIEW_FETCH_SCAN_MAX_BYTES, VIEW_ISOLATE_CALLS_MAX, VIEW_SOURCE_READ_MAX_BYTES,
 } from '../constants.js';
 import type { AttachmentInfo, Log } from '../log/index.js';
-import { decodeRecords, isControlBatch, parseBatchHeader } from '../protocol/record-batch.js';
+import { parseBatchHeader } from '../protocol/record-batch.js';
+import { recordsBetween } from './source-records.js';
 import { AbiBatchBuilder, KafkaRecordCursor, abiToRecordBatch } from './abi-kafka.js';
 import { controlSpanBatch, emptySpanBatch, placeholderBatch } from './kafka-batches.js';
 import type { AttachmentRuntime, ModuleHost } from './module-host.js';
@@ -227,21 +228,4 @@ async function skipFailing(
   rt.stats.call(count, kept.length, performance.now() - started);
   const batch = kept.length === 0 ? null : abiToRecordBatch(encodeBatch(kept)).batch;
   return resumeAt === undefined ? { batch } : { batch, resumeAt };
-}
-
-/** The source records with offsets in [first, last], decoded. */
-async function recordsBetween(log: ViewLog, topic: string, partition: number, first: bigint, last: bigint): Promise<HostRecord[]> {
-  const out: HostRecord[] = [];
-  let next = first;
-  while (next <= last) {
-    const read = await log.read(topic, partition, next, VIEW_SOURCE_READ_MAX_BYTES);
-    if (read.records.length === 0) break;
-    for (const batch of read.records) {
-      const header = parseBatchHeader(batch);
-      if (isControlBatch(header.attributes)) continue;
-      for (const r of decodeRecords(batch)) if (r.offset >= next && r.offset <= last) out.push(r);
-      next = header.baseOffset + BigInt(header.lastOffsetDelta) + 1n > next ? header.baseOffset + BigInt(header.lastOffsetDelta) + 1n : next;
-    }
-  }
-  return out;
 }

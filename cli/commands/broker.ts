@@ -3,6 +3,7 @@ import type { RunningBroker } from '../../broker/broker.js';
 import { CliError } from '../cli-error.js';
 import { packageRootAbove } from '../package-root.js';
 import { registerAttachCommands } from './attach.js';
+import { registerPipelineCommands } from './pipeline.js';
 import { registerConsumeCommand } from './consume.js';
 import { registerProduceCommand } from './produce.js';
 import { registerTopicCommands } from './topic.js';
@@ -111,4 +112,5 @@ export function registerBrokerCommands(program: Command): void {
   registerProduceCommand(program);
   registerConsumeCommand(program);
   registerAttachCommands(program);
+  registerPipelineCommands(program);
 }

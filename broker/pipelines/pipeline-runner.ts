@@ -1,0 +1,235 @@
+/**
+ * Runs one derived topic's pipeline: a loop per source partition that reads a step of source
+ * records from the committed position, runs them through the chain, and commits the output, the
+ * new position and the aggregate states in one manifest entry before it reads the next step
+ * (PIPELINE_UNCOMMITTED_STEPS_MAX). After any failure to commit it reads its position from the log
+ * again: what landed is never run twice, what did not is run again.
+ */
+import type { Logger } from 'pino';
+import {
+  DERIVED_TOPIC_MAX_MESSAGE_BYTES, PIPELINE_IDLE_WAIT_MS, PIPELINE_READ_MAX_BYTES, PIPELINE_RETRY_BASE_MS, PIPELINE_RETRY_MAX_MS,
+  PIPELINE_STEP_MAX_BYTES, PIPELINE_STEP_MAX_RECORDS, PIPELINE_STEP_OUTPUT_MAX_BYTES, PIPELINE_UNCOMMITTED_STEPS_MAX,
+} from '../constants.js';
+import { chainOf, LogError, OffsetOutOfRangeError, UnknownAttachmentError, type AttachmentInfo, type Log, type StateRef } from '../log/index.js';
+import type { BrokerMetrics } from '../metrics.js';
+import type { HostRecord } from '../../runtime/index.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import type { AttachmentRuntime, ModuleHost } from '../smartmodules/module-host.js';
+import { AbiBatchBuilder, KafkaRecordCursor } from '../smartmodules/abi-kafka.js';
+import { runStep, type ChainFailure } from './chain.js';
+import { outputRecordSet } from './output.js';
+import { loadStates, objectKeys, saveStates } from './state-refs.js';
+
+export type PipelineLog = Pick<Log,
+  'read' | 'highWatermark' | 'logStartOffset' | 'waitForData' | 'getTopic' | 'pipelineProgress' | 'commitPipelineStep' | 'haltAttachment' | 'getAttachment'>;
+
+export interface PipelineDeps {
+  log: PipelineLog;
+  host: ModuleHost;
+  store: ObjectStore;
+  logger: Logger;
+  metrics?: BrokerMetrics;
+  /** The pipeline halted itself: the manager stops it and shows why. */
+  onHalt: (name: string) => void;
+}
+
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+
+/** What one partition's loop holds between steps: the committed position and states. */
+interface Cursor {
+  position: bigint;
+  refs: (StateRef | null)[];
+  states: (Uint8Array | null)[];
+}
+
+export class PipelineRunner {
+  readonly info: AttachmentInfo;
+  readonly #deps: PipelineDeps;
+  readonly #abort = new AbortController();
+  #loops: Promise<void>[] = [];
+  readonly #positions: bigint[] = [];
+
+  constructor(deps: PipelineDeps, info: AttachmentInfo) {
+    if (PIPELINE_UNCOMMITTED_STEPS_MAX !== 1) throw new Error('a pipeline partition commits each step before it reads the next');
+    this.#deps = deps;
+    this.info = info;
+  }
+
+  get name(): string {
+    return this.info.name;
+  }
+
+  start(): void {
+    const progress = this.#deps.log.pipelineProgress(this.info.name) ?? [];
+    this.#loops = progress.map((p, partition) => {
+      this.#positions[partition] = p.position;
+      return this.#run(partition).catch((err: unknown) => {
+        this.#deps.logger.error({ pipeline: this.info.name, partition, err }, 'pipeline partition stopped on an unexpected error');
+      });
+    });
+  }
+
+  /** The committed position of each partition, as this runner knows it. */
+  positions(): bigint[] {
+    return [...this.#positions];
+  }
+
+  async stop(): Promise<void> {
+    this.#abort.abort();
+    await Promise.all(this.#loops);
+  }
+
+  get #stopped(): boolean {
+    return this.#abort.signal.aborted;
+  }
+
+  /** The committed position and states of a partition, read from the log. */
+  async #reload(partition: number): Promise<Cursor> {
+    const p = this.#deps.log.pipelineProgress(this.info.name)?.[partition];
+    if (p === undefined) throw new UnknownAttachmentError('derived', this.info.name);
+    this.#positions[partition] = p.position;
+    return { position: p.position, refs: [...p.states], states: await loadStates(this.#deps.store, p.states) };
+  }
+
+  async #run(partition: number): Promise<void> {
+    const { host, log, logger } = this.#deps;
+    const info = this.info;
+    const steps: AttachmentRuntime[] = [];
+    for (let i = 0; i < chainOf(info).length; i++) steps.push(await host.runtimeFor(info, i));
+    let cursor = await this.#reload(partition);
+    let maxRecords = PIPELINE_STEP_MAX_RECORDS;
+    let backoff = PIPELINE_RETRY_BASE_MS;
+    while (!this.#stopped) {
+      try {
+        const hw = log.highWatermark(info.source, partition);
+        if (cursor.position >= hw) {
+          await log.waitForData([{ topic: info.source, partition, offset: cursor.position }], PIPELINE_IDLE_WAIT_MS, this.#abort.signal);
+          continue;
+        }
+        const logStart = log.logStartOffset(info.source, partition);
+        if (cursor.position < logStart) {
+          // Retention removed records the pipeline had not read: say so, and move on past them.
+          logger.warn({ pipeline: info.name, partition, from: String(cursor.position), to: String(logStart) }, 'source records removed by retention before the pipeline read them');
+          cursor = await this.#commit(partition, cursor, logStart, cursor.states, []);
+          continue;
+        }
+        const read = await log.read(info.source, partition, cursor.position, PIPELINE_READ_MAX_BYTES);
+        const records = new KafkaRecordCursor(read.records, cursor.position);
+        const builder = new AbiBatchBuilder(steps[0]!.buffers);
+        records.fill(builder, maxRecords, PIPELINE_STEP_MAX_BYTES);
+        const to = records.nextOffset;
+        if (builder.count === 0) {
+          // Only control batches or gaps: the position moves on with nothing to write.
+          builder.discard();
+          cursor = await this.#commit(partition, cursor, to, cursor.states, []);
+          continue;
+        }
+        const count = builder.count;
+        const first = builder.firstOffset;
+        const last = builder.lastOffset;
+        const started = performance.now();
+        const result = await runStep(host, log, info, steps, partition, builder.finish(), first, last, count, cursor.states);
+        if (result.status === 'retry') {
+          await sleep(backoff, this.#abort.signal);
+          backoff = Math.min(backoff * 2, PIPELINE_RETRY_MAX_MS);
+          continue;
+        }
+        if (result.status === 'halt') {
+          await this.#halt(partition, result.failure);
+          return;
+        }
+        const output = outputRecordSet(result.output, DERIVED_TOPIC_MAX_MESSAGE_BYTES);
+        const deadLetters = this.#deadLetterSet(result.deadLetters, partition);
+        const outputBytes = (output?.byteLength ?? 0) + (deadLetters?.recordSet.byteLength ?? 0);
+        if (outputBytes > PIPELINE_STEP_OUTPUT_MAX_BYTES && count > 1) {
+          // Too much output for one entry: the same position again, with fewer records.
+          maxRecords = Math.max(1, count >> 1);
+          continue;
+        }
+        const appends: { topic: string; partition: number; recordSet: Uint8Array }[] = [];
+        if (output !== null) appends.push({ topic: info.name, partition, recordSet: output });
+        if (deadLetters !== null) appends.push({ topic: info.deadLetterTopic!, partition: deadLetters.partition, recordSet: deadLetters.recordSet });
+        cursor = await this.#commit(partition, cursor, to, result.states, appends);
+        let outCount: number;
+        if (Array.isArray(result.output)) outCount = result.output.length;
+        else {
+          outCount = new DataView(result.output.buffer, result.output.byteOffset).getUint32(0, true);
+          steps[steps.length - 1]!.buffers.give(result.output);
+        }
+        const stats = host.statsOf(info.attachmentId);
+        stats?.call(count, outCount, performance.now() - started);
+        this.#deps.metrics?.pipelineRecordsIn.inc({ pipeline: info.name }, count);
+        this.#deps.metrics?.pipelineRecordsOut.inc({ pipeline: info.name }, outCount);
+        this.#deps.metrics?.pipelineBatchLatency.observe({ pipeline: info.name }, (performance.now() - started) / 1000);
+        for (const f of result.failures) {
+          stats?.failure({ kind: f.kind, message: f.message, partition, firstOffset: String(f.firstOffset), lastOffset: String(f.lastOffset), atMs: Date.now() }, f.records);
+          this.#deps.metrics?.moduleErrors.inc({ pipeline: info.name, module: f.module, kind: f.kind });
+          logger.warn({ pipeline: info.name, topic: info.source, partition, offset: String(f.firstOffset), lastOffset: String(f.lastOffset), kind: f.kind, err: f.message, policy: info.onError },
+            info.onError === 'dead-letter' ? 'pipeline sent records its chain failed on to the dead-letter topic' : 'pipeline skipped records its chain failed on');
+        }
+        maxRecords = Math.min(maxRecords * 2, PIPELINE_STEP_MAX_RECORDS);
+        backoff = PIPELINE_RETRY_BASE_MS;
+      } catch (err) {
+        if (this.#stopped || err instanceof UnknownAttachmentError) return;
+        if (err instanceof OffsetOutOfRangeError) {
+          // The source moved under the read (retention): the next turn looks at its log start.
+        } else if (!(err instanceof LogError) || !err.retriable) {
+          logger.error({ pipeline: info.name, partition, err }, 'pipeline step failed; retrying');
+        } else {
+          logger.debug({ pipeline: info.name, partition, err: (err as Error).message }, 'pipeline step not committed; retrying');
+        }
+        await sleep(backoff, this.#abort.signal);
+        backoff = Math.min(backoff * 2, PIPELINE_RETRY_MAX_MS);
+        if (this.#stopped) return;
+        cursor = await this.#reload(partition);
+      }
+    }
+  }
+
+  /** Dead letters as one record set for the dead-letter topic's partition of the source's number (modulo its count). */
+  #deadLetterSet(records: HostRecord[], partition: number): { partition: number; recordSet: Uint8Array } | null {
+    if (records.length === 0 || this.info.deadLetterTopic === undefined) return null;
+    const topic = this.#deps.log.getTopic(this.info.deadLetterTopic);
+    if (topic === undefined) throw new Error(`dead-letter topic ${this.info.deadLetterTopic} no longer exists`);
+    const recordSet = outputRecordSet(records, topic.config.maxMessageBytes);
+    return recordSet === null ? null : { partition: partition % topic.partitions, recordSet };
+  }
+
+  /** Writes one step; on success the new cursor, whose old state objects are deleted. */
+  async #commit(partition: number, cursor: Cursor, to: bigint, states: (Uint8Array | null)[], appends: { topic: string; partition: number; recordSet: Uint8Array }[]): Promise<Cursor> {
+    const { log, store, logger } = this.#deps;
+    const saved = await saveStates(store, this.info.name, partition, states, cursor.states, cursor.refs);
+    try {
+      await log.commitPipelineStep(this.info.name, this.info.attachmentId, partition, { from: cursor.position, to, states: saved.refs, appends });
+    } catch (err) {
+      // The entry may still land (in doubt): its objects stay until the pipeline's next start looks.
+      if (!(err instanceof LogError && err.retriable)) for (const key of saved.written) void store.delete(key).catch(() => undefined);
+      throw err;
+    }
+    const kept = new Set(objectKeys(saved.refs));
+    for (const key of objectKeys(cursor.refs)) if (!kept.has(key)) void store.delete(key).catch((err: unknown) => logger.debug({ key, err }, 'old pipeline state object not deleted'));
+    this.#positions[partition] = to;
+    return { position: to, refs: saved.refs, states };
+  }
+
+  async #halt(partition: number, failure: ChainFailure): Promise<void> {
+    const { log, host, logger } = this.#deps;
+    const reason = `${failure.kind} in module ${failure.module}: ${failure.message}`;
+    host.statsOf(this.info.attachmentId)?.failure({ kind: failure.kind, message: failure.message, partition, firstOffset: String(failure.firstOffset), lastOffset: String(failure.lastOffset), atMs: Date.now() }, failure.records);
+    this.#deps.metrics?.moduleErrors.inc({ pipeline: this.info.name, module: failure.module, kind: failure.kind });
+    logger.error({ pipeline: this.info.name, topic: this.info.source, partition, offset: String(failure.firstOffset), lastOffset: String(failure.lastOffset), kind: failure.kind, err: failure.message }, 'pipeline halted');
+    await log.haltAttachment('derived', this.info.name, this.info.attachmentId, { partition, offset: failure.firstOffset, reason, atMs: Date.now() }).catch((err: unknown) => {
+      logger.warn({ pipeline: this.info.name, err }, 'halt not recorded in the manifest');
+    });
+    this.#abort.abort();
+    this.#deps.onHalt(this.info.name);
+  }
+}

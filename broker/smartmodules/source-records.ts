@@ -1,0 +1,22 @@
+/** Source records read again by offset: what a failed call is halved over (views, pipelines). */
+import type { HostRecord } from '../../runtime/index.js';
+import { VIEW_SOURCE_READ_MAX_BYTES } from '../constants.js';
+import type { Log } from '../log/index.js';
+import { decodeRecords, isControlBatch, parseBatchHeader } from '../protocol/record-batch.js';
+
+/** The records of `topic`-`partition` with offsets in [first, last], decoded (control records left out). */
+export async function recordsBetween(log: Pick<Log, 'read'>, topic: string, partition: number, first: bigint, last: bigint): Promise<HostRecord[]> {
+  const out: HostRecord[] = [];
+  let next = first;
+  while (next <= last) {
+    const read = await log.read(topic, partition, next, VIEW_SOURCE_READ_MAX_BYTES);
+    if (read.records.length === 0) break;
+    for (const batch of read.records) {
+      const header = parseBatchHeader(batch);
+      const end = header.baseOffset + BigInt(header.lastOffsetDelta) + 1n;
+      if (!isControlBatch(header.attributes)) for (const r of decodeRecords(batch)) if (r.offset >= next && r.offset <= last) out.push(r);
+      if (end > next) next = end;
+    }
+  }
+  return out;
+}
