@@ -108,7 +108,8 @@ export class ModuleHost {
     const created: AttachmentRuntime = {
       info,
       step,
-      handle: runner.register(module, { params, limits: { outputMaxBytes: ATTACHMENT_OUTPUT_MAX_BYTES }, deadlineMs: this.deadlineMs }),
+      // Named as the attachment names it: one binary may be registered under several names.
+      handle: runner.register({ ...module, name: pinned.name }, { params, limits: { outputMaxBytes: ATTACHMENT_OUTPUT_MAX_BYTES }, deadlineMs: this.deadlineMs }),
       buffers: new BatchBuffers(),
       stats,
       running: 0,

@@ -1,0 +1,168 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiKey } from '../../../broker/protocol/api-keys.js';
+import { buildRecordBatch, decodeRecords, isControlBatch, iterateBatches } from '../../../broker/protocol/record-batch.js';
+import type { KafkaClient } from '../../../cli/kafka-client/kafka-client.js';
+import type { HostRecord } from '../../../runtime/index.js';
+import { startTestBroker, type TestBroker } from '../handlers/test-broker.js';
+import { admin, attach, createTopic, produce, registerModule } from '../smartmodules/record-path-helpers.js';
+import { foldCountSum, referenceOutput, type RefStep } from './reference.js';
+
+let t: TestBroker;
+let c: KafkaClient;
+const enc = new TextEncoder();
+const dec = (b: Uint8Array | null): string | null => (b === null ? null : Buffer.from(b).toString('utf8'));
+
+interface PipelineStatus {
+  state: string;
+  lag: string;
+  halted: { partition: number; offset: string; reason: string } | null;
+  stats: { recordsIn: number; recordsOut: number; recordsSkipped: number; errors: Record<string, number> } | null;
+}
+
+async function status(name: string): Promise<PipelineStatus> {
+  const r = await admin(t.address, 'GET', `/v1/pipelines/${name}`);
+  if (r.status !== 200) throw new Error(`status ${name}: ${JSON.stringify(r.body)}`);
+  return r.body as PipelineStatus;
+}
+
+/** Polls until the pipeline's state passes `done` (bounded: the test's own timeout stops it). */
+async function until(name: string, done: (s: PipelineStatus) => boolean): Promise<PipelineStatus> {
+  for (;;) {
+    const s = await status(name);
+    if (done(s)) return s;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function readAll(topic: string, partition: number): Promise<HostRecord[]> {
+  const out: HostRecord[] = [];
+  let next = 0n;
+  for (;;) {
+    const res = await c.request(ApiKey.Fetch, 11, {
+      replicaId: -1, maxWaitMs: 0, minBytes: 1, maxBytes: 16 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+      topics: [{ topic, partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset: next, logStartOffset: -1n, partitionMaxBytes: 16 << 20 }] }],
+      forgottenTopicsData: [], rackId: '',
+    });
+    const p = res.responses[0]!.partitions[0]!;
+    for (const b of iterateBatches(p.records ?? new Uint8Array(0), { truncated: 'stop' })) {
+      if (!isControlBatch(b.header.attributes)) for (const r of decodeRecords(b.bytes)) if (r.offset >= next) out.push(r);
+      next = b.header.baseOffset + BigInt(b.header.lastOffsetDelta) + 1n;
+    }
+    if (next >= p.highWatermark) return out;
+  }
+}
+
+const line = (level: string, amount: number): string => JSON.stringify({ level, amount });
+
+async function produceValues(topic: string, partition: number, values: { key: string; value: string }[]): Promise<void> {
+  const r = await produce(c, topic, partition, buildRecordBatch(values.map((v) => ({ key: enc.encode(v.key), value: enc.encode(v.value) }))));
+  expect(r.errorCode).toBe(0);
+}
+
+beforeAll(async () => {
+  t = await startTestBroker();
+  c = await t.client();
+  for (const m of ['json-filter', 'count-sum', 'json-split', 'trap', 'pass-through']) await registerModule(t.address, m);
+});
+afterAll(async () => {
+  await t?.stop();
+});
+
+describe('a derived topic', () => {
+  it('holds exactly what the chain gives over the source, partition by partition, and follows new records', async () => {
+    await createTopic(c, 'orders', 3);
+    for (let p = 0; p < 3; p++) {
+      for (let b = 0; b < 5; b++) {
+        await produceValues('orders', p, Array.from({ length: 200 }, (_, i) => ({ key: `k${i % 7}`, value: line(i % 3 === 0 ? 'error' : 'info', b * 1000 + i) })));
+      }
+    }
+    const chain: RefStep[] = [{ module: 'json-filter', params: { field: 'level', value: 'error' } }, { module: 'count-sum', params: { field: 'amount' } }];
+    const r = await attach(t.address, { kind: 'derived', module: 'json-filter', params: chain[0]!.params, then: [chain[1]], topic: 'orders', to: 'order-totals' });
+    expect(r.status).toBe(201);
+    await until('order-totals', (s) => s.lag === '0');
+    for (let p = 0; p < 3; p++) {
+      const source = await readAll('orders', p);
+      const got = (await readAll('order-totals', p)).map((x) => ({ key: dec(x.key), value: dec(x.value) }));
+      expect(got).toEqual(await referenceOutput(chain, source));
+      // The last running total of each key is the fold of the source by hand.
+      const fold = foldCountSum(source.filter((x) => JSON.parse(dec(x.value)!).level === 'error'), 'amount');
+      const last = new Map(got.map((x) => [JSON.parse(x.value!).key as string, JSON.parse(x.value!) as { count: number; sum: number }]));
+      expect(new Map([...last].map(([k, v]) => [k, { count: v.count, sum: v.sum }]))).toEqual(fold);
+    }
+    // New source records follow into the derived topic.
+    const before = (await readAll('order-totals', 1)).length;
+    await produceValues('orders', 1, [{ key: 'k1', value: line('error', 5) }]);
+    await until('order-totals', (s) => s.lag === '0');
+    expect((await readAll('order-totals', 1)).length).toBe(before + 1);
+  });
+
+  it('fans out with array_map, and refuses producers: only its pipeline writes it', async () => {
+    await createTopic(c, 'lists', 1);
+    await produceValues('lists', 0, [{ key: 'a', value: '[1,2,3]' }, { key: 'b', value: '[]' }, { key: 'c', value: '[4]' }]);
+    expect((await attach(t.address, { kind: 'derived', module: 'json-split', topic: 'lists', to: 'items' })).status).toBe(201);
+    await until('items', (s) => s.lag === '0');
+    expect((await readAll('items', 0)).map((x) => [dec(x.key), dec(x.value)])).toEqual([['a', '1'], ['a', '2'], ['a', '3'], ['c', '4']]);
+    const refused = await produce(c, 'items', 0, buildRecordBatch([{ key: null, value: enc.encode('x') }]));
+    expect(refused.errorMessage).toBe('items is written by its pipeline from lists; produce to lists');
+  });
+
+  it('pauses where it is, stays paused across a restart, and resumes from its position', async () => {
+    await createTopic(c, 'ticks', 1);
+    await produceValues('ticks', 0, [{ key: 'a', value: line('error', 1) }]);
+    expect((await attach(t.address, { kind: 'derived', module: 'pass-through', topic: 'ticks', to: 'ticks-copy' })).status).toBe(201);
+    await until('ticks-copy', (s) => s.lag === '0');
+    expect((await admin(t.address, 'POST', '/v1/pipelines/ticks-copy/pause')).status).toBe(200);
+    await produceValues('ticks', 0, [{ key: 'b', value: line('error', 2) }]);
+    await t.restart();
+    c = await t.client();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await status('ticks-copy')).toMatchObject({ state: 'paused', lag: '1' });
+    expect((await admin(t.address, 'POST', '/v1/pipelines/ticks-copy/resume')).status).toBe(200);
+    await until('ticks-copy', (s) => s.lag === '0');
+    expect((await readAll('ticks-copy', 0)).map((x) => dec(x.key))).toEqual(['a', 'b']);
+  });
+});
+
+describe('a derived topic whose module fails on some records', () => {
+  const values = ['a', 'boom', 'b', 'c', 'boom', 'd'];
+
+  it('under skip leaves them out, counts them, and the rest flows', async () => {
+    await createTopic(c, 'mixed-skip', 1);
+    await produceValues('mixed-skip', 0, values.map((v) => ({ key: v, value: v })));
+    expect((await attach(t.address, { kind: 'derived', module: 'trap', topic: 'mixed-skip', to: 'skipped' })).status).toBe(201);
+    const s = await until('skipped', (x) => x.lag === '0');
+    expect((await readAll('skipped', 0)).map((x) => dec(x.value))).toEqual(['a', 'b', 'c', 'd']);
+    expect(s.stats).toMatchObject({ recordsSkipped: 2, errors: { trap: 2 } });
+  });
+
+  it('under dead-letter sends them as they were to the named topic, with where they came from and why', async () => {
+    await createTopic(c, 'mixed-dlq', 1);
+    await createTopic(c, 'dead', 1);
+    await produceValues('mixed-dlq', 0, values.map((v) => ({ key: v, value: v })));
+    expect((await attach(t.address, { kind: 'derived', module: 'trap', topic: 'mixed-dlq', to: 'clean', onError: 'dead-letter', deadLetterTopic: 'dead' })).status).toBe(201);
+    await until('clean', (x) => x.lag === '0');
+    expect((await readAll('clean', 0)).map((x) => dec(x.value))).toEqual(['a', 'b', 'c', 'd']);
+    const dead = await readAll('dead', 0);
+    expect(dead.map((x) => [dec(x.key), dec(x.value)])).toEqual([['boom', 'boom'], ['boom', 'boom']]);
+    const headers = Object.fromEntries(dead[1]!.headers.map((h) => [h.key, dec(h.value)]));
+    expect(headers).toMatchObject({ 'sluice.source.topic': 'mixed-dlq', 'sluice.source.partition': '0', 'sluice.source.offset': '4', 'sluice.error.kind': 'trap' });
+    expect(headers['sluice.error.module']).toMatch(/^trap /);
+  });
+
+  it('under halt stops where it failed, says why, and after a fixed module and resume loses and repeats nothing', async () => {
+    await createTopic(c, 'mixed-halt', 1);
+    await produceValues('mixed-halt', 0, values.map((v) => ({ key: v, value: v })));
+    await registerModule(t.address, 'trap', 'checker');
+    expect((await attach(t.address, { kind: 'derived', module: 'checker', topic: 'mixed-halt', to: 'halted', onError: 'halt' })).status).toBe(201);
+    const s = await until('halted', (x) => x.state === 'halted');
+    expect(s.halted).toMatchObject({ partition: 0, offset: '0' });
+    expect(s.halted!.reason).toMatch(/^trap in module checker/);
+    // The fixed module under the same name, re-attached: still halted until resumed.
+    await registerModule(t.address, 'pass-through', 'checker');
+    expect((await attach(t.address, { kind: 'derived', module: 'checker', topic: 'mixed-halt', to: 'halted', onError: 'halt', replace: true })).status).toBe(201);
+    expect((await status('halted')).state).toBe('halted');
+    expect((await admin(t.address, 'POST', '/v1/pipelines/halted/resume')).status).toBe(200);
+    await until('halted', (x) => x.state === 'running' && x.lag === '0');
+    expect((await readAll('halted', 0)).map((x) => dec(x.value))).toEqual(values);
+  });
+});
