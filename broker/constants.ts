@@ -185,8 +185,8 @@ export const PIPELINE_STEP_MAX_RECORDS = 4096;
 export const PIPELINE_STEP_MAX_BYTES = 4 * 1024 * 1024;
 /** Source bytes read from the log for one step. */
 export const PIPELINE_READ_MAX_BYTES = 4 * 1024 * 1024;
-/** Steps of one pipeline partition not yet durable: a step is committed before the next is read, so a slow module slows only its pipeline. */
-export const PIPELINE_UNCOMMITTED_STEPS_MAX = 1;
+/** Steps of one pipeline partition held before they are durable (being written, or computed): bounds its memory; a slow store or module slows only its pipeline. */
+export const PIPELINE_UNCOMMITTED_STEPS_MAX = 4;
 /** How long a caught-up pipeline partition waits for new source records before looking again. */
 export const PIPELINE_IDLE_WAIT_MS = 1000;
 /** First wait after a step could not be committed (storage, fencing, in doubt); doubles up to the max. */

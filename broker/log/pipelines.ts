@@ -96,8 +96,12 @@ export interface PipelineStep {
 }
 
 export class Pipelines {
-  /** Pipeline partitions with a step being written: one at a time each. */
-  private readonly committing = new Set<string>();
+  /**
+   * The position after the last step being written, per pipeline partition: the next step may be
+   * written behind it (it lands in the same entry or a later one; a failed entry fails every step
+   * behind it too, so positions never skip).
+   */
+  private readonly pendingTo = new Map<string, bigint>();
 
   constructor(private readonly deps: PipelinesDeps) {}
 
@@ -107,7 +111,8 @@ export class Pipelines {
 
   /**
    * Makes one step of a pipeline partition durable. Refused (StalePipelineCommitError) when the
-   * attachment was replaced or detached, or the step does not start at the committed position.
+   * attachment was replaced or detached, or the step does not start where the committed position,
+   * or the steps being written, end.
    */
   async commit(name: string, attachmentId: string, partition: number, step: PipelineStep): Promise<void> {
     const a = this.deps.state.attachments.get('derived', name);
@@ -116,14 +121,16 @@ export class Pipelines {
     const p = this.progress(name)?.[partition];
     if (p === undefined) throw new StalePipelineCommitError(name, partition, 'no such partition');
     const key = `${name}\u0000${partition}`;
-    if (this.committing.has(key)) throw new StalePipelineCommitError(name, partition, 'a step is being written');
-    if (p.position !== step.from) throw new StalePipelineCommitError(name, partition, `the step starts at ${step.from}, the position is ${p.position}`);
+    const expected = this.pendingTo.get(key) ?? p.position;
+    if (step.from !== expected) throw new StalePipelineCommitError(name, partition, `the step starts at ${step.from}, the position is ${expected}`);
     this.deps.checkWritable();
-    this.committing.add(key);
+    this.pendingTo.set(key, step.to);
     try {
       await this.deps.commitUnit(step.appends, [{ op: 'pipelineProgress', name, attachmentId, partition, from: step.from, to: step.to, states: step.states }]);
-    } finally {
-      this.committing.delete(key);
+      if (this.pendingTo.get(key) === step.to) this.pendingTo.delete(key);
+    } catch (err) {
+      this.pendingTo.delete(key);
+      throw err;
     }
   }
 }

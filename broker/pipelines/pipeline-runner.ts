@@ -1,9 +1,10 @@
 /**
  * Runs one derived topic's pipeline: a loop per source partition that reads a step of source
- * records from the committed position, runs them through the chain, and commits the output, the
- * new position and the aggregate states in one manifest entry before it reads the next step
- * (PIPELINE_UNCOMMITTED_STEPS_MAX). After any failure to commit it reads its position from the log
- * again: what landed is never run twice, what did not is run again.
+ * records, runs them through the chain, and commits the output, the new position and the
+ * aggregate states in one manifest entry. Steps are written behind one another while the next is
+ * computed, at most PIPELINE_UNCOMMITTED_STEPS_MAX held; the log lands them in order or fails every
+ * step behind a failed one. After any failure the loop reads its position from the log again:
+ * what landed is never run twice, what did not runs again.
  */
 import type { Logger } from 'pino';
 import {
@@ -33,6 +34,12 @@ export interface PipelineDeps {
   onHalt: (name: string) => void;
 }
 
+/** A promise awaited later: its rejection is not an unhandled one meanwhile. */
+function settledLater<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
+}
+
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
     if (signal.aborted) return resolve();
@@ -58,7 +65,6 @@ export class PipelineRunner {
   readonly #positions: bigint[] = [];
 
   constructor(deps: PipelineDeps, info: AttachmentInfo) {
-    if (PIPELINE_UNCOMMITTED_STEPS_MAX !== 1) throw new Error('a pipeline partition commits each step before it reads the next');
     this.#deps = deps;
     this.info = info;
   }
@@ -107,10 +113,16 @@ export class PipelineRunner {
     let cursor = await this.#reload(partition);
     let maxRecords = PIPELINE_STEP_MAX_RECORDS;
     let backoff = PIPELINE_RETRY_BASE_MS;
+    // Steps being written, oldest first, while the next one is computed (PIPELINE_UNCOMMITTED_STEPS_MAX).
+    const writing: Promise<void>[] = [];
+    const landed = async (keep = 0): Promise<void> => {
+      while (writing.length > keep) await writing.shift()!;
+    };
     while (!this.#stopped) {
       try {
         const hw = log.highWatermark(info.source, partition);
         if (cursor.position >= hw) {
+          await landed();
           await log.waitForData([{ topic: info.source, partition, offset: cursor.position }], PIPELINE_IDLE_WAIT_MS, this.#abort.signal);
           continue;
         }
@@ -118,7 +130,8 @@ export class PipelineRunner {
         if (cursor.position < logStart) {
           // Retention removed records the pipeline had not read: say so, and move on past them.
           logger.warn({ pipeline: info.name, partition, from: String(cursor.position), to: String(logStart) }, 'source records removed by retention before the pipeline read them');
-          cursor = await this.#commit(partition, cursor, logStart, cursor.states, []);
+          await landed();
+          cursor = await this.#write(partition, cursor, logStart, cursor.states, [], (w) => writing.push(w));
           continue;
         }
         const read = await log.read(info.source, partition, cursor.position, PIPELINE_READ_MAX_BYTES);
@@ -129,7 +142,8 @@ export class PipelineRunner {
         if (builder.count === 0) {
           // Only control batches or gaps: the position moves on with nothing to write.
           builder.discard();
-          cursor = await this.#commit(partition, cursor, to, cursor.states, []);
+          await landed();
+          cursor = await this.#write(partition, cursor, to, cursor.states, [], (w) => writing.push(w));
           continue;
         }
         const count = builder.count;
@@ -138,11 +152,13 @@ export class PipelineRunner {
         const started = performance.now();
         const result = await runStep(host, log, info, steps, partition, builder.finish(), first, last, count, cursor.states);
         if (result.status === 'retry') {
+          await landed();
           await sleep(backoff, this.#abort.signal);
           backoff = Math.min(backoff * 2, PIPELINE_RETRY_MAX_MS);
           continue;
         }
         if (result.status === 'halt') {
+          await landed();
           await this.#halt(partition, result.failure);
           return;
         }
@@ -157,27 +173,30 @@ export class PipelineRunner {
         const appends: { topic: string; partition: number; recordSet: Uint8Array }[] = [];
         if (output !== null) appends.push({ topic: info.name, partition, recordSet: output });
         if (deadLetters !== null) appends.push({ topic: info.deadLetterTopic!, partition: deadLetters.partition, recordSet: deadLetters.recordSet });
-        cursor = await this.#commit(partition, cursor, to, result.states, appends);
         let outCount: number;
         if (Array.isArray(result.output)) outCount = result.output.length;
         else {
           outCount = new DataView(result.output.buffer, result.output.byteOffset).getUint32(0, true);
           steps[steps.length - 1]!.buffers.give(result.output);
         }
-        const stats = host.statsOf(info.attachmentId);
-        stats?.call(count, outCount, performance.now() - started);
-        this.#deps.metrics?.pipelineRecordsIn.inc({ pipeline: info.name }, count);
-        this.#deps.metrics?.pipelineRecordsOut.inc({ pipeline: info.name }, outCount);
-        this.#deps.metrics?.pipelineBatchLatency.observe({ pipeline: info.name }, (performance.now() - started) / 1000);
-        for (const f of result.failures) {
-          stats?.failure({ kind: f.kind, message: f.message, partition, firstOffset: String(f.firstOffset), lastOffset: String(f.lastOffset), atMs: Date.now() }, f.records);
-          this.#deps.metrics?.moduleErrors.inc({ pipeline: info.name, module: f.module, kind: f.kind });
-          logger.warn({ pipeline: info.name, topic: info.source, partition, offset: String(f.firstOffset), lastOffset: String(f.lastOffset), kind: f.kind, err: f.message, policy: info.onError },
-            info.onError === 'dead-letter' ? 'pipeline sent records its chain failed on to the dead-letter topic' : 'pipeline skipped records its chain failed on');
-        }
+        // At most PIPELINE_UNCOMMITTED_STEPS_MAX steps held: the oldest must land first.
+        await landed(PIPELINE_UNCOMMITTED_STEPS_MAX - 1);
+        cursor = await this.#write(partition, cursor, to, result.states, appends, (w) => {
+          writing.push(settledLater(w.then(() => {
+            const ms = performance.now() - started;
+            const stats = host.statsOf(info.attachmentId);
+            stats?.call(count, outCount, ms);
+            this.#deps.metrics?.pipelineRecordsIn.inc({ pipeline: info.name }, count);
+            this.#deps.metrics?.pipelineRecordsOut.inc({ pipeline: info.name }, outCount);
+            this.#deps.metrics?.pipelineBatchLatency.observe({ pipeline: info.name }, ms / 1000);
+            for (const f of result.failures) this.#reportFailure(partition, f);
+          })));
+        });
         maxRecords = Math.min(maxRecords * 2, PIPELINE_STEP_MAX_RECORDS);
         backoff = PIPELINE_RETRY_BASE_MS;
       } catch (err) {
+        // Steps still being written settle first: what landed is read back below.
+        for (const w of writing.splice(0)) await w.catch(() => undefined);
         if (this.#stopped || err instanceof UnknownAttachmentError) return;
         if (err instanceof OffsetOutOfRangeError) {
           // The source moved under the read (retention): the next turn looks at its log start.
@@ -192,6 +211,15 @@ export class PipelineRunner {
         cursor = await this.#reload(partition);
       }
     }
+    for (const w of writing.splice(0)) await w.catch(() => undefined);
+  }
+
+  #reportFailure(partition: number, f: ChainFailure): void {
+    const info = this.info;
+    this.#deps.host.statsOf(info.attachmentId)?.failure({ kind: f.kind, message: f.message, partition, firstOffset: String(f.firstOffset), lastOffset: String(f.lastOffset), atMs: Date.now() }, f.records);
+    this.#deps.metrics?.moduleErrors.inc({ pipeline: info.name, module: f.module, kind: f.kind });
+    this.#deps.logger.warn({ pipeline: info.name, topic: info.source, partition, offset: String(f.firstOffset), lastOffset: String(f.lastOffset), kind: f.kind, err: f.message, policy: info.onError },
+      info.onError === 'dead-letter' ? 'pipeline sent records its chain failed on to the dead-letter topic' : 'pipeline skipped records its chain failed on');
   }
 
   /** Dead letters as one record set for the dead-letter topic's partition of the source's number (modulo its count). */
@@ -203,20 +231,29 @@ export class PipelineRunner {
     return recordSet === null ? null : { partition: partition % topic.partitions, recordSet };
   }
 
-  /** Writes one step; on success the new cursor, whose old state objects are deleted. */
-  async #commit(partition: number, cursor: Cursor, to: bigint, states: (Uint8Array | null)[], appends: { topic: string; partition: number; recordSet: Uint8Array }[]): Promise<Cursor> {
+  /**
+   * Saves the step's states, then starts writing the step (its promise goes to `started`, which
+   * the caller awaits before the next write) and returns the cursor after it.
+   */
+  async #write(
+    partition: number, cursor: Cursor, to: bigint, states: (Uint8Array | null)[],
+    appends: { topic: string; partition: number; recordSet: Uint8Array }[], started: (write: Promise<void>) => void,
+  ): Promise<Cursor> {
     const { log, store, logger } = this.#deps;
     const saved = await saveStates(store, this.info.name, partition, states, cursor.states, cursor.refs);
-    try {
-      await log.commitPipelineStep(this.info.name, this.info.attachmentId, partition, { from: cursor.position, to, states: saved.refs, appends });
-    } catch (err) {
-      // The entry may still land (in doubt): its objects stay until the pipeline's next start looks.
-      if (!(err instanceof LogError && err.retriable)) for (const key of saved.written) void store.delete(key).catch(() => undefined);
-      throw err;
-    }
-    const kept = new Set(objectKeys(saved.refs));
-    for (const key of objectKeys(cursor.refs)) if (!kept.has(key)) void store.delete(key).catch((err: unknown) => logger.debug({ key, err }, 'old pipeline state object not deleted'));
-    this.#positions[partition] = to;
+    const write = log.commitPipelineStep(this.info.name, this.info.attachmentId, partition, { from: cursor.position, to, states: saved.refs, appends }).then(
+      () => {
+        this.#positions[partition] = to;
+        const kept = new Set(objectKeys(saved.refs));
+        for (const key of objectKeys(cursor.refs)) if (!kept.has(key)) void store.delete(key).catch((err: unknown) => logger.debug({ key, err }, 'old pipeline state object not deleted'));
+      },
+      (err: unknown) => {
+        // The entry may still land (in doubt): its objects stay until the pipeline's next start looks.
+        if (!(err instanceof LogError && err.retriable)) for (const key of saved.written) void store.delete(key).catch(() => undefined);
+        throw err;
+      },
+    );
+    started(settledLater(write));
     return { position: to, refs: saved.refs, states };
   }
 
