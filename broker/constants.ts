@@ -201,3 +201,5 @@ export const PIPELINE_ISOLATE_CALLS_MAX = 64;
 export const PIPELINE_STEP_OUTPUT_MAX_BYTES = 24 * 1024 * 1024;
 /** A derived topic's max.message.bytes: one module call's largest output fits one batch, so no output record is ever too large to store. */
 export const DERIVED_TOPIC_MAX_MESSAGE_BYTES = 16 * 1024 * 1024 + 64 * 1024;
+/** How often the broker looks for pipelines to start, stop or restart (a source that grew through CreatePartitions). */
+export const PIPELINE_REFRESH_INTERVAL_MS = 1000;

@@ -10,6 +10,7 @@ import type { ObjectStore } from '../storage/object-store.js';
 import type { ModuleHost } from '../smartmodules/module-host.js';
 import { PipelineRunner } from './pipeline-runner.js';
 import { objectKeys, stateObjectPrefix } from './state-refs.js';
+import { PIPELINE_REFRESH_INTERVAL_MS } from '../constants.js';
 
 export interface PipelineManagerDeps {
   log: Log;
@@ -27,9 +28,13 @@ export class PipelineManager {
   #closed = false;
   /** Serialises refreshes: starting and stopping runners never interleave. */
   #refreshing: Promise<void> = Promise.resolve();
+  #timer: NodeJS.Timeout;
 
   constructor(deps: PipelineManagerDeps) {
     this.#deps = deps;
+    // Changes that come through Kafka requests (a source that grew) are picked up here.
+    this.#timer = setInterval(() => void this.refresh(), PIPELINE_REFRESH_INTERVAL_MS);
+    this.#timer.unref();
   }
 
   /** Starts, restarts and stops runners so that exactly the pipelines that should run do. */
@@ -45,7 +50,8 @@ export class PipelineManager {
     const wanted = new Map<string, AttachmentInfo>();
     for (const a of this.#deps.log.listAttachments()) if (a.kind === 'derived' && !a.paused && a.halted === null) wanted.set(a.name, a);
     for (const [name, runner] of this.#runners) {
-      if (wanted.get(name)?.attachmentId === runner.info.attachmentId) continue;
+      const same = wanted.get(name)?.attachmentId === runner.info.attachmentId;
+      if (same && runner.partitions === (this.#deps.log.pipelineProgress(name)?.length ?? 0)) continue;
       this.#runners.delete(name);
       await runner.stop();
     }
@@ -86,6 +92,7 @@ export class PipelineManager {
 
   async close(): Promise<void> {
     this.#closed = true;
+    clearInterval(this.#timer);
     await this.#refreshing;
     const runners = [...this.#runners.values()];
     this.#runners.clear();

@@ -83,6 +83,11 @@ export class PipelineRunner {
     });
   }
 
+  /** The source partitions this runner reads (its pipeline's when it started). */
+  get partitions(): number {
+    return this.#loops.length;
+  }
+
   /** The committed position of each partition, as this runner knows it. */
   positions(): bigint[] {
     return [...this.#positions];

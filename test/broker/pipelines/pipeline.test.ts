@@ -106,6 +106,19 @@ describe('a derived topic', () => {
     expect(refused.errorMessage).toBe('items is written by its pipeline from lists; produce to lists');
   });
 
+  it('grows with its source: a new source partition feeds the same derived partition', async () => {
+    await createTopic(c, 'growing', 1);
+    await produceValues('growing', 0, [{ key: 'a', value: 'one' }]);
+    expect((await attach(t.address, { kind: 'derived', module: 'pass-through', topic: 'growing', to: 'grown' })).status).toBe(201);
+    await until('grown', (s) => s.lag === '0');
+    await t.broker.log.createPartitions('growing', 3);
+    expect(t.broker.log.getTopic('grown')?.partitions).toBe(3);
+    await expect(t.broker.log.createPartitions('grown', 4)).rejects.toThrow(/derived topic: its partitions follow growing/);
+    await produceValues('growing', 2, [{ key: 'b', value: 'two' }]);
+    await until('grown', (s) => s.lag === '0' && (s as unknown as { partitions: unknown[] }).partitions.length === 3);
+    expect((await readAll('grown', 2)).map((x) => dec(x.value))).toEqual(['two']);
+  });
+
   it('pauses where it is, stays paused across a restart, and resumes from its position', async () => {
     await createTopic(c, 'ticks', 1);
     await produceValues('ticks', 0, [{ key: 'a', value: line('error', 1) }]);
