@@ -16,7 +16,7 @@ export const ABI_PARAM_MIN_BYTES = 8;
 // ---- ABI, loader, instance, registry (runtime/abi, module-loader, instance, registry) ----
 /** ABI version this host implements (sdk/ABI.md); a module reporting another is refused. */
 export const ABI_VERSION = 1;
-/** Largest module binary accepted; AssemblyScript modules are tens of KiB, Rust ones a few hundred. */
+/** Largest module binary accepted (core module or component); AssemblyScript modules are tens of KiB, Rust ones a few hundred, a JavaScript component (an engine inside) about 12 MB. */
 export const MODULE_MAX_BYTES = 16 * 1024 * 1024;
 /** Largest guest memory maximum a module may declare; bounds what one instance can take from the host. */
 export const MODULE_MEMORY_MAX_BYTES = 64 * 1024 * 1024;
@@ -106,3 +106,7 @@ export const SANDBOX_SPIN_CLOCK_EVERY = 64;
 export const SANDBOX_MAILBOX_YIELD_MS = 2;
 /** Timeout of one sleep on the mailbox; the worker re-checks and sleeps again (a notify wakes it at once). */
 export const SANDBOX_MAILBOX_SLEEP_MS = 1000;
+
+// ---- components (runtime/component, sdk/wit) ----
+/** Largest header of a transpiled component (file names and sizes, transpiled.ts). */
+export const TRANSPILED_HEADER_MAX_BYTES = 64 * 1024;

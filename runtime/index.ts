@@ -5,6 +5,11 @@ export { encodeParams, decodeParams, parseParamArgs, ParamsError } from './abi/p
 export { ABI_ERROR, abiErrorName, type AbiErrorCode } from './abi/error-codes.js';
 export { loadModule, moduleId, ModuleValidationError, type LoadedModule, type ModuleKind } from './module-loader.js';
 export { ModuleInstance, type InstanceLimits } from './instance.js';
+export { createGuestInstance, type GuestCode, type ModuleFormat } from './guest-code.js';
+export type { GuestInstance } from './guest-instance.js';
+export { ComponentInstance } from './component/component-instance.js';
+export { isComponent, transpileComponentBytes, TRANSPILER } from './component/component-loader.js';
+export { WIT_PACKAGE, WORLDS, witDir, type WorldInfo } from './component/worlds.js';
 export { ModuleError, type ModuleErrorKind } from './module-error.js';
 export type { GuestLogHandler, GuestLogLevel } from './guest-imports.js';
 export { MODULE_KINDS } from './kinds/index.js';

@@ -9,25 +9,18 @@
  */
 import {
   AGGREGATE_STATE_MAX_BYTES, GUEST_ERROR_MESSAGE_MAX_BYTES, GUEST_LOG_CALLS_MAX_PER_BATCH,
-  INPUT_BATCH_MAX_BYTES, INSTANCE_STAGING_INITIAL_BYTES, OUTPUT_BATCH_MAX_BYTES, WASM_PAGE_BYTES,
+  INPUT_BATCH_MAX_BYTES, INSTANCE_STAGING_INITIAL_BYTES, OUTPUT_BATCH_MAX_BYTES,
 } from './constants.js';
 import type { GuestExports } from './abi/exports.js';
 import { ABI_ERROR, abiErrorName } from './abi/error-codes.js';
 import { encodeParams } from './abi/params.js';
-import type { BatchBuffers } from './abi/batch-buffers.js';
 import { decodeBatch, encodeBatch, type HostRecord } from './abi/batch.js';
 import { checkStateLength, kindRulesForCode, type KindRules, type ModuleKind } from './kinds/index.js';
 import { guestImports, type GuestLogHandler } from './guest-imports.js';
 import { ModuleError } from './module-error.js';
+import { memoryLimitError, type GuestInstance, type InstanceLimits, type ProcessOptions } from './guest-instance.js';
 
-export interface InstanceLimits {
-  /** Guest memory this instance may use; a call that leaves memory larger fails with 'memory-limit'. */
-  memoryMaxBytes?: number;
-  /** Largest encoded output batch accepted (default OUTPUT_BATCH_MAX_BYTES). */
-  outputMaxBytes?: number;
-  /** Receives sluice.log calls (at most GUEST_LOG_CALLS_MAX_PER_BATCH per call); dropped when absent. */
-  onLog?: GuestLogHandler;
-}
+export type { InstanceLimits, ProcessOptions } from './guest-instance.js';
 
 const utf8 = new TextDecoder();
 
@@ -39,17 +32,7 @@ function staged(bytes: Uint8Array): Uint8Array {
   return staging.subarray(0, bytes.length);
 }
 
-export interface ProcessOptions {
-  /**
-   * Return the output as a view into guest memory instead of a copy: valid only until the next
-   * call on this instance. For a caller that copies it somewhere at once (the sandbox worker).
-   */
-  outputView?: boolean;
-  /** Copy the output into a buffer taken from these (RunOptions.buffers) instead of a fresh one. */
-  outputBuffers?: BatchBuffers;
-}
-
-export class ModuleInstance {
+export class ModuleInstance implements GuestInstance {
   readonly kind: ModuleKind;
   private readonly rules: KindRules;
   private exports: GuestExports;
@@ -141,27 +124,10 @@ export class ModuleInstance {
     this.broken = true;
     const trapText = err instanceof Error ? err.message : String(err);
     const guest = this.guestMessage(ex);
-    if (this.atMemoryLimit(ex)) {
-      return new ModuleError(ABI_ERROR.MEMORY_LIMIT, `${context}: guest memory reached its maximum (${ex.memory.buffer.byteLength} bytes): ${guest || trapText}`, 'memory-limit', { cause: err });
-    }
+    const atLimit = memoryLimitError(ex.memory, this.limits.memoryMaxBytes, context, guest || trapText, err);
+    if (atLimit !== null) return atLimit;
     if (guest) return new ModuleError(ABI_ERROR.GUEST, `${context}: ${guest}`, 'guest-error', { cause: err });
     return new ModuleError(ABI_ERROR.TRAP, `${context}: ${trapText}`, 'trap', { cause: err });
-  }
-
-  /**
-   * Whether the guest ran out of memory. A memory that cannot grow one more page is at its
-   * declared maximum; the instance is discarded after a trap, so probing with grow is harmless.
-   */
-  private atMemoryLimit(ex: GuestExports): boolean {
-    const size = ex.memory.buffer.byteLength;
-    const limit = this.limits.memoryMaxBytes;
-    if (limit !== undefined && size + WASM_PAGE_BYTES > limit) return true;
-    try {
-      ex.memory.grow(1);
-      return false;
-    } catch {
-      return true;
-    }
   }
 
   /**

@@ -1,10 +1,12 @@
 /**
- * Validates a module binary against ABI v1 and compiles it once. The compiled
- * WebAssembly.Module is what instances (inline or in sandbox workers) are made from.
+ * Validates a module binary against ABI v1 (or, for a component, against sdk/wit: component/)
+ * and compiles it once. The compiled code is what instances (inline or in sandbox workers) are
+ * made from.
  *
- * Memory policy: a module must define (not import) exactly one memory, export it, and
+ * Memory policy: a core module must define (not import) exactly one memory, export it, and
  * declare a maximum of at most MODULE_MEMORY_MAX_BYTES. We refuse rather than rewrite the
- * binary, so the bytes stored in the registry are exactly the bytes that run.
+ * binary, so the bytes stored in the registry are exactly the bytes that run. A component's
+ * core modules are derived (transpiled) code: their memories get that maximum imposed.
  */
 import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
@@ -17,6 +19,11 @@ import {
 } from './abi/exports.js';
 import { kindRulesForCode, type ModuleKind } from './kinds/index.js';
 import { readWasmLayout, WasmFormatError, type FuncSignature } from './wasm-binary.js';
+import { ModuleValidationError } from './module-validation-error.js';
+import type { GuestCode } from './guest-code.js';
+import { isComponent, transpileComponentBytes } from './component/component-loader.js';
+import { compileTranspiledBytes } from './component/compiled-component.js';
+import { qualifiedWorld } from './component/worlds.js';
 
 export type { ModuleKind } from './kinds/index.js';
 
@@ -26,19 +33,21 @@ export interface LoadedModule {
   name?: string;
   kind: ModuleKind;
   abiVersion: number;
+  /** The registered bytes: a core module, or a component. */
   bytes: Uint8Array;
+  /** What runs: the compiled core module, or the component compiled from its transpiled form (createGuestInstance). */
+  code: GuestCode;
+  /** The compiled core module (ModuleInstance.create); for a component its main core module, which only code can run. */
   compiled: WebAssembly.Module;
-  /** The guest memory maximum the module declares, in bytes (≤ MODULE_MEMORY_MAX_BYTES). */
+  /** What a sandbox worker compiles itself: `bytes` for a core module, the transpiled component (transpiled.ts) for a component. */
+  workerBytes: Uint8Array;
+  /** The guest memory maximum, in bytes (≤ MODULE_MEMORY_MAX_BYTES): declared by a core module, imposed on a component's. */
   memoryMaxBytes: number;
+  /** A component's world in sdk/wit (`sluice:smartmodule/filter@1.0.0`); absent for a core module. */
+  world?: string;
 }
 
-/** A module that cannot run under ABI v1; the message names the export, import or limit at fault. */
-export class ModuleValidationError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ModuleValidationError';
-  }
-}
+export { ModuleValidationError } from './module-validation-error.js';
 
 export function moduleId(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
@@ -148,14 +157,16 @@ function probeModule(compiled: WebAssembly.Module): Promise<{ abiVersion: number
 }
 
 /**
- * Validates and compiles `bytes`. Throws ModuleValidationError naming what is wrong. Runs the
- * module's start function once, on a throwaway instance in a worker, to read its ABI version
- * and kind.
+ * Validates and compiles `bytes`, a core module or a component. Throws ModuleValidationError
+ * naming what is wrong. Runs a core module's start function once, on a throwaway instance in a
+ * worker, to read its ABI version and kind. A component is transpiled unless `opts.transpiled`
+ * holds its transpiled form already (the bucket's cache, registry.ts).
  */
-export async function loadModule(bytes: Uint8Array, opts?: { name?: string }): Promise<LoadedModule> {
+export async function loadModule(bytes: Uint8Array, opts?: { name?: string; transpiled?: Uint8Array }): Promise<LoadedModule> {
   if (bytes.length > MODULE_MAX_BYTES) {
     throw new ModuleValidationError(`module of ${bytes.length} bytes exceeds the limit of ${MODULE_MAX_BYTES} bytes`);
   }
+  if (isComponent(bytes)) return loadComponent(bytes, opts ?? {});
   let compiled: WebAssembly.Module;
   try {
     compiled = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
@@ -193,9 +204,33 @@ export async function loadModule(bytes: Uint8Array, opts?: { name?: string }): P
     kind: rules.kind,
     abiVersion,
     bytes,
+    code: { format: 'core', compiled },
     compiled,
+    workerBytes: bytes,
     memoryMaxBytes,
   };
   if (opts?.name !== undefined) loaded.name = opts.name;
+  return loaded;
+}
+
+/**
+ * A component: checked against sdk/wit and transpiled (or taken from `opts.transpiled`, what the
+ * bucket caches), then compiled. No guest code runs here: the world is read from the binary.
+ */
+async function loadComponent(bytes: Uint8Array, opts: { name?: string; transpiled?: Uint8Array }): Promise<LoadedModule> {
+  const transpiled = opts.transpiled ?? (await transpileComponentBytes(bytes));
+  const component = compileTranspiledBytes(transpiled);
+  const loaded: LoadedModule = {
+    id: moduleId(bytes),
+    kind: component.world.kind,
+    abiVersion: ABI_VERSION,
+    bytes,
+    code: { format: 'component', component },
+    compiled: component.main,
+    workerBytes: transpiled,
+    memoryMaxBytes: MODULE_MEMORY_MAX_BYTES,
+    world: qualifiedWorld(component.world),
+  };
+  if (opts.name !== undefined) loaded.name = opts.name;
   return loaded;
 }

@@ -2,18 +2,23 @@
  * Modules in the bucket: the binary under its sha256 (`modules/<sha256>.wasm`, written once,
  * shared by every name that points at it) and one small JSON entry per name
  * (`modules/names/<name>.json`). A module is validated with loadModule before anything is stored.
+ * A component's transpiled form is cached beside it (`modules/transpiled/<sha256>.<transpiler>.bin`),
+ * so a restarted broker, or another one on the same bucket, never transpiles it again.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ObjectStore } from '../broker/storage/object-store.js';
 import { ObjectNotFoundError } from '../broker/storage/object-store.js';
 import { MODULE_NAME_MAX_CHARS } from './constants.js';
-import { loadModule, type LoadedModule, type ModuleKind } from './module-loader.js';
+import { loadModule, moduleId, type LoadedModule, type ModuleKind } from './module-loader.js';
+import type { ModuleFormat } from './guest-code.js';
+import { isComponent, TRANSPILER, transpileComponentBytes } from './component/component-loader.js';
 import { MODULE_NAME_PATTERN, moduleOutputPath, readModuleManifest } from './build/module-manifest.js';
 import { moduleDirsIn } from './build/module-build.js';
 
 export const MODULES_PREFIX = 'modules/';
 export const MODULE_NAMES_PREFIX = 'modules/names/';
+export const TRANSPILED_PREFIX = 'modules/transpiled/';
 
 export interface ModuleEntry {
   name: string;
@@ -21,6 +26,10 @@ export interface ModuleEntry {
   id: string;
   kind: ModuleKind;
   abiVersion: number;
+  /** A core module (ABI v1) or a component (sdk/wit); entries written before components existed have none: core. */
+  format?: ModuleFormat;
+  /** A component's world, e.g. `sluice:smartmodule/filter@1.0.0`. */
+  world?: string;
   sizeBytes: number;
   createdAt: string;
 }
@@ -48,6 +57,8 @@ export function checkModuleName(name: string): void {
 }
 
 const binaryKey = (id: string): string => `${MODULES_PREFIX}${id}.wasm`;
+/** The transpiler is part of the key: a host with another one transpiles again rather than run output it did not make. */
+export const transpiledKey = (id: string): string => `${TRANSPILED_PREFIX}${id}.${TRANSPILER.replace(/[^a-z0-9.-]/g, '-')}.bin`;
 const nameKey = (name: string): string => `${MODULE_NAMES_PREFIX}${name}.json`;
 
 function parseEntry(bytes: Uint8Array, key: string): ModuleEntry {
@@ -67,7 +78,7 @@ export class ModuleRegistry {
    */
   async create(name: string, bytes: Uint8Array): Promise<ModuleEntry> {
     checkModuleName(name);
-    const loaded = await loadModule(bytes, { name });
+    const loaded = await this.load(bytes, name);
     // Content-addressed: an existing object under this key already holds these exact bytes.
     await this.store.putIfAbsent(binaryKey(loaded.id), bytes);
     const entry: ModuleEntry = {
@@ -75,11 +86,40 @@ export class ModuleRegistry {
       id: loaded.id,
       kind: loaded.kind,
       abiVersion: loaded.abiVersion,
+      format: loaded.code.format,
       sizeBytes: bytes.length,
       createdAt: new Date().toISOString(),
     };
+    if (loaded.world !== undefined) entry.world = loaded.world;
     await this.store.put(nameKey(name), new TextEncoder().encode(JSON.stringify(entry)));
     return entry;
+  }
+
+  /**
+   * loadModule, with a component's transpiled form taken from the bucket when it is there and
+   * stored there when it was not (or did not load: made by a broken writer, or cut short).
+   */
+  private async load(bytes: Uint8Array, name?: string): Promise<LoadedModule> {
+    const opts = name === undefined ? {} : { name };
+    if (!isComponent(bytes)) return loadModule(bytes, opts);
+    const id = moduleId(bytes);
+    let cached: Uint8Array | null = null;
+    try {
+      cached = await this.store.get(transpiledKey(id));
+    } catch (err) {
+      if (!(err instanceof ObjectNotFoundError)) throw err;
+    }
+    if (cached !== null) {
+      try {
+        return await loadModule(bytes, { ...opts, transpiled: cached });
+      } catch {
+        cached = null; // transpile again below, and replace it
+      }
+    }
+    const transpiled = await transpileComponentBytes(bytes);
+    const loaded = await loadModule(bytes, { ...opts, transpiled });
+    await this.store.put(transpiledKey(id), transpiled);
+    return loaded;
   }
 
   async list(): Promise<ModuleEntry[]> {
@@ -115,7 +155,7 @@ export class ModuleRegistry {
   async get(name: string): Promise<{ entry: ModuleEntry; module: LoadedModule }> {
     const entry = await this.entry(name);
     const bytes = await this.store.get(binaryKey(entry.id));
-    const module = await loadModule(bytes, { name });
+    const module = await this.load(bytes, name);
     if (module.id !== entry.id) throw new Error(`module "${name}": binary ${entry.id} has changed in the bucket (now ${module.id})`);
     return { entry, module };
   }
@@ -130,7 +170,7 @@ export class ModuleRegistry {
       if (err instanceof ObjectNotFoundError) throw new Error(`module binary ${id} is missing from the bucket`, { cause: err });
       throw err;
     }
-    const module = await loadModule(bytes, name === undefined ? {} : { name });
+    const module = await this.load(bytes, name);
     if (module.id !== id) throw new Error(`module binary ${id} has changed in the bucket (now ${module.id})`);
     return module;
   }
@@ -140,7 +180,10 @@ export class ModuleRegistry {
     const entry = await this.entry(name);
     await this.store.delete(nameKey(name));
     const others = await this.list();
-    if (!others.some((e) => e.id === entry.id)) await this.store.delete(binaryKey(entry.id));
+    if (!others.some((e) => e.id === entry.id)) {
+      await this.store.delete(binaryKey(entry.id));
+      if (entry.format === 'component') await this.store.delete(transpiledKey(entry.id));
+    }
   }
 }
 

@@ -157,3 +157,56 @@ export function readWasmLayout(bytes: Uint8Array): WasmLayout {
   }
   return { memories, exportedFunctions };
 }
+
+function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = n % 128;
+    n = Math.floor(n / 128);
+    if (n > 0) b |= 0x80;
+    out.push(b);
+  } while (n > 0);
+  return out;
+}
+
+/**
+ * The module with every memory it defines bounded to at most `maxPages` (a maximum added where
+ * none is declared, lowered where one is larger): how the memory bound reaches a component's
+ * core modules, which their toolchains build without a maximum. Imported memories are bounded
+ * where they are defined. Throws WasmFormatError when a memory starts above `maxPages`.
+ */
+export function withMemoryMaximum(bytes: Uint8Array, maxPages: number): Uint8Array {
+  const parts: Uint8Array[] = [bytes.subarray(0, 8)];
+  let p = 8;
+  while (p < bytes.length) {
+    const head = new Cursor(bytes, p, bytes.length);
+    const id = head.byte();
+    const size = head.u32();
+    const end = head.p + size;
+    if (end > bytes.length) throw new WasmFormatError(`section ${id} runs past the end of the binary`);
+    if (id !== 5) {
+      parts.push(bytes.subarray(p, end));
+      p = end;
+      continue;
+    }
+    const c = new Cursor(bytes, head.p, end);
+    const n = c.u32();
+    const body: number[] = uleb(n);
+    for (let i = 0; i < n; i++) {
+      const m = c.limits();
+      if (m.memory64) throw new WasmFormatError('64-bit memories are not supported');
+      if (m.minPages > maxPages) throw new WasmFormatError(`memory starts at ${m.minPages} pages, over the limit of ${maxPages}`);
+      const max = Math.min(m.maxPages ?? maxPages, maxPages);
+      body.push(m.shared ? 0x03 : 0x01, ...uleb(m.minPages), ...uleb(max));
+    }
+    parts.push(Uint8Array.of(5, ...uleb(body.length), ...body));
+    p = end;
+  }
+  const out = new Uint8Array(parts.reduce((s, x) => s + x.length, 0));
+  let at = 0;
+  for (const x of parts) {
+    out.set(x, at);
+    at += x.length;
+  }
+  return out;
+}

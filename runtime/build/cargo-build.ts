@@ -5,7 +5,8 @@
  * (optimised) to the module's output only when it is newer.
  */
 import { spawn } from 'node:child_process';
-import { accessSync, constants, copyFileSync, existsSync, mkdirSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, delimiter, dirname, join } from 'node:path';
 import { WASM_PAGE_BYTES } from '../constants.js';
 import type { ModuleManifest } from './module-manifest.js';
@@ -162,26 +163,38 @@ export async function cargoBuild(manifest: ModuleManifest, variant: CargoVariant
   return artifact;
 }
 
+/** The artifact's bytes after wasm-opt (when installed; as they are otherwise). */
+export async function optimizedCopy(artifact: string, cwd: string): Promise<Uint8Array> {
+  const wasmOpt = wasmOptPath();
+  if (wasmOpt === null) return readFileSync(artifact);
+  const tmpOut = join(tmpdir(), `sluice-wasm-opt-${process.pid}-${basename(artifact)}`);
+  try {
+    const opt = await run(wasmOpt, [...WASM_OPT_ARGS, artifact, '-o', tmpOut], cwd, process.env);
+    if (opt.code !== 0) throw new Error(`wasm-opt failed: ${opt.stderr.trim().split('\n')[0] ?? ''}`);
+    return readFileSync(tmpOut);
+  } finally {
+    rmSync(tmpOut, { force: true });
+  }
+}
+
 /**
- * Builds a Rust module into `out`: cargo, then wasm-opt (when installed) into a file beside `out`
- * renamed over it. Returns false when cargo's artifact was older than `out` (nothing to do).
+ * Builds a Rust module into `out`: cargo, then wasm-opt (when installed). Returns false when cargo's artifact was older than `out` (nothing to do).
  */
 export async function buildRustModule(manifest: ModuleManifest, out: string, force: boolean, variant: CargoVariant = {}): Promise<boolean> {
   const artifact = await cargoBuild(manifest, variant);
   if (!force && existsSync(out) && statSync(artifact).mtimeMs <= statSync(out).mtimeMs) return false;
+  writeModuleFile(out, await optimizedCopy(artifact, manifest.dir));
+  return true;
+}
+
+/** Writes a built module into a file beside `out` and renames it over `out`: a reader never sees half of it. */
+export function writeModuleFile(out: string, bytes: Uint8Array): void {
   mkdirSync(dirname(out), { recursive: true });
   const tmpOut = `${out}.${process.pid}.tmp.wasm`;
-  const wasmOpt = wasmOptPath();
   try {
-    if (wasmOpt === null) {
-      copyFileSync(artifact, tmpOut);
-    } else {
-      const opt = await run(wasmOpt, [...WASM_OPT_ARGS, artifact, '-o', tmpOut], manifest.dir, process.env);
-      if (opt.code !== 0) throw new Error(`wasm-opt failed: ${opt.stderr.trim().split('\n')[0] ?? ''}`);
-    }
+    writeFileSync(tmpOut, bytes);
     renameSync(tmpOut, out);
   } finally {
     rmSync(tmpOut, { force: true });
   }
-  return true;
 }

@@ -12,6 +12,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readModuleManifest, moduleOutputPath, moduleLanguageOrNull, type ModuleLanguage, type ModuleManifest } from './module-manifest.js';
 import { buildRustModule } from './cargo-build.js';
+import { buildJsComponent, buildRustComponent } from './component-build.js';
 
 /**
  * asc flags every module is built with. abort is replaced so the module imports nothing
@@ -123,9 +124,12 @@ export async function buildModule(dir: string, opts: { out?: string; force?: boo
   const out = resolve(opts.out ?? moduleOutputPath(manifest));
   const started = performance.now();
   const result = (built: boolean): BuildResult => ({ name: manifest.name, language: manifest.language, dir: abs, out, built, ms: built ? performance.now() - started : 0 });
-  if (manifest.language === 'rust') {
+  if (manifest.language === 'rust' || manifest.language === 'javascript') {
     try {
-      return result(await buildRustModule(manifest, out, opts.force ?? false));
+      const force = opts.force ?? false;
+      if (manifest.language === 'javascript') return result(await buildJsComponent(manifest, out, force));
+      if (manifest.world !== undefined) return result(await buildRustComponent(manifest, out, force));
+      return result(await buildRustModule(manifest, out, force));
     } catch (err) {
       throw new ModuleBuildError(abs, `${manifest.name}: ${(err as Error).message}`);
     }

@@ -3,7 +3,8 @@
  * so only for trusted modules and for measuring what the sandbox costs. Same interface and same
  * error kinds as the sandbox pool.
  */
-import { ModuleInstance } from '../instance.js';
+import { createGuestInstance } from '../guest-code.js';
+import type { GuestInstance } from '../guest-instance.js';
 import type { LoadedModule } from '../module-loader.js';
 import { SandboxError } from './errors.js';
 import { guestErrorOf } from './guest-error.js';
@@ -13,7 +14,7 @@ const NO_PROCESS_OPTIONS = {};
 
 export class InlineRunner implements ModuleRunner {
   readonly mode = 'inline' as const;
-  #instances = new Map<string, ModuleInstance>();
+  #instances = new Map<string, GuestInstance>();
   #closed = false;
 
   register(module: LoadedModule, options: RegisterOptions = {}): ModuleHandle {
@@ -26,7 +27,7 @@ export class InlineRunner implements ModuleRunner {
     let instance = this.#instances.get(handle.key);
     if (instance === undefined) {
       try {
-        instance = ModuleInstance.create(handle.compiled, handle.spec.params, handle.spec.limits);
+        instance = createGuestInstance(handle.code, handle.spec.params, handle.spec.limits);
       } catch (err) {
         const { code, message } = guestErrorOf(err);
         throw new SandboxError('instantiate', `module ${handle.label}: ${message}`, code, { cause: err });

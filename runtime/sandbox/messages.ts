@@ -3,6 +3,7 @@
  * (mailbox-layout.ts). Batches travel in the shared region or as transferred ArrayBuffers,
  * never as structured-cloned records.
  */
+import type { ModuleFormat } from '../guest-code.js';
 
 /** The serializable part of the instance limits (no log callback crosses into a worker). */
 export interface InstanceLimits {
@@ -13,6 +14,8 @@ export interface InstanceLimits {
 /** Everything a worker needs to instantiate a module; sent only when the worker lacks it (it compiles the bytes itself, worker.ts). */
 export interface ModuleSpec {
   moduleId: string;
+  /** `bytes` is a core module, or a transpiled component (component/transpiled.ts). */
+  format: ModuleFormat;
   bytes: Uint8Array;
   params: Record<string, string>;
   limits: InstanceLimits;

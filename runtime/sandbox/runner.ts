@@ -4,6 +4,7 @@
  */
 import type { BatchBuffers } from '../abi/batch-buffers.js';
 import type { LoadedModule, ModuleKind } from '../module-loader.js';
+import type { GuestCode } from '../guest-code.js';
 import type { InstanceLimits, ModuleSpec } from './messages.js';
 
 export interface RegisterOptions {
@@ -44,7 +45,7 @@ export class ModuleHandle {
   /** `name (id prefix)`: how errors name the module. */
   readonly label: string;
   /** Compiled on the host by loadModule: what inline instances are made from. */
-  readonly compiled: WebAssembly.Module;
+  readonly code: GuestCode;
   /** What a worker gets: the bytes, compiled in the worker (see ModuleSpec). */
   readonly spec: ModuleSpec;
   readonly deadlineMs: number | undefined;
@@ -58,8 +59,8 @@ export class ModuleHandle {
     const sortedParams = Object.keys(params).sort().map((k) => [k, params[k]]);
     this.key = `${module.id}|${JSON.stringify(sortedParams)}|${limits.memoryMaxBytes ?? ''}|${limits.outputMaxBytes ?? ''}`;
     this.label = module.name === undefined ? module.id.slice(0, 12) : `${module.name} (${module.id.slice(0, 12)})`;
-    this.compiled = module.compiled;
-    this.spec = { moduleId: module.id, bytes: module.bytes, params: { ...params }, limits: { ...limits } };
+    this.code = module.code;
+    this.spec = { moduleId: module.id, format: module.code.format, bytes: module.workerBytes, params: { ...params }, limits: { ...limits } };
     if (options.deadlineMs !== undefined && !(options.deadlineMs > 0)) throw new RangeError(`deadlineMs must be positive, got ${options.deadlineMs}`);
     this.deadlineMs = options.deadlineMs;
   }

@@ -6,7 +6,9 @@
  * worker errors lose their fields on the way to the host.
  */
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import { ModuleInstance } from '../instance.js';
+import { createGuestInstance, type GuestCode } from '../guest-code.js';
+import type { GuestInstance } from '../guest-instance.js';
+import { compileTranspiledBytes } from '../component/compiled-component.js';
 import {
   SANDBOX_MAILBOX_SLEEP_MS, SANDBOX_MAILBOX_SPIN_US, SANDBOX_MAILBOX_WARM_MS, SANDBOX_MAILBOX_YIELD_MS, SANDBOX_WORKER_INSTANCES_MAX,
 } from '../constants.js';
@@ -19,20 +21,26 @@ import {
 } from './mailbox-layout.js';
 
 // Insertion order of a Map is our LRU order: a hit is deleted and set again.
-const instances = new Map<number, ModuleInstance>();
+const instances = new Map<number, GuestInstance>();
 /** Modules compiled in this worker, by module id (one compile per module, whatever its params). */
-const compiledModules = new Map<string, WebAssembly.Module>();
+const compiledModules = new Map<string, GuestCode>();
 
-/** The worker compiles the bytes itself: a WebAssembly.Module posted from the host runs slower here (V8 tiers shared code up poorly). */
-function compiledFor(moduleId: string, bytes: Uint8Array): WebAssembly.Module {
-  let compiled = compiledModules.get(moduleId);
+/**
+ * The worker compiles the bytes itself: a WebAssembly.Module posted from the host runs slower
+ * here (V8 tiers shared code up poorly). A component comes transpiled: its core modules are
+ * compiled and its bindings evaluated here.
+ */
+function compiledFor(spec: ModuleSpec): GuestCode {
+  let compiled = compiledModules.get(spec.moduleId);
   if (compiled === undefined) {
-    compiled = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
+    compiled = spec.format === 'core'
+      ? { format: 'core', compiled: new WebAssembly.Module(spec.bytes as Uint8Array<ArrayBuffer>) }
+      : { format: 'component', component: compileTranspiledBytes(spec.bytes) };
     if (compiledModules.size >= SANDBOX_WORKER_INSTANCES_MAX) {
       const oldest = compiledModules.keys().next().value;
       if (oldest !== undefined) compiledModules.delete(oldest);
     }
-    compiledModules.set(moduleId, compiled);
+    compiledModules.set(spec.moduleId, compiled);
   }
   return compiled;
 }
@@ -88,7 +96,7 @@ function runOne(key: number): CallResult {
     readInput();
     const spec = readSpec();
     try {
-      instance = ModuleInstance.create(compiledFor(spec.moduleId, spec.bytes), spec.params, spec.limits);
+      instance = createGuestInstance(compiledFor(spec), spec.params, spec.limits);
     } catch (err) {
       const { code, message } = guestErrorOf(err);
       return { kind: 'instantiate', code, message, recycle: false };
@@ -110,7 +118,7 @@ function runOne(key: number): CallResult {
 
 const OUTPUT_VIEW = { outputView: true } as const;
 
-function callGuest(key: number, instance: ModuleInstance, input: Uint8Array, state: Uint8Array | null): CallResult {
+function callGuest(key: number, instance: GuestInstance, input: Uint8Array, state: Uint8Array | null): CallResult {
   try {
     // The output stays a view into guest memory: handle() copies it into the region (or onto the port) at once.
     return instance.processEncoded(input, state, OUTPUT_VIEW);

@@ -55,12 +55,12 @@ static mut OUTPUT: Output = Output::new();
 static mut STATE: Vec<u8> = Vec::new();
 static mut IS_AGGREGATE: bool = false;
 
-#[no_mangle]
+#[cfg_attr(feature = "abi-v1", no_mangle)]
 pub extern "C" fn sluice_abi_version() -> i32 {
     ABI_VERSION
 }
 
-#[no_mangle]
+#[cfg_attr(feature = "abi-v1", no_mangle)]
 pub extern "C" fn sluice_alloc(size: i32) -> *mut u8 {
     let regions = unsafe { &mut REGIONS };
     if regions.stale {
@@ -81,22 +81,22 @@ pub extern "C" fn sluice_alloc(size: i32) -> *mut u8 {
     buffer.as_mut_ptr()
 }
 
-#[no_mangle]
+#[cfg_attr(feature = "abi-v1", no_mangle)]
 pub extern "C" fn sluice_output_ptr() -> *const u8 {
     unsafe { OUTPUT.as_ptr() }
 }
 
-#[no_mangle]
+#[cfg_attr(feature = "abi-v1", no_mangle)]
 pub extern "C" fn sluice_output_len() -> i32 {
     unsafe { OUTPUT.len() as i32 }
 }
 
-#[no_mangle]
+#[cfg_attr(feature = "abi-v1", no_mangle)]
 pub extern "C" fn sluice_error_ptr() -> *const u8 {
     panic::error_ptr()
 }
 
-#[no_mangle]
+#[cfg_attr(feature = "abi-v1", no_mangle)]
 pub extern "C" fn sluice_error_len() -> i32 {
     panic::error_len()
 }

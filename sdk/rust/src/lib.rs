@@ -26,6 +26,8 @@
 //! until the module keeps or changes something. A panic fails the batch with its message
 //! (and the offset of the record being processed); so does an `Err` returned by the module.
 #![cfg_attr(not(feature = "std"), no_std)]
+// Without "abi-v1" only the JSON helpers are used (a component): the ABI drivers are dead code.
+#![cfg_attr(not(feature = "abi-v1"), allow(dead_code))]
 #![cfg_attr(all(not(feature = "std"), target_arch = "wasm32"), feature(alloc_error_handler))]
 
 extern crate alloc;

@@ -1,0 +1,268 @@
+/**
+ * An ABI v1 batch (sdk/ABI.md §4) lowered into a component's memory as the canonical ABI's
+ * `list<record>` of sdk/wit/smartmodule.wit, and a `list<record>` lifted back into ABI v1
+ * bytes: the host's whole per-batch work for a component, with no JavaScript object per record.
+ * jco's generated bindings build an object per record and copy every field out with
+ * `ArrayBuffer.slice` (bench/results/components.md): the runtime calls the core export itself.
+ *
+ * Layouts (canonical ABI, wasm32):
+ *   record  (48 bytes, align 8): offset s64 @0, timestamp s64 @8, key option<list<u8>> @16,
+ *           value option<list<u8>> @28, headers list<header> @40
+ *   option<list<u8>> (12 bytes): discriminant u8 @0, ptr @4, len @8
+ *   header  (20 bytes, align 4): key string (ptr @0, len @4), value option<list<u8>> @8
+ */
+import { ModuleError } from '../module-error.js';
+import { ABI_ERROR } from '../abi/error-codes.js';
+import type { BatchBuffers } from '../abi/batch-buffers.js';
+
+export const RECORD_BYTES = 48;
+export const RECORD_ALIGN = 8;
+export const HEADER_BYTES = 20;
+export const HEADER_ALIGN = 4;
+/** Longest run copied word by word (copyBytes); longer ones go through TypedArray.set. */
+const COPY_BY_WORDS_MAX_BYTES = 256;
+
+/** The guest side a lowering needs: its allocator and its memory (read again after every allocation: it may grow). */
+export interface GuestMemory {
+  realloc: (oldPtr: number, oldLen: number, align: number, newLen: number) => number;
+  memory: WebAssembly.Memory;
+}
+
+const badOutput = (why: string): ModuleError => new ModuleError(ABI_ERROR.BAD_OUTPUT, why, 'guest-error');
+
+/** Views of a guest memory, made again only when its buffer changes (growth). */
+export class MemoryViews {
+  u8: Uint8Array = new Uint8Array(0);
+  dv: DataView = new DataView(new ArrayBuffer(0));
+  constructor(private readonly memory: WebAssembly.Memory) {
+    this.refresh();
+  }
+  refresh(): void {
+    const buffer = this.memory.buffer;
+    if (this.u8.buffer !== buffer) {
+      this.u8 = new Uint8Array(buffer);
+      this.dv = new DataView(buffer);
+    }
+  }
+}
+
+function alloc(g: GuestMemory, views: MemoryViews, align: number, size: number): number {
+  const ptr = g.realloc(0, 0, align, size) >>> 0;
+  // Reading memory.buffer costs more than the call: only when the region is past the view
+  // (growth detaches the old buffer, so its view then has length 0).
+  if (ptr + size > views.u8.length) views.refresh();
+  if (ptr % align !== 0 || ptr + size > views.u8.length) {
+    throw badOutput(`cabi_realloc returned ${ptr} for ${size} bytes aligned to ${align}: outside memory or misaligned`);
+  }
+  return ptr;
+}
+
+/**
+ * Copies `len` bytes of `src` from `at` into `dst` at `ptr`: four bytes at a time through the
+ * DataViews for a record's usual sizes (a subarray for TypedArray.set costs more than that).
+ */
+function copyBytes(dst: Uint8Array, dd: DataView, ptr: number, src: Uint8Array, sd: DataView, at: number, len: number): void {
+  if (len > COPY_BY_WORDS_MAX_BYTES) {
+    dst.set(src.subarray(at, at + len), ptr);
+    return;
+  }
+  let i = 0;
+  for (; i + 4 <= len; i += 4) dd.setInt32(ptr + i, sd.getInt32(at + i, true), true);
+  for (; i < len; i++) dst[ptr + i] = src[at + i]!;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: false });
+const utf8Encode = new TextEncoder();
+
+/** Whether the bytes are ASCII (then valid UTF-8 as they are). */
+function ascii(src: Uint8Array, at: number, len: number): boolean {
+  for (let i = 0; i < len; i++) if (src[at + i]! >= 0x80) return false;
+  return true;
+}
+
+/**
+ * Lowers an option<list<u8>> (ABI v1: i32 length, -1 = null, then the bytes) read at `p` in
+ * `src` into the 12 bytes at `at` in guest memory; returns the position after it in `src`.
+ */
+function lowerBytes(g: GuestMemory, v: MemoryViews, src: Uint8Array, sv: DataView, p: number, at: number): number {
+  const len = sv.getInt32(p, true);
+  if (len < 0) {
+    v.u8[at] = 0;
+    return p + 4;
+  }
+  const ptr = alloc(g, v, 1, len);
+  copyBytes(v.u8, v.dv, ptr, src, sv, p + 4, len);
+  v.u8[at] = 1;
+  v.dv.setUint32(at + 4, ptr, true);
+  v.dv.setUint32(at + 8, len, true);
+  return p + 4 + len;
+}
+
+/**
+ * Writes the records of the ABI v1 batch `input` into guest memory as a list<record>; returns
+ * its pointer and length. A header key that is not UTF-8 (Kafka does not check) is lowered with
+ * U+FFFD in place of the bad bytes, since the canonical ABI's strings are always UTF-8.
+ */
+export function lowerBatch(g: GuestMemory, v: MemoryViews, input: Uint8Array): { ptr: number; len: number } {
+  const sv = new DataView(input.buffer, input.byteOffset, input.byteLength);
+  const count = sv.getUint32(0, true);
+  const list = alloc(g, v, RECORD_ALIGN, count * RECORD_BYTES);
+  let p = 4;
+  for (let i = 0; i < count; i++) {
+    const base = list + i * RECORD_BYTES;
+    // offset and timestamp: little-endian i64 on both sides.
+    copyBytes(v.u8, v.dv, base, input, sv, p, 16);
+    p = lowerBytes(g, v, input, sv, p + 16, base + 16);
+    p = lowerBytes(g, v, input, sv, p, base + 28);
+    const headerCount = sv.getInt32(p, true);
+    p += 4;
+    const headers = alloc(g, v, HEADER_ALIGN, headerCount * HEADER_BYTES);
+    for (let h = 0; h < headerCount; h++) {
+      const hb = headers + h * HEADER_BYTES;
+      const keyLen = sv.getInt32(p, true);
+      let keyPtr: number;
+      let keyBytes = keyLen;
+      if (ascii(input, p + 4, keyLen)) {
+        keyPtr = alloc(g, v, 1, keyLen);
+        copyBytes(v.u8, v.dv, keyPtr, input, sv, p + 4, keyLen);
+      } else {
+        const text = utf8Encode.encode(utf8.decode(input.subarray(p + 4, p + 4 + keyLen)));
+        keyBytes = text.length;
+        keyPtr = alloc(g, v, 1, keyBytes);
+        v.u8.set(text, keyPtr);
+      }
+      v.dv.setUint32(hb, keyPtr, true);
+      v.dv.setUint32(hb + 4, keyBytes, true);
+      p = lowerBytes(g, v, input, sv, p + 4 + keyLen, hb + 8);
+    }
+    v.dv.setUint32(base + 40, headers, true);
+    v.dv.setUint32(base + 44, headerCount, true);
+  }
+  return { ptr: list, len: count };
+}
+
+/** Lowers bytes as a list<u8> (aggregate state); returns its pointer. */
+export function lowerList(g: GuestMemory, v: MemoryViews, bytes: Uint8Array): number {
+  const ptr = alloc(g, v, 1, bytes.length);
+  v.u8.set(bytes, ptr);
+  return ptr;
+}
+
+/** Lowers params as a list<tuple<string, string>> (16 bytes per pair, align 4); returns pointer and length. */
+export function lowerParams(g: GuestMemory, v: MemoryViews, params: Record<string, string>): { ptr: number; len: number } {
+  const pairs = Object.entries(params);
+  const list = alloc(g, v, 4, pairs.length * 16);
+  pairs.forEach(([k, val], i) => {
+    for (const [j, s] of [k, val].entries()) {
+      const bytes = utf8Encode.encode(s);
+      const ptr = alloc(g, v, 1, bytes.length);
+      v.u8.set(bytes, ptr);
+      v.dv.setUint32(list + i * 16 + j * 8, ptr, true);
+      v.dv.setUint32(list + i * 16 + j * 8 + 4, bytes.length, true);
+    }
+  });
+  return { ptr: list, len: pairs.length };
+}
+
+/** The bytes of a lifted list<u8> or string at (ptr, len), checked to lie inside memory. */
+function region(mem: Uint8Array, ptr: number, len: number, what: string): void {
+  if (ptr + len > mem.length) throw badOutput(`${what} at ${ptr}+${len} lies outside guest memory (${mem.length} bytes)`);
+}
+
+/** The ABI v1 size of an option<list<u8>> at `at`, validated. */
+function liftedBytesSize(v: MemoryViews, at: number, what: string): number {
+  const disc = v.u8[at]!;
+  if (disc === 0) return 4;
+  if (disc !== 1) throw badOutput(`${what}: option discriminant ${disc}`);
+  const ptr = v.dv.getUint32(at + 4, true);
+  const len = v.dv.getUint32(at + 8, true);
+  region(v.u8, ptr, len, what);
+  return 4 + len;
+}
+
+const utf8Fatal = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The ABI v1 size of the list<record> at (ptr, len) in guest memory, validating every pointer,
+ * discriminant and header key (UTF-8) on the way; throws BAD_OUTPUT, or OUTPUT_TOO_LARGE past
+ * `maxBytes`.
+ */
+export function liftedBatchSize(v: MemoryViews, ptr: number, len: number, maxBytes: number): number {
+  if (ptr % RECORD_ALIGN !== 0) throw badOutput(`output list at ${ptr} is not aligned to ${RECORD_ALIGN}`);
+  region(v.u8, ptr, len * RECORD_BYTES, 'output list');
+  let size = 4;
+  for (let i = 0; i < len; i++) {
+    const base = ptr + i * RECORD_BYTES;
+    size += 16 + liftedBytesSize(v, base + 16, 'record key') + liftedBytesSize(v, base + 28, 'record value') + 4;
+    const headers = v.dv.getUint32(base + 40, true);
+    const headerCount = v.dv.getUint32(base + 44, true);
+    if (headerCount > 0) {
+      if (headers % HEADER_ALIGN !== 0) throw badOutput(`header list at ${headers} is not aligned to ${HEADER_ALIGN}`);
+      region(v.u8, headers, headerCount * HEADER_BYTES, 'header list');
+    }
+    for (let h = 0; h < headerCount; h++) {
+      const hb = headers + h * HEADER_BYTES;
+      const keyPtr = v.dv.getUint32(hb, true);
+      const keyLen = v.dv.getUint32(hb + 4, true);
+      region(v.u8, keyPtr, keyLen, 'header key');
+      if (!ascii(v.u8, keyPtr, keyLen)) {
+        try {
+          utf8Fatal.decode(v.u8.subarray(keyPtr, keyPtr + keyLen));
+        } catch {
+          throw badOutput(`header key at ${keyPtr}+${keyLen} is not UTF-8`);
+        }
+      }
+      size += 4 + keyLen + liftedBytesSize(v, hb + 8, 'header value');
+    }
+    if (size > maxBytes) {
+      throw new ModuleError(ABI_ERROR.OUTPUT_TOO_LARGE, `output batch exceeds the limit of ${maxBytes} bytes`, 'output-too-large');
+    }
+  }
+  return size;
+}
+
+function liftBytes(v: MemoryViews, at: number, out: Uint8Array, od: DataView, o: number): number {
+  if (v.u8[at] === 0) {
+    od.setInt32(o, -1, true);
+    return o + 4;
+  }
+  const ptr = v.dv.getUint32(at + 4, true);
+  const len = v.dv.getUint32(at + 8, true);
+  od.setInt32(o, len, true);
+  copyBytes(out, od, o + 4, v.u8, v.dv, ptr, len);
+  return o + 4 + len;
+}
+
+/** Writes the list<record> at (ptr, len), already sized and checked by liftedBatchSize, as ABI v1 bytes. */
+export function liftBatch(v: MemoryViews, ptr: number, len: number, size: number, buffers?: BatchBuffers): Uint8Array {
+  const out = buffers !== undefined ? buffers.take(size).subarray(0, size) : new Uint8Array(size);
+  const od = new DataView(out.buffer, out.byteOffset, size);
+  od.setUint32(0, len, true);
+  let o = 4;
+  for (let i = 0; i < len; i++) {
+    const base = ptr + i * RECORD_BYTES;
+    copyBytes(out, od, o, v.u8, v.dv, base, 16);
+    o = liftBytes(v, base + 16, out, od, o + 16);
+    o = liftBytes(v, base + 28, out, od, o);
+    const headers = v.dv.getUint32(base + 40, true);
+    const headerCount = v.dv.getUint32(base + 44, true);
+    od.setInt32(o, headerCount, true);
+    o += 4;
+    for (let h = 0; h < headerCount; h++) {
+      const hb = headers + h * HEADER_BYTES;
+      const keyPtr = v.dv.getUint32(hb, true);
+      const keyLen = v.dv.getUint32(hb + 4, true);
+      od.setInt32(o, keyLen, true);
+      copyBytes(out, od, o + 4, v.u8, v.dv, keyPtr, keyLen);
+      o = liftBytes(v, hb + 8, out, od, o + 4 + keyLen);
+    }
+  }
+  return out;
+}
+
+/** A lifted string (error messages), cut at `maxBytes`. */
+export function liftString(v: MemoryViews, ptr: number, len: number, maxBytes: number): string {
+  const n = Math.min(len, maxBytes);
+  if (ptr + n > v.u8.length) return '';
+  return utf8.decode(v.u8.subarray(ptr, ptr + n));
+}
