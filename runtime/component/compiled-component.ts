@@ -23,14 +23,41 @@ export type JcoInstantiate = (
   instantiateCore: (module: WebAssembly.Module, imports?: WebAssembly.Imports) => WebAssembly.Instance,
 ) => Record<string, unknown>;
 
+/** The core export names of the world's functions, allocator and memory. */
+export interface CoreNames {
+  call: string;
+  init: string;
+  /** The post-return functions, when the module exports them. */
+  callPost: string | undefined;
+  initPost: string | undefined;
+  realloc: string;
+  memory: string;
+}
+
 export interface CompiledComponent {
   world: WorldInfo;
   instantiate: JcoInstantiate;
   cores: Map<string, WebAssembly.Module>;
-  /** The core module whose instance exports the world's functions, cabi_realloc and the memory. */
+  /** The core module whose instance exports the world's functions, the allocator and the memory. */
   main: WebAssembly.Module;
-  /** Post-return functions the main module exports (cabi_post_<name>), by export name. */
-  postReturns: Set<string>;
+  names: CoreNames;
+}
+
+/**
+ * The two ways wit-component names a world's functions in the core module: the legacy names
+ * (`filter`, `cabi_post_filter`, `cabi_realloc`, `memory`: wit-bindgen until 2024,
+ * componentize-js) and the standard "cm32p2" ones (`cm32p2||filter`, `cm32p2||filter_post`, …).
+ */
+function coreNames(exports: Map<string, string>, world: WorldInfo): CoreNames | null {
+  const fn = (n: string): string | undefined => (exports.get(n) === 'function' ? n : undefined);
+  const legacy = { call: world.exportName, init: INIT_EXPORT, callPost: `cabi_post_${world.exportName}`, initPost: `cabi_post_${INIT_EXPORT}`, realloc: 'cabi_realloc', memory: 'memory' };
+  const standard = { call: `cm32p2||${world.exportName}`, init: `cm32p2||${INIT_EXPORT}`, callPost: `cm32p2||${world.exportName}_post`, initPost: `cm32p2||${INIT_EXPORT}_post`, realloc: 'cm32p2_realloc', memory: 'cm32p2_memory' };
+  for (const n of [legacy, standard]) {
+    if (fn(n.call) && fn(n.init) && fn(n.realloc) && exports.get(n.memory) === 'memory') {
+      return { ...n, callPost: fn(n.callPost), initPost: fn(n.initPost) };
+    }
+  }
+  return null;
 }
 
 const BINDINGS_FILE = /\.js$/;
@@ -56,7 +83,7 @@ export function compileTranspiled(t: TranspiledComponent): CompiledComponent {
   const cores = new Map<string, WebAssembly.Module>();
   let bindings: string | undefined;
   let main: WebAssembly.Module | undefined;
-  const postReturns = new Set<string>();
+  let names: CoreNames | null = null;
   for (const [name, bytes] of t.files) {
     if (BINDINGS_FILE.test(name)) {
       bindings = new TextDecoder().decode(bytes);
@@ -70,19 +97,19 @@ export function compileTranspiled(t: TranspiledComponent): CompiledComponent {
       throw new ModuleValidationError(`component core module ${name} does not compile: ${(err as Error).message}`, { cause: err });
     }
     cores.set(name, compiled);
-    const exports = new Map(WebAssembly.Module.exports(compiled).map((e) => [e.name, e.kind]));
-    if (exports.get(world.exportName) === 'function' && exports.get(INIT_EXPORT) === 'function' && exports.get('cabi_realloc') === 'function' && exports.get('memory') === 'memory') {
+    const found = coreNames(new Map(WebAssembly.Module.exports(compiled).map((e) => [e.name, e.kind])), world);
+    if (found !== null && main === undefined) {
       main = compiled;
-      for (const [n, kind] of exports) if (kind === 'function' && n.startsWith('cabi_post_')) postReturns.add(n);
+      names = found;
     }
   }
   if (bindings === undefined) throw new ModuleValidationError('transpiled component has no bindings');
-  if (main === undefined) {
+  if (main === undefined || names === null) {
     throw new ModuleValidationError(
-      `no core module of the component exports "${world.exportName}", "${INIT_EXPORT}", "cabi_realloc" and its memory: sluice calls the world's functions on the core module as wit-bindgen, componentize-js and wit-component lay them out`,
+      `no core module of the component exports "${world.exportName}", "${INIT_EXPORT}", an allocator and its memory (as "cabi_realloc" and "memory", or the "cm32p2" names): sluice calls the world's functions on the core module as wit-component lays them out`,
     );
   }
-  return { world, instantiate: evaluateBindings(bindings), cores, main, postReturns };
+  return { world, instantiate: evaluateBindings(bindings), cores, main, names };
 }
 
 export function compileTranspiledBytes(bytes: Uint8Array): CompiledComponent {

@@ -13,7 +13,7 @@ import type { GuestLogHandler, GuestLogLevel } from '../guest-imports.js';
 import { memoryLimitError, type GuestInstance, type InstanceLimits, type ProcessOptions } from '../guest-instance.js';
 import { MemoryViews, liftBatch, liftString, liftedBatchSize, lowerBatch, lowerList, lowerParams, type GuestMemory } from './canonical-batch.js';
 import type { CompiledComponent } from './compiled-component.js';
-import { ERROR_CODES, INIT_EXPORT, LOG_INTERFACE } from './worlds.js';
+import { ERROR_CODES, LOG_INTERFACE } from './worlds.js';
 
 type CoreFn = (...args: number[]) => number;
 
@@ -83,16 +83,17 @@ export class ComponentInstance implements GuestInstance {
     }
     if (main === undefined) throw new ModuleError(ABI_ERROR.TRAP, 'component failed to start: its main core module was not instantiated', 'trap');
     const ex = main.exports as Record<string, unknown>;
-    const memory = ex['memory'] as WebAssembly.Memory;
-    const guest: GuestMemory = { realloc: ex['cabi_realloc'] as GuestMemory['realloc'], memory };
-    const post = (name: string): ((ret: number) => void) | undefined => (c.postReturns.has(name) ? (ex[name] as (ret: number) => void) : undefined);
+    const n = c.names;
+    const memory = ex[n.memory] as WebAssembly.Memory;
+    const guest: GuestMemory = { realloc: ex[n.realloc] as GuestMemory['realloc'], memory };
+    const post = (name: string | undefined): ((ret: number) => void) | undefined => (name === undefined ? undefined : (ex[name] as (ret: number) => void));
     const live: Live = {
       guest,
       views: new MemoryViews(memory),
-      call: ex[c.world.exportName] as CoreFn,
-      init: ex[INIT_EXPORT] as CoreFn,
-      postReturn: post(`cabi_post_${c.world.exportName}`),
-      postInit: post(`cabi_post_${INIT_EXPORT}`),
+      call: ex[n.call] as CoreFn,
+      init: ex[n.init] as CoreFn,
+      postReturn: post(n.callPost),
+      postInit: post(n.initPost),
     };
     this.runInit(live);
     return live;
