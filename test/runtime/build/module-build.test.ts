@@ -108,7 +108,21 @@ describe('module build', () => {
   it('refuses a directory holding both an AssemblyScript and a Rust module', () => {
     const d = moduleDir('both', FILTER);
     writeFileSync(path.join(d, 'Cargo.toml'), '[package]\nname = "both"\n');
-    expect(() => readModuleManifest(d)).toThrow(/holds both assembly\/index\.ts and Cargo\.toml/);
+    expect(() => readModuleManifest(d)).toThrow(/holds assemblyscript and rust sources \(assembly\/index\.ts, Cargo\.toml, index\.js\)/);
+  });
+
+  it('takes a world only for components: JavaScript needs one, AssemblyScript has none, and it must be a world of sdk/wit', () => {
+    const js = path.join(dir, 'js-no-world');
+    mkdirSync(js, { recursive: true });
+    writeFileSync(path.join(js, 'index.js'), 'export function init() {}\n');
+    expect(() => readModuleManifest(js)).toThrow(/world: a JavaScript module is a component; name its world \(filter, map, filter-map, array-map, aggregate\)/);
+    writeFileSync(path.join(js, 'sluice.yaml'), 'world: reduce\n');
+    expect(() => readModuleManifest(js)).toThrow(/sluice\.yaml: world: /);
+    writeFileSync(path.join(js, 'sluice.yaml'), 'world: filter-map\n');
+    expect(readModuleManifest(js)).toMatchObject({ language: 'javascript', world: 'filter-map', name: 'js-no-world' });
+    const as = moduleDir('as-world', FILTER);
+    writeFileSync(path.join(as, 'sluice.yaml'), 'world: filter\n');
+    expect(() => readModuleManifest(as)).toThrow(/AssemblyScript builds core modules/);
   });
 
   it('builds an example copied elsewhere to the same bytes as in place', async () => {
