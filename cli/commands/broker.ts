@@ -5,6 +5,7 @@ import { packageRootAbove } from '../package-root.js';
 import { registerAttachCommands } from './attach.js';
 import { registerPipelineCommands } from './pipeline.js';
 import { registerConsumeCommand } from './consume.js';
+import { registerGroupCommands } from './group.js';
 import { registerProduceCommand } from './produce.js';
 import { registerTopicCommands } from './topic.js';
 
@@ -83,7 +84,7 @@ async function registerExamples(broker: RunningBroker): Promise<void> {
   }
 }
 
-/** `sluice broker start`, and the client commands `topic ...`, `produce`, `consume`, `attach`, `detach`, `attachment ...`. */
+/** `sluice broker start`, and the client commands `topic ...`, `group ...`, `produce`, `consume`, `attach`, `detach`, `attachment ...`. */
 export function registerBrokerCommands(program: Command): void {
   const broker = program.command('broker').description('run a sluice broker');
   broker
@@ -109,6 +110,7 @@ export function registerBrokerCommands(program: Command): void {
       await brokerStart(flags);
     });
   registerTopicCommands(program);
+  registerGroupCommands(program);
   registerProduceCommand(program);
   registerConsumeCommand(program);
   registerAttachCommands(program);

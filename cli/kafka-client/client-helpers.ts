@@ -19,6 +19,14 @@ export const VERSIONS = {
   produce: 8,
   fetch: 11,
   listOffsets: 1,
+  createPartitions: 1,
+  deleteRecords: 1,
+  incrementalAlterConfigs: 1,
+  listGroups: 2,
+  describeGroups: 4,
+  deleteGroups: 1,
+  offsetFetch: 5,
+  offsetCommit: 7,
 } as const;
 
 export interface ClientFlags {

@@ -106,3 +106,12 @@ export async function firstUseProduce(client: 'confluent' | 'kafka-python', addr
   const { stdout } = await runChecked(PYTHON, [path.join(SCRIPTS, 'first-use-produce.py'), client, address, topic, String(count)], { timeoutMs: 90_000 });
   return JSON.parse(stdout.toString('utf8').trim().split('\n').pop()!) as FirstUseResult;
 }
+
+export type ConfluentAdminResult<T = unknown> = { ok: T; error?: undefined } | { ok?: undefined; error: { code: number; name: string; message: string } };
+
+/** One librdkafka admin call (test/helpers/python/confluent-admin.py says which go through the binding and which through ctypes). */
+export async function confluentAdmin<T = unknown>(address: string, command: string, ...args: string[]): Promise<ConfluentAdminResult<T>> {
+  requirePythonModules('confluent_kafka');
+  const { stdout } = await runChecked(PYTHON, [path.join(SCRIPTS, 'confluent-admin.py'), address, command, ...args], { timeoutMs: 60_000 });
+  return JSON.parse(stdout.toString('utf8').trim().split('\n').pop()!) as ConfluentAdminResult<T>;
+}

@@ -19,6 +19,7 @@ import {
   type DecodedRecord,
 } from '../../../broker/protocol/record-batch.js';
 import {
+  ADMIN_CALLS,
   FIXTURE_TOPIC,
   KAFKAJS_MESSAGES,
   KAFKA_PYTHON_COMPRESSIBLE_MESSAGES,
@@ -216,5 +217,35 @@ describe('captured consumer and confluent-kafka frames', () => {
     expect(records().map((r) => [text(r.key), text(r.value), r.headers.map((h) => [h.key, text(h.value)])])).toEqual(
       KCAT_MESSAGES.slice(1).map((m) => [m.key, m.value, [KCAT_HEADER]]),
     );
+  });
+});
+
+describe('captured admin frames (capture-admin.ts)', () => {
+  const k = ADMIN_CALLS.kafkajs;
+  const r = ADMIN_CALLS.librdkafka;
+  const p = ADMIN_CALLS.kafkaPython;
+
+  it('kafkajs admin: CreatePartitions, DeleteRecords, AlterConfigs and DeleteGroups v1', () => {
+    expect(load('kafkajs-admin', ApiKey.CreatePartitions, 1).body.topics).toEqual([{ name: k.topic, count: k.partitions, assignments: null }]);
+    expect(load('kafkajs-admin', ApiKey.DeleteRecords, 1).body.topics).toEqual([{ name: k.topic, partitions: [{ partitionIndex: 0, offset: BigInt(k.deleteBefore) }] }]);
+    expect(load('kafkajs-admin', ApiKey.AlterConfigs, 1).body).toEqual({
+      resources: [{ resourceType: 2, resourceName: k.topic, configs: [{ name: k.config[0], value: k.config[1] }] }],
+      validateOnly: false,
+    });
+    expect(load('kafkajs-admin', ApiKey.DeleteGroups, 1).body).toEqual({ groupsNames: [k.group] });
+  });
+
+  it('librdkafka 2.0: CreatePartitions v0, AlterConfigs v0, DeleteRecords v1, OffsetDelete v0, DeleteGroups v1', () => {
+    expect(load('confluent-admin', ApiKey.CreatePartitions, 0).body).toMatchObject({ topics: [{ name: r.topic, count: r.partitions, assignments: null }], validateOnly: false });
+    expect(load('confluent-admin', ApiKey.AlterConfigs, 0).body.resources).toEqual([{ resourceType: 2, resourceName: r.topic, configs: [{ name: r.config[0], value: r.config[1] }] }]);
+    expect(load('confluent-admin', ApiKey.DeleteRecords, 1).body.topics).toEqual([{ name: r.topic, partitions: [{ partitionIndex: 0, offset: BigInt(r.deleteBefore) }] }]);
+    expect(load('confluent-admin', ApiKey.OffsetDelete, 0).body).toEqual({ groupId: r.group, topics: [{ name: r.topic, partitions: [{ partitionIndex: 0 }] }] });
+    expect(load('confluent-admin', ApiKey.DeleteGroups, 1).body).toEqual({ groupsNames: [r.group] });
+  });
+
+  it('kafka-python: CreatePartitions, AlterConfigs and DeleteGroups v1', () => {
+    expect(load('kafka-python-admin', ApiKey.CreatePartitions, 1).body.topics).toEqual([{ name: p.topic, count: p.partitions, assignments: null }]);
+    expect(load('kafka-python-admin', ApiKey.AlterConfigs, 1).body.resources).toEqual([{ resourceType: 2, resourceName: p.topic, configs: [{ name: p.config[0], value: p.config[1] }] }]);
+    expect(load('kafka-python-admin', ApiKey.DeleteGroups, 1).body).toEqual({ groupsNames: [p.group] });
   });
 });
