@@ -138,6 +138,8 @@ export const GROUP_MEMBER_METADATA_MAX_BYTES = 1024 * 1024;
 export const OFFSET_METADATA_MAX_BYTES = 4096;
 
 // ---- codecs (broker/protocol/codecs): looking inside compressed batches ----
+/** Inflated bytes a produce request's recompression holds at once: a request of many batches that each inflate near RECORD_BATCH_DECOMPRESSED_MAX_BYTES is recompressed a few batches at a time. */
+export const RECOMPRESS_INFLATED_IN_FLIGHT_MAX_BYTES = 64 * 1024 * 1024;
 /** Largest zstd window accepted: the decoder allocates the window of a frame of unknown size, and one past what records may inflate to is never needed. */
 export const CODEC_ZSTD_WINDOW_MAX_BYTES = RECORD_BATCH_DECOMPRESSED_MAX_BYTES;
 /** Snappy blocks declaring fewer bytes inflate in JS: a native call (~4 µs) costs more than their work, and a batch of many tiny xerial chunks would cost seconds. */

@@ -76,6 +76,24 @@ describe('recompressRecordSet', () => {
     );
   });
 
+  it('holds at most the bound of inflated bytes at once (one batch always goes), and keeps the order', async () => {
+    const batches = Array.from({ length: 6 }, (_, i) => producerBatch(400 + i, Compression.gzip, i * 1000));
+    const sections = batches.map((b) => decodeRecords(b)).map((r) => r.length);
+    const sizes: number[] = [];
+    const sectionBytes = buildRecordBatch(sampleRecords(400)).byteLength;
+    const out = await recompressRecordSet(concatRecordSet(batches), Compression.lz4, { inflatedInFlightMaxBytes: 2.5 * sectionBytes, onInFlight: (n) => sizes.push(n) });
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(2.5 * sectionBytes);
+    // Windows of two batches: after the first, a window started over twice.
+    expect(sizes.filter((n, i) => i > 0 && n < sizes[i - 1]!)).toHaveLength(2);
+    expect(parseRecordSet(out).map((v) => v.header.baseSequence)).toEqual([0, 1000, 2000, 3000, 4000, 5000]);
+    expect(parseRecordSet(out).map((v) => decodeRecords(v.bytes).length)).toEqual(sections);
+    // A bound below one batch still recompresses, one batch at a time.
+    const one: number[] = [];
+    await recompressRecordSet(concatRecordSet(batches.slice(0, 3)), Compression.snappy, { inflatedInFlightMaxBytes: 10, onInFlight: (n) => one.push(n) });
+    expect(one).toHaveLength(3);
+    expect(one.every((n) => n < 1.5 * sectionBytes)).toBe(true);
+  });
+
   it('refuses a batch that does not inflate with CORRUPT_MESSAGE', async () => {
     const plain = buildRecordBatch(sampleRecords(3));
     const garbage = withRecordsSection(plain, Compression.gzip, new Uint8Array([1, 2, 3, 4, 5]));
