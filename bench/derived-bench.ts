@@ -16,6 +16,7 @@ import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import { ApiKey } from '../broker/protocol/api-keys.js';
 import { buildRecordBatch, decodeRecords, isControlBatch, iterateBatches } from '../broker/protocol/record-batch.js';
 import { KafkaClient } from '../cli/kafka-client/kafka-client.js';
+import { adminRequest } from './lib/admin.js';
 import { startBenchBroker, type BenchBroker } from './lib/broker-process.js';
 import { packageRoot, writeResults } from './lib/results.js';
 import { formatNumber, quantileSorted } from './lib/stats.js';
@@ -41,19 +42,6 @@ export interface DerivedBenchResult {
   throughput: { records: number; pipelineRecordsPerS: number; loopRecordsPerS: number; ratio: number };
   latency: { ratePerS: number; seconds: number; pipeline: { p50Ms: number; p99Ms: number; samples: number }; loop: { p50Ms: number; p99Ms: number; samples: number } };
   targets: { name: string; value: number; unit: string; target: string; ok: boolean }[];
-}
-
-async function admin(port: number, method: string, urlPath: string, body?: Uint8Array | object): Promise<unknown> {
-  const init: RequestInit = { method };
-  if (body instanceof Uint8Array) init.body = new Blob([body as Uint8Array<ArrayBuffer>]);
-  else if (body !== undefined) {
-    init.body = JSON.stringify(body);
-    init.headers = { 'content-type': 'application/json' };
-  }
-  const res = await fetch(`http://127.0.0.1:${port}${urlPath}`, init);
-  const answer: unknown = await res.json();
-  if (!res.ok) throw new Error(`${method} ${urlPath}: ${res.status} ${JSON.stringify(answer)}`);
-  return answer;
 }
 
 async function createTopic(client: KafkaClient, name: string): Promise<void> {
@@ -120,7 +108,7 @@ async function startLoop(kafka: Kafka, from: string, to: string, group: string, 
 }
 
 async function attachPipeline(broker: BenchBroker, from: string, to: string): Promise<void> {
-  await admin(broker.port, 'POST', '/v1/attachments', { kind: 'derived', module: 'json-filter', params: { field: 'level', value: 'error' }, topic: from, to });
+  await adminRequest(broker.port, 'POST', '/v1/attachments', { kind: 'derived', module: 'json-filter', params: { field: 'level', value: 'error' }, topic: from, to });
 }
 
 /** Produces at LATENCY_RATE_PER_S into `from` while reading `to`: send-to-receipt times in ms. */
@@ -195,7 +183,7 @@ export async function runDerivedBench(options: { write?: boolean; log?: Logger }
   const client = await KafkaClient.connect(`127.0.0.1:${broker.port}`);
   const kafka = new Kafka({ clientId: 'sluice-bench-loop', brokers: [`127.0.0.1:${broker.port}`], logLevel: logLevel.NOTHING });
   try {
-    await admin(broker.port, 'PUT', '/v1/modules/json-filter', readFileSync(path.join(packageRoot(), 'modules', 'json-filter', 'build', 'json-filter.wasm')));
+    await adminRequest(broker.port, 'PUT', '/v1/modules/json-filter', readFileSync(path.join(packageRoot(), 'modules', 'json-filter', 'build', 'json-filter.wasm')));
     for (const t of ['src', 'loop-out', 'lat-src', 'lat-loop-src', 'lat-loop-out']) await createTopic(client, t);
     await fill(client, 'src');
     const kept = BigInt(SOURCE_RECORDS / KEEP_ONE_IN);

@@ -22,6 +22,7 @@ import { buildRecordBatch, decodeRecords, isControlBatch, iterateBatches } from 
 import { AbiBatchBuilder, KafkaRecordCursor, abiToRecordBatch } from '../broker/smartmodules/abi-kafka.js';
 import { KafkaClient } from '../cli/kafka-client/kafka-client.js';
 import { BatchBuffers, InlineRunner, loadModule, SandboxPool } from '../runtime/index.js';
+import { adminRequest } from './lib/admin.js';
 import { startBenchBroker, type BenchBroker } from './lib/broker-process.js';
 import { packageRoot, writeResults } from './lib/results.js';
 import { formatNumber, median, medianBy } from './lib/stats.js';
@@ -61,19 +62,6 @@ export interface RecordPathBenchResult {
   produce: { plainP99Ms: number; checkedP99Ms: number; ratio: number; plainP50Ms: number; checkedP50Ms: number; rounds: { plainP99Ms: number; checkedP99Ms: number; ratio: number }[] };
   split: { name: string; nsPerRecord: number }[];
   targets: { name: string; value: number; unit: string; target: string; ok: boolean }[];
-}
-
-async function admin(port: number, method: string, urlPath: string, body?: Uint8Array | object): Promise<unknown> {
-  const init: RequestInit = { method };
-  if (body instanceof Uint8Array) init.body = new Blob([body as Uint8Array<ArrayBuffer>]);
-  else if (body !== undefined) {
-    init.body = JSON.stringify(body);
-    init.headers = { 'content-type': 'application/json' };
-  }
-  const res = await fetch(`http://127.0.0.1:${port}${urlPath}`, init);
-  const answer: unknown = await res.json();
-  if (!res.ok) throw new Error(`${method} ${urlPath}: ${res.status} ${JSON.stringify(answer)}`);
-  return answer;
 }
 
 /** The broker's event-loop lag figures since the last scrape (prom-client resets its histogram on every scrape). */
@@ -131,8 +119,8 @@ async function benchView(broker: BenchBroker, metricsPort: number, log: Logger):
     await produceSource(client);
     log(`view: produced ${SOURCE_RECORDS} records in ${formatNumber((performance.now() - started) / 1000, 1)} s`);
     const wasm = readFileSync(path.join(packageRoot(), 'modules', 'json-filter', 'build', 'json-filter.wasm'));
-    await admin(broker.port, 'PUT', '/v1/modules/json-filter', wasm);
-    await admin(broker.port, 'POST', '/v1/attachments', { kind: 'view', module: 'json-filter', topic: 'src', as: 'errors', params: { field: 'level', value: 'error' } });
+    await adminRequest(broker.port, 'PUT', '/v1/modules/json-filter', wasm);
+    await adminRequest(broker.port, 'POST', '/v1/attachments', { kind: 'view', module: 'json-filter', topic: 'src', as: 'errors', params: { field: 'level', value: 'error' } });
     const end = Array.from({ length: PARTITIONS }, () => BigInt(SOURCE_RECORDS / PARTITIONS));
     const rounds: RecordPathBenchResult['view']['rounds'] = [];
     let kept = 0;
@@ -178,7 +166,7 @@ async function benchProduceCheck(broker: BenchBroker, log: Logger): Promise<Reco
     await kadmin.connect();
     await kadmin.createTopics({ topics: [{ topic: 'plain', numPartitions: 1 }, { topic: 'checked', numPartitions: 1 }], waitForLeaders: true });
     // The check keeps every record (all have "ms"), so both topics store the same batches.
-    await admin(broker.port, 'POST', '/v1/attachments', { kind: 'produce', module: 'json-filter', topic: 'checked', params: { field: 'msg', value: 'request served from cache shard' } });
+    await adminRequest(broker.port, 'POST', '/v1/attachments', { kind: 'produce', module: 'json-filter', topic: 'checked', params: { field: 'msg', value: 'request served from cache shard' } });
     await producer.connect();
     const messages = Array.from({ length: PRODUCE_RECORDS }, (_, i) => ({ partition: 0, value: Buffer.from(logLine(i)) }));
     const send = (topic: string) => producer.send({ topic, acks: -1, messages });

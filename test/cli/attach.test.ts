@@ -6,30 +6,15 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerProcess, killAllBrokers } from '../helpers/broker-process.js';
-import { REPO_ROOT, SLUICE_BIN, ensureBuilt } from '../helpers/repo.js';
+import { REPO_ROOT } from '../helpers/repo.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
-import { runProcess } from '../helpers/tools.js';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+import { expectRefusals, sluiceAgainst, sluiceOk, type CliRun } from '../helpers/sluice-cli.js';
 
 let dir: string;
 let broker: BrokerProcess;
 
-async function sluice(args: string[], stdin = ''): Promise<Run> {
-  ensureBuilt();
-  const r = await runProcess(process.execPath, [SLUICE_BIN, ...args, '--bootstrap', broker.address], { cwd: REPO_ROOT, input: stdin, timeoutMs: 30_000 });
-  return { code: r.code, stdout: r.stdout.toString('utf8'), stderr: r.stderr };
-}
-
-async function ok(args: string[], stdin = ''): Promise<string> {
-  const r = await sluice(args, stdin);
-  if (r.code !== 0) throw new Error(`sluice ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
-  return r.stdout;
-}
+const sluice = (args: string[], input = ''): Promise<CliRun> => sluiceAgainst(broker, args, input);
+const ok = (args: string[], input = ''): Promise<string> => sluiceOk(broker, args, input);
 
 const wasm = (name: string): string => path.join(REPO_ROOT, 'modules', name, 'build', `${name}.wasm`);
 
@@ -106,12 +91,7 @@ describe('sluice attach, detach and attachment through --bootstrap', () => {
       [['attachment', 'status', 'nope'], /^sluice: no view named "nope"$/],
       [['topic', 'delete', 'logs'], /^sluice: topic delete logs: POLICY_VIOLATION/],
     ];
-    for (const [args, message] of cases) {
-      const r = await sluice(args);
-      expect(r.code, args.join(' ')).not.toBe(0);
-      expect(r.stderr.split('\n').filter((l) => l !== ''), args.join(' ')).toHaveLength(1);
-      expect(r.stderr.trim(), args.join(' ')).toMatch(message);
-    }
+    await expectRefusals(broker, cases);
     expect(await ok(['attachment', 'list', '--output', 'json'])).toBe(before);
     expect(await ok(['module', 'list'])).toMatch(/json-filter\t/);
     expect(await ok(['topic', 'list'])).toContain('logs\t2');

@@ -16,6 +16,7 @@ import { SeededRandom } from '../helpers/seeded-random.js';
 import type { WireRecord } from '../helpers/wire-record.js';
 import type { HostRecord } from '../../runtime/index.js';
 import { foldCountSum, referenceOutput, type RefStep } from '../broker/pipelines/reference.js';
+import { admin } from '../broker/smartmodules/record-path-helpers.js';
 
 export interface DerivedKillNineOptions {
   /** Starts a broker on the same bucket every time it is called (on `port` when given). */
@@ -31,17 +32,12 @@ const SUM: RefStep = { module: 'count-sum', params: { field: 'amount' } };
 /** How long a restarted broker's pipelines may take to catch up before the test calls it a failure. */
 const CATCH_UP_TIMEOUT_MS = 60_000;
 
-async function adminJson(broker: BrokerProcess, method: string, urlPath: string, body?: unknown): Promise<unknown> {
-  const init: RequestInit = { method };
-  if (body instanceof Uint8Array) init.body = new Blob([body as Uint8Array<ArrayBuffer>]);
-  else if (body !== undefined) {
-    init.body = JSON.stringify(body);
-    init.headers = { 'content-type': 'application/json' };
-  }
-  const res = await fetch(`http://${broker.address}${urlPath}`, init);
-  const json: unknown = await res.json();
-  if (!res.ok) throw new Error(`${method} ${urlPath}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
+/** One admin API request; a refusal throws with the broker's output. */
+async function adminJson(broker: BrokerProcess, method: string, urlPath: string, body?: Uint8Array | object): Promise<unknown> {
+  const r = await admin(broker.address, method, urlPath, body);
+  if (r.status >= 300) throw new Error(`${method} ${urlPath}: ${r.status} ${JSON.stringify(r.body)}
+${broker.output()}`);
+  return r.body;
 }
 
 /** Waits until every pipeline has read its source to the end. */

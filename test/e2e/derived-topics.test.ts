@@ -11,9 +11,10 @@ import { BrokerProcess, killAllBrokers } from '../helpers/broker-process.js';
 import { kafkajsConsumeAll, kafkaClient } from '../helpers/kafkajs.js';
 import { kcatConsumeAll, kcatProduce } from '../helpers/kcat.js';
 import { kafkaPythonConsumeAll } from '../helpers/python-clients.js';
-import { REPO_ROOT, SLUICE_BIN } from '../helpers/repo.js';
+import { REPO_ROOT } from '../helpers/repo.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
-import { requirePythonModules, requireTool, runProcess } from '../helpers/tools.js';
+import { expectRefusals, sluiceAgainst, sluiceOk, type CliRun } from '../helpers/sluice-cli.js';
+import { requirePythonModules, requireTool } from '../helpers/tools.js';
 import type { WireRecord } from '../helpers/wire-record.js';
 import type { HostRecord } from '../../runtime/index.js';
 import { referenceOutput, type RefStep } from '../broker/pipelines/reference.js';
@@ -25,16 +26,8 @@ const SUM: RefStep = { module: 'count-sum', params: { field: 'amount' } };
 let dir: string;
 let broker: BrokerProcess;
 
-async function sluice(args: string[], input = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const r = await runProcess(process.execPath, [SLUICE_BIN, ...args, '--bootstrap', broker.address], { cwd: REPO_ROOT, input, timeoutMs: 60_000 });
-  return { code: r.code, stdout: r.stdout.toString('utf8'), stderr: r.stderr };
-}
-
-async function ok(args: string[], input = ''): Promise<string> {
-  const r = await sluice(args, input);
-  if (r.code !== 0) throw new Error(`sluice ${args.join(' ')} exited ${r.code}: ${r.stderr}\n${broker.output()}`);
-  return r.stdout;
-}
+const sluice = (args: string[], input = ''): Promise<CliRun> => sluiceAgainst(broker, args, input);
+const ok = (args: string[], input = ''): Promise<string> => sluiceOk(broker, args, input);
 
 const logLine = (n: number, p: number): string => JSON.stringify({ level: (n + p) % 4 === 0 ? 'error' : 'info', amount: n * 3 + p, n });
 
@@ -135,12 +128,7 @@ describe('derived topics with real clients', () => {
       [['pipeline', 'status', 'nope'], /^sluice: no pipeline writes "nope"$/],
       [['topic', 'delete', 'errors'], /^sluice: topic delete errors: POLICY_VIOLATION/],
     ];
-    for (const [args, message] of cases) {
-      const r = await sluice(args);
-      expect(r.code, args.join(' ')).not.toBe(0);
-      expect(r.stderr.split('\n').filter((l) => l !== ''), args.join(' ')).toHaveLength(1);
-      expect(r.stderr.trim(), args.join(' ')).toMatch(message);
-    }
+    await expectRefusals(broker, cases);
     expect([await ok(['pipeline', 'list', '--output', 'json']), await ok(['topic', 'list'])]).toEqual(before);
   }, 120_000);
 });

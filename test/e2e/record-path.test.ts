@@ -12,9 +12,10 @@ import { BrokerProcess, killAllBrokers } from '../helpers/broker-process.js';
 import { kcatConsumeAll, kcatProduce, type KcatCodec } from '../helpers/kcat.js';
 import { kafkaClient, kafkajsConsumeAll } from '../helpers/kafkajs.js';
 import { confluentConsumeAll, confluentProduce, kafkaPythonConsumeAll } from '../helpers/python-clients.js';
-import { REPO_ROOT, SLUICE_BIN } from '../helpers/repo.js';
+import { REPO_ROOT } from '../helpers/repo.js';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.js';
-import { requirePythonModules, requireTool, runProcess } from '../helpers/tools.js';
+import { expectRefusals, sluiceAgainst, sluiceOk, type CliRun } from '../helpers/sluice-cli.js';
+import { requirePythonModules, requireTool } from '../helpers/tools.js';
 import type { WireRecord } from '../helpers/wire-record.js';
 
 const PARTITIONS = 3;
@@ -24,16 +25,8 @@ const CODECS: KcatCodec[] = ['none', 'zstd', 'lz4'];
 let dir: string;
 let broker: BrokerProcess;
 
-async function sluice(args: string[], input = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const r = await runProcess(process.execPath, [SLUICE_BIN, ...args, '--bootstrap', broker.address], { cwd: REPO_ROOT, input, timeoutMs: 60_000 });
-  return { code: r.code, stdout: r.stdout.toString('utf8'), stderr: r.stderr };
-}
-
-async function ok(args: string[], input = ''): Promise<string> {
-  const r = await sluice(args, input);
-  if (r.code !== 0) throw new Error(`sluice ${args.join(' ')} exited ${r.code}: ${r.stderr}\n${broker.output()}`);
-  return r.stdout;
-}
+const sluice = (args: string[], input = ''): Promise<CliRun> => sluiceAgainst(broker, args, input);
+const ok = (args: string[], input = ''): Promise<string> => sluiceOk(broker, args, input);
 
 const wasm = (dirName: string, name: string): string => path.join(REPO_ROOT, dirName, name, 'build', `${name}.wasm`);
 

@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { recordArb } from '../../helpers/record-arbitraries.js';
 import { ErrorCode } from '../../../broker/protocol/error-codes.js';
 import { KafkaError } from '../../../broker/protocol/errors.js';
 import {
@@ -16,7 +17,6 @@ import {
   setBaseOffset,
   setPartitionLeaderEpoch,
   verifyCrc,
-  type RecordInput,
 } from '../../../broker/protocol/record-batch.js';
 import { Writer } from '../../../broker/protocol/writer.js';
 import { mutationsOf } from './codecs/helpers.js';
@@ -32,16 +32,6 @@ function codeOf(fn: () => unknown): number | undefined {
   }
   return undefined;
 }
-
-const recordArb: fc.Arbitrary<RecordInput & { timestampMs: bigint }> = fc.record({
-  key: fc.option(fc.uint8Array({ maxLength: 30 }), { nil: null }),
-  value: fc.option(fc.uint8Array({ maxLength: 200 }), { nil: null }),
-  headers: fc.array(
-    fc.record({ key: fc.string({ unit: 'grapheme', maxLength: 10 }), value: fc.option(fc.uint8Array({ maxLength: 20 }), { nil: null }) }),
-    { maxLength: 3 },
-  ),
-  timestampMs: fc.bigInt({ min: 0n, max: 2n ** 50n }),
-});
 
 describe('RecordBatch v2', () => {
   it('build -> parse -> verify CRC -> decode is identity (none and gzip)', () => {

@@ -1,23 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { recordArb } from '../../helpers/record-arbitraries.js';
 import { AbiBatchBuilder, KafkaRecordCursor, abiToRecordBatch } from '../../../broker/smartmodules/abi-kafka.js';
 import { controlSpanBatch, emptySpanBatch } from '../../../broker/smartmodules/kafka-batches.js';
 import {
-  Compression, buildRecordBatch, decodeRecords, parseBatchHeader, verifyCrc, type RecordInput,
+  Compression, buildRecordBatch, decodeRecords, parseBatchHeader, verifyCrc,
 } from '../../../broker/protocol/record-batch.js';
 import { KafkaError, ProtocolError } from '../../../broker/protocol/errors.js';
 import { ErrorCode } from '../../../broker/protocol/error-codes.js';
 import { BatchBuffers, decodeBatch, encodeBatch, type HostRecord } from '../../../runtime/index.js';
-
-const recordArb: fc.Arbitrary<RecordInput & { timestampMs: bigint }> = fc.record({
-  key: fc.option(fc.uint8Array({ maxLength: 30 }), { nil: null }),
-  value: fc.option(fc.uint8Array({ maxLength: 200 }), { nil: null }),
-  headers: fc.array(
-    fc.record({ key: fc.string({ unit: 'grapheme', maxLength: 10 }), value: fc.option(fc.uint8Array({ maxLength: 20 }), { nil: null }) }),
-    { maxLength: 3 },
-  ),
-  timestampMs: fc.bigInt({ min: 0n, max: 2n ** 50n }),
-});
 
 /** Kafka batches of random records at consecutive offsets from `base`. */
 const batchesArb = fc
