@@ -110,3 +110,9 @@ export const SANDBOX_MAILBOX_SLEEP_MS = 1000;
 // ---- components (runtime/component, sdk/wit) ----
 /** Largest header of a transpiled component (file names and sizes, transpiled.ts). */
 export const TRANSPILED_HEADER_MAX_BYTES = 64 * 1024;
+/**
+ * Memory maximum imposed on a component's core modules. Above MODULE_MEMORY_MAX_BYTES: a
+ * JavaScript component's engine (SpiderMonkey) grows its heap before it collects, to about
+ * 85 MB on batches of 1024 records, and traps when it cannot grow (bench/results/components.md).
+ */
+export const COMPONENT_MEMORY_MAX_BYTES = 256 * 1024 * 1024;

@@ -6,12 +6,12 @@
  * Memory policy: a core module must define (not import) exactly one memory, export it, and
  * declare a maximum of at most MODULE_MEMORY_MAX_BYTES. We refuse rather than rewrite the
  * binary, so the bytes stored in the registry are exactly the bytes that run. A component's
- * core modules are derived (transpiled) code: their memories get that maximum imposed.
+ * core modules are derived (transpiled) code: their memories get COMPONENT_MEMORY_MAX_BYTES imposed.
  */
 import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import {
-  ABI_VERSION, LOAD_PROBE_DEADLINE_MS, LOAD_PROBE_HEAP_MB, MODULE_MAX_BYTES, MODULE_MEMORY_MAX_BYTES, WASM_PAGE_BYTES,
+  ABI_VERSION, COMPONENT_MEMORY_MAX_BYTES, LOAD_PROBE_DEADLINE_MS, LOAD_PROBE_HEAP_MB, MODULE_MAX_BYTES, MODULE_MEMORY_MAX_BYTES, WASM_PAGE_BYTES,
 } from './constants.js';
 import {
   AGGREGATE_FUNCTION_EXPORTS, ALLOWED_IMPORTS, IMPORT_NAMESPACE, MEMORY_EXPORT, REQUIRED_FUNCTION_EXPORTS,
@@ -41,7 +41,7 @@ export interface LoadedModule {
   compiled: WebAssembly.Module;
   /** What a sandbox worker compiles itself: `bytes` for a core module, the transpiled component (transpiled.ts) for a component. */
   workerBytes: Uint8Array;
-  /** The guest memory maximum, in bytes (≤ MODULE_MEMORY_MAX_BYTES): declared by a core module, imposed on a component's. */
+  /** The guest memory maximum, in bytes: declared by a core module (≤ MODULE_MEMORY_MAX_BYTES), imposed on a component's (COMPONENT_MEMORY_MAX_BYTES). */
   memoryMaxBytes: number;
   /** A component's world in sdk/wit (`sluice:smartmodule/filter@1.0.0`); absent for a core module. */
   world?: string;
@@ -228,7 +228,7 @@ async function loadComponent(bytes: Uint8Array, opts: { name?: string; transpile
     code: { format: 'component', component },
     compiled: component.main,
     workerBytes: transpiled,
-    memoryMaxBytes: MODULE_MEMORY_MAX_BYTES,
+    memoryMaxBytes: COMPONENT_MEMORY_MAX_BYTES,
     world: qualifiedWorld(component.world),
   };
   if (opts.name !== undefined) loaded.name = opts.name;

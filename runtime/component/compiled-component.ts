@@ -1,7 +1,7 @@
 /**
  * A transpiled component made ready to instantiate, synchronously (a sandbox worker does it
  * inside a call): its core modules compiled, with every memory they define bounded by
- * MODULE_MEMORY_MAX_BYTES, and jco's `instantiate` function evaluated from the bindings.
+ * COMPONENT_MEMORY_MAX_BYTES, and jco's `instantiate` function evaluated from the bindings.
  *
  * The bindings are JavaScript that jco generated from the component; they come from the
  * bucket's cache. They run in a `vm` context of their own whose only globals are the
@@ -10,7 +10,7 @@
  * bucket's other cluster state is, and it is keyed by the component's sha256.)
  */
 import { createContext, runInContext } from 'node:vm';
-import { MODULE_MEMORY_MAX_BYTES, WASM_PAGE_BYTES } from '../constants.js';
+import { COMPONENT_MEMORY_MAX_BYTES, WASM_PAGE_BYTES } from '../constants.js';
 import { ModuleValidationError } from '../module-validation-error.js';
 import { WasmFormatError, withMemoryMaximum } from '../wasm-binary.js';
 import { decodeTranspiled, type TranspiledComponent } from './transpiled.js';
@@ -79,7 +79,7 @@ function evaluateBindings(source: string): JcoInstantiate {
 export function compileTranspiled(t: TranspiledComponent): CompiledComponent {
   const world = worldByName(t.world);
   if (world === undefined) throw new ModuleValidationError(`transpiled component names an unknown world "${t.world}"`);
-  const maxPages = Math.floor(MODULE_MEMORY_MAX_BYTES / WASM_PAGE_BYTES);
+  const maxPages = Math.floor(COMPONENT_MEMORY_MAX_BYTES / WASM_PAGE_BYTES);
   const cores = new Map<string, WebAssembly.Module>();
   let bindings: string | undefined;
   let main: WebAssembly.Module | undefined;

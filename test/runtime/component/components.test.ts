@@ -16,6 +16,7 @@ import { loadModule, ModuleValidationError, type LoadedModule } from '../../../r
 import { ModuleRegistry, transpiledKey } from '../../../runtime/registry.js';
 import { SandboxPool, SandboxError } from '../../../runtime/sandbox/index.js';
 import { witDir } from '../../../runtime/component/worlds.js';
+import { COMPONENT_MEMORY_MAX_BYTES } from '../../../runtime/constants.js';
 import { loadExampleModule } from '../../modules/example-modules.js';
 import { batchOf } from '../../modules/twin-records.js';
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir.js';
@@ -184,4 +185,20 @@ describe('the registry and components', () => {
     expect(module.kind).toBe('filter');
     expect(hex(await store.get(transpiledKey(entry.id)))).toBe(hex(good));
   }, 120_000);
+});
+
+describe("a component's memory bound", () => {
+  it('is imposed on its core modules: a maximum added or lowered, a memory that starts above it refused', async () => {
+    const { withMemoryMaximum, readWasmLayout } = await import('../../../runtime/wasm-binary.js');
+    const { decodeTranspiled } = await import('../../../runtime/component/transpiled.js');
+    const files = [...decodeTranspiled(js.workerBytes).files].filter(([n]) => n.endsWith('.wasm')).map(([, b]) => b);
+    const main = files.find((b) => readWasmLayout(b).memories.length > 0)!;
+    expect(readWasmLayout(main).memories[0]!.maxPages).toBeNull(); // componentize-js declares none
+    const min = readWasmLayout(main).memories[0]!.minPages;
+    const bounded = withMemoryMaximum(main, min + 3);
+    expect(readWasmLayout(bounded).memories[0]).toMatchObject({ minPages: min, maxPages: min + 3 });
+    expect(() => new WebAssembly.Module(bounded as Uint8Array<ArrayBuffer>)).not.toThrow();
+    expect(() => withMemoryMaximum(main, min - 1)).toThrow(/memory starts at \d+ pages, over the limit of \d+/);
+    expect(rust.memoryMaxBytes).toBe(COMPONENT_MEMORY_MAX_BYTES);
+  });
 });
