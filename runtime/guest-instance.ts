@@ -3,7 +3,7 @@
  * instance (instance.ts, ABI v1) or a component instance (component/component-instance.ts), made
  * from the module's compiled code by createGuestInstance.
  */
-import { WASM_PAGE_BYTES } from './constants.js';
+import { AGGREGATE_STATE_MAX_BYTES, INPUT_BATCH_MAX_BYTES, WASM_PAGE_BYTES } from './constants.js';
 import { ABI_ERROR } from './abi/error-codes.js';
 import type { BatchBuffers } from './abi/batch-buffers.js';
 import type { GuestLogHandler } from './guest-imports.js';
@@ -56,4 +56,11 @@ export function memoryLimitError(memory: WebAssembly.Memory, limit: number | und
   }
   if (!full) return null;
   return new ModuleError(ABI_ERROR.MEMORY_LIMIT, `${context}: guest memory reached its maximum (${memory.buffer.byteLength} bytes): ${detail}`, 'memory-limit', { cause });
+}
+
+/** The host-side bounds of one call's input and state (a RangeError: the caller's fault, not the guest's). */
+export function checkProcessInput(input: Uint8Array, state: Uint8Array | null): void {
+  if (input.length > INPUT_BATCH_MAX_BYTES) throw new RangeError(`input batch of ${input.length} bytes exceeds ${INPUT_BATCH_MAX_BYTES}`);
+  if (input.length < 4) throw new RangeError('input batch shorter than its record count');
+  if (state !== null && state.length > AGGREGATE_STATE_MAX_BYTES) throw new RangeError(`state of ${state.length} bytes exceeds ${AGGREGATE_STATE_MAX_BYTES}`);
 }

@@ -8,8 +8,8 @@
  * re-instantiation (well under INSTANTIATE_TARGET_MS for our modules), never a wrong answer.
  */
 import {
-  AGGREGATE_STATE_MAX_BYTES, GUEST_ERROR_MESSAGE_MAX_BYTES, GUEST_LOG_CALLS_MAX_PER_BATCH,
-  INPUT_BATCH_MAX_BYTES, INSTANCE_STAGING_INITIAL_BYTES, OUTPUT_BATCH_MAX_BYTES,
+  GUEST_ERROR_MESSAGE_MAX_BYTES, GUEST_LOG_CALLS_MAX_PER_BATCH,
+  INSTANCE_STAGING_INITIAL_BYTES, OUTPUT_BATCH_MAX_BYTES,
 } from './constants.js';
 import type { GuestExports } from './abi/exports.js';
 import { ABI_ERROR, abiErrorName } from './abi/error-codes.js';
@@ -18,7 +18,7 @@ import { decodeBatch, encodeBatch, type HostRecord } from './abi/batch.js';
 import { checkStateLength, kindRulesForCode, type KindRules, type ModuleKind } from './kinds/index.js';
 import { guestImports, type GuestLogHandler } from './guest-imports.js';
 import { ModuleError } from './module-error.js';
-import { memoryLimitError, type GuestInstance, type InstanceLimits, type ProcessOptions } from './guest-instance.js';
+import { checkProcessInput, memoryLimitError, type GuestInstance, type InstanceLimits, type ProcessOptions } from './guest-instance.js';
 
 export type { InstanceLimits, ProcessOptions } from './guest-instance.js';
 
@@ -136,9 +136,7 @@ export class ModuleInstance implements GuestInstance {
    * encoded output batch and the new state (aggregate) or null. Throws ModuleError.
    */
   processEncoded(input: Uint8Array, state: Uint8Array | null, options: ProcessOptions = {}): { output: Uint8Array; state: Uint8Array | null } {
-    if (input.length > INPUT_BATCH_MAX_BYTES) throw new RangeError(`input batch of ${input.length} bytes exceeds ${INPUT_BATCH_MAX_BYTES}`);
-    if (input.length < 4) throw new RangeError('input batch shorter than its record count');
-    if (state !== null && state.length > AGGREGATE_STATE_MAX_BYTES) throw new RangeError(`state of ${state.length} bytes exceeds ${AGGREGATE_STATE_MAX_BYTES}`);
+    checkProcessInput(input, state);
     if (this.broken) {
       this.exports = this.instantiate();
       this.broken = false;

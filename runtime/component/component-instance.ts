@@ -5,12 +5,12 @@
  * lowered and the result lifted by canonical-batch.ts and the post-return function called
  * after. After a trap the next call starts from a fresh instance, as ModuleInstance does.
  */
-import { AGGREGATE_STATE_MAX_BYTES, GUEST_ERROR_MESSAGE_MAX_BYTES, GUEST_LOG_CALLS_MAX_PER_BATCH, GUEST_LOG_MESSAGE_MAX_BYTES, INPUT_BATCH_MAX_BYTES, OUTPUT_BATCH_MAX_BYTES } from '../constants.js';
+import { GUEST_ERROR_MESSAGE_MAX_BYTES, GUEST_LOG_CALLS_MAX_PER_BATCH, GUEST_LOG_MESSAGE_MAX_BYTES, OUTPUT_BATCH_MAX_BYTES } from '../constants.js';
 import { ABI_ERROR, abiErrorName } from '../abi/error-codes.js';
 import { KIND_RULES, checkStateLength, type KindRules, type ModuleKind } from '../kinds/index.js';
 import { ModuleError } from '../module-error.js';
 import type { GuestLogHandler, GuestLogLevel } from '../guest-imports.js';
-import { memoryLimitError, type GuestInstance, type InstanceLimits, type ProcessOptions } from '../guest-instance.js';
+import { checkProcessInput, memoryLimitError, type GuestInstance, type InstanceLimits, type ProcessOptions } from '../guest-instance.js';
 import { MemoryViews, liftBatch, liftString, liftedBatchSize, lowerBatch, lowerList, lowerParams, type GuestMemory } from './canonical-batch.js';
 import type { CompiledComponent } from './compiled-component.js';
 import { ERROR_CODES, LOG_INTERFACE } from './worlds.js';
@@ -135,9 +135,7 @@ export class ComponentInstance implements GuestInstance {
   }
 
   processEncoded(input: Uint8Array, state: Uint8Array | null, options: ProcessOptions = NO_OPTIONS): { output: Uint8Array; state: Uint8Array | null } {
-    if (input.length > INPUT_BATCH_MAX_BYTES) throw new RangeError(`input batch of ${input.length} bytes exceeds ${INPUT_BATCH_MAX_BYTES}`);
-    if (input.length < 4) throw new RangeError('input batch shorter than its record count');
-    if (state !== null && state.length > AGGREGATE_STATE_MAX_BYTES) throw new RangeError(`state of ${state.length} bytes exceeds ${AGGREGATE_STATE_MAX_BYTES}`);
+    checkProcessInput(input, state);
     if (this.broken) {
       this.live = this.instantiate();
       this.broken = false;

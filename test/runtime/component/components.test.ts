@@ -11,7 +11,6 @@ import { LocalStore } from '../../../broker/storage/local-store.js';
 import { CountingStore } from '../../../broker/storage/counting-store.js';
 import { encodeBatch } from '../../../runtime/abi/batch.js';
 import { createGuestInstance } from '../../../runtime/guest-code.js';
-import { ModuleError } from '../../../runtime/module-error.js';
 import { loadModule, ModuleValidationError, type LoadedModule } from '../../../runtime/module-loader.js';
 import { ModuleRegistry, transpiledKey } from '../../../runtime/registry.js';
 import { SandboxPool, SandboxError } from '../../../runtime/sandbox/index.js';
