@@ -1,0 +1,108 @@
+/**
+ * Derived topics' named bounds, each crossed: source records per step, output bytes per step,
+ * the size of an aggregate state kept inline, and the derived topic's max.message.bytes.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  DERIVED_TOPIC_MAX_MESSAGE_BYTES, PIPELINE_STATE_INLINE_MAX_BYTES, PIPELINE_STEP_MAX_RECORDS, PIPELINE_STEP_OUTPUT_MAX_BYTES,
+} from '../../../broker/constants.js';
+import { stateObjectPrefix } from '../../../broker/pipelines/state-refs.js';
+import { buildRecordBatch } from '../../../broker/protocol/record-batch.js';
+import type { KafkaClient } from '../../../cli/kafka-client/kafka-client.js';
+import { startTestBroker, type TestBroker } from '../handlers/test-broker.js';
+import { admin, attach, createTopic, fetchAll, fetchOnce, produce, registerModule } from '../smartmodules/record-path-helpers.js';
+
+let t: TestBroker;
+let c: KafkaClient;
+const enc = new TextEncoder();
+
+interface Status {
+  lag: string;
+  state: string;
+  stats: { calls: number; recordsIn: number; recordsOut: number } | null;
+}
+
+/** Polls until the pipeline has taken `records` source records in (bounded by the test's timeout). */
+async function untilIn(name: string, records: number): Promise<Status> {
+  for (;;) {
+    const r = await admin(t.address, 'GET', `/v1/pipelines/${name}`);
+    expect(r.status).toBe(200);
+    const s = r.body as Status;
+    if (s.state === 'halted') throw new Error(`pipeline ${name} halted: ${JSON.stringify(r.body)}`);
+    if (s.lag === '0' && (s.stats?.recordsIn ?? 0) >= records) return s;
+    await new Promise((res) => setTimeout(res, 50));
+  }
+}
+
+async function produceKeyed(topic: string, records: { key: string; value: string }[]): Promise<void> {
+  const r = await produce(c, topic, 0, buildRecordBatch(records.map((x) => ({ key: enc.encode(x.key), value: enc.encode(x.value) }))));
+  expect(r.errorCode).toBe(0);
+}
+
+beforeAll(async () => {
+  t = await startTestBroker();
+  c = await t.client();
+  for (const m of ['pass-through', 'count-sum', 'value-flood']) await registerModule(t.address, m);
+});
+afterAll(async () => {
+  await t?.stop();
+});
+
+describe('a pipeline', () => {
+  it(`reads at most ${PIPELINE_STEP_MAX_RECORDS} source records a step`, async () => {
+    const n = 2 * PIPELINE_STEP_MAX_RECORDS + 100;
+    await createTopic(c, 'wide', 1);
+    await produceKeyed('wide', Array.from({ length: n }, (_, i) => ({ key: 'k', value: `v${i}` })));
+    expect((await attach(t.address, { kind: 'derived', module: 'pass-through', topic: 'wide', to: 'wide-copy' })).status).toBe(201);
+    const s = await untilIn('wide-copy', n);
+    expect(s.stats!.recordsIn).toBe(n);
+    expect(s.stats!.calls).toBe(3);
+    const copy = await fetchAll(c, 'wide-copy', 0);
+    expect(copy.records.map((r) => r.value)).toEqual(Array.from({ length: n }, (_, i) => `v${i}`));
+  });
+
+  it(`commits at most ${PIPELINE_STEP_OUTPUT_MAX_BYTES} output bytes a step, running a larger step again over fewer records`, async () => {
+    await createTopic(c, 'seeds', 1);
+    await produceKeyed('seeds', ['a', 'b', 'c', 'd'].map((v) => ({ key: v, value: v })));
+    // 4 × 12 MB: twice the step bound; each record alone is past a plain topic's max.message.bytes.
+    const bytes = 12_000_000;
+    expect((await attach(t.address, { kind: 'derived', module: 'value-flood', topic: 'seeds', to: 'grown', params: { bytes: String(bytes) } })).status).toBe(201);
+    const s = await untilIn('grown', 4);
+    expect(s.stats!.recordsOut).toBe(4);
+    expect(s.stats!.calls).toBeGreaterThanOrEqual(Math.ceil((4 * bytes) / PIPELINE_STEP_OUTPUT_MAX_BYTES));
+    const keys: string[] = [];
+    for (let next = 0n; next < 4n; ) {
+      const f = await fetchOnce(c, 'grown', 0, next, { maxBytes: DERIVED_TOPIC_MAX_MESSAGE_BYTES });
+      expect(f.errorCode).toBe(0);
+      for (const r of f.records) {
+        expect(r.value!.length).toBe(bytes);
+        keys.push(String(r.offset));
+      }
+      expect(f.next).toBeGreaterThan(next);
+      next = f.next;
+    }
+    expect(keys).toEqual(['0', '1', '2', '3']);
+  });
+
+  it(`keeps an aggregate state past ${PIPELINE_STATE_INLINE_MAX_BYTES} bytes as an object of its own, read back after a restart`, async () => {
+    await createTopic(c, 'spread', 1);
+    // count-sum keeps ~30 bytes per key: 600 keys are about twice the inline bound.
+    const keys = Array.from({ length: 600 }, (_, i) => `key-${String(i).padStart(4, '0')}`);
+    await produceKeyed('spread', keys.map((k) => ({ key: k, value: JSON.stringify({ amount: 1 }) })));
+    expect((await attach(t.address, { kind: 'derived', module: 'count-sum', topic: 'spread', to: 'spread-totals' })).status).toBe(201);
+    await untilIn('spread-totals', keys.length);
+    const objects = await t.broker.store.list(stateObjectPrefix('spread-totals'));
+    expect(objects.length).toBeGreaterThanOrEqual(1);
+    expect(objects.every((o) => o.size > PIPELINE_STATE_INLINE_MAX_BYTES)).toBe(true);
+
+    await t.restart();
+    c = await t.client();
+    await produceKeyed('spread', keys.map((k) => ({ key: k, value: JSON.stringify({ amount: 2 }) })));
+    await untilIn('spread-totals', keys.length);
+    const out = await fetchAll(c, 'spread-totals', 0);
+    expect(out.records.length).toBe(2 * keys.length);
+    // Every key's second record counts both: the state came back from its object.
+    const second = out.records.slice(keys.length).map((r) => JSON.parse(r.value!) as { key: string; count: number; sum: number });
+    expect(second).toEqual(keys.map((k) => ({ key: k, count: 2, sum: 3 })));
+  });
+});
