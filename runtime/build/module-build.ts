@@ -195,6 +195,15 @@ export function exampleModuleDirs(root = repoRoot()): string[] {
   return [...moduleDirsIn(join(root, 'modules')), ...moduleDirsIn(join(root, 'test', 'fixtures', 'modules'))];
 }
 
+/** True for a directory that must build on the main thread: a JavaScript component. */
+function buildsOnMainThread(dir: string): boolean {
+  try {
+    return readModuleManifest(resolve(dir)).language === 'javascript';
+  } catch {
+    return false; // its own build reports the bad manifest
+  }
+}
+
 /**
  * Builds every directory, skipping up-to-date outputs, on up to `concurrency` threads (asc
  * compiles one module at a time per thread). Failures do not stop the others; the result
@@ -214,7 +223,13 @@ export async function buildModules(
   // Workers only from compiled code (dist): under a TypeScript loader the .js file is absent.
   const threads = existsSync(workerFile) ? Math.max(1, Math.min(opts.concurrency ?? availableParallelism(), dirs.length)) : 1;
   const shares: string[][] = Array.from({ length: threads }, () => []);
-  dirs.forEach((d, i) => shares[i % threads]!.push(d));
+  // componentize-js spawns its helper with this process's stdio, which a worker's stdio cannot
+  // stand in for: JavaScript components build on the main thread (share 0).
+  let next = 0;
+  for (const d of dirs) {
+    if (buildsOnMainThread(d)) shares[0]!.push(d);
+    else shares[next++ % threads]!.push(d);
+  }
   const inThread = async (share: string[]): Promise<void> => {
     for (const dir of share) {
       try {
