@@ -11,6 +11,7 @@ import { ErrorCode } from '../protocol/error-codes.js';
 import type { TopicConfig } from '../log/index.js';
 import type { HandlerContext } from './context.js';
 import { errorCodeOf } from './errors.js';
+import { namedMoreThanOnce } from './named-twice.js';
 import { alterTopicConfig, replaceTopicConfig } from './topic-configs.js';
 import { resolveTopic } from './views.js';
 
@@ -43,21 +44,16 @@ async function alterResource(ctx: HandlerContext, res: Resource, duplicate: bool
   }
 }
 
-function duplicates(resources: readonly Resource[]): (r: Resource) => boolean {
-  const counts = new Map<string, number>();
-  const key = (r: Resource) => `${r.resourceType}\u0000${r.resourceName}`;
-  for (const r of resources) counts.set(key(r), (counts.get(key(r)) ?? 0) + 1);
-  return (r) => counts.get(key(r))! > 1;
-}
+const resourceKey = (r: Resource) => `${r.resourceType}\u0000${r.resourceName}`;
 
 export async function handleAlterConfigs(ctx: HandlerContext, req: AlterConfigsRequest): Promise<AlterConfigsResponse> {
-  const isDuplicate = duplicates(req.resources);
+  const isDuplicate = namedMoreThanOnce(req.resources, resourceKey);
   const responses = await Promise.all(req.resources.map((res) => alterResource(ctx, res, isDuplicate(res), req.validateOnly, () => replaceTopicConfig(res.configs))));
   return { throttleTimeMs: 0, responses };
 }
 
 export async function handleIncrementalAlterConfigs(ctx: HandlerContext, req: IncrementalAlterConfigsRequest): Promise<IncrementalAlterConfigsResponse> {
-  const isDuplicate = duplicates(req.resources);
+  const isDuplicate = namedMoreThanOnce(req.resources, resourceKey);
   const responses = await Promise.all(
     req.resources.map((res) => alterResource(ctx, res, isDuplicate(res), req.validateOnly, (current) => alterTopicConfig(current, res.configs))),
   );

@@ -8,6 +8,7 @@ import { ErrorCode } from '../protocol/error-codes.js';
 import { KafkaError } from '../protocol/errors.js';
 import type { HandlerContext } from './context.js';
 import { errorCodeOf } from './errors.js';
+import { namedMoreThanOnce } from './named-twice.js';
 import { resolveTopic } from './views.js';
 
 /** Explicit assignments must name this broker once per new partition (there is no other). */
@@ -25,12 +26,11 @@ function checkAssignments(t: CreatePartitionsTopic, current: number, nodeId: num
 
 export async function handleCreatePartitions(ctx: HandlerContext, req: CreatePartitionsRequest): Promise<CreatePartitionsResponse> {
   const nodeId = ctx.identity().nodeId;
-  const counts = new Map<string, number>();
-  for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+  const isDuplicate = namedMoreThanOnce(req.topics, (t) => t.name);
   const results = await Promise.all(
     req.topics.map(async (t): Promise<CreatePartitionsTopicResult> => {
       const fail = (errorCode: number, errorMessage: string) => ({ name: t.name, errorCode, errorMessage });
-      if (counts.get(t.name)! > 1) return fail(ErrorCode.INVALID_REQUEST, 'topic named more than once in the request');
+      if (isDuplicate(t)) return fail(ErrorCode.INVALID_REQUEST, 'topic named more than once in the request');
       const resolved = resolveTopic(ctx, t.name);
       if (resolved === undefined) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown topic ${t.name}`);
       if (resolved.view !== undefined) {

@@ -8,6 +8,7 @@ import { KafkaError } from '../protocol/errors.js';
 import { validateTopicName } from '../log/index.js';
 import type { HandlerContext } from './context.js';
 import { errorCodeOf } from './errors.js';
+import { namedMoreThanOnce } from './named-twice.js';
 import { parseTopicConfigs } from './topic-configs.js';
 
 function partitionCount(ctx: HandlerContext, t: CreatableTopic, nodeId: number): number {
@@ -37,11 +38,10 @@ function partitionCount(ctx: HandlerContext, t: CreatableTopic, nodeId: number):
 
 export async function handleCreateTopics(ctx: HandlerContext, req: CreateTopicsRequest): Promise<CreateTopicsResponse> {
   const nodeId = ctx.identity().nodeId;
-  const counts = new Map<string, number>();
-  for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+  const isDuplicate = namedMoreThanOnce(req.topics, (t) => t.name);
   const topics = await Promise.all(
     req.topics.map(async (t): Promise<CreatableTopicResult> => {
-      if (counts.get(t.name)! > 1) {
+      if (isDuplicate(t)) {
         return { name: t.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'topic named more than once in the request' };
       }
       try {

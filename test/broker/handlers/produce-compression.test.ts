@@ -6,9 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKey } from '../../../broker/protocol/api-keys.js';
 import { ErrorCode } from '../../../broker/protocol/error-codes.js';
-import { Compression, buildRecordBatch, compressionOf, decodeRecords, iterateBatches, verifyCrc } from '../../../broker/protocol/record-batch.js';
+import { Compression, buildRecordBatch, compressionOf, decodeRecords, verifyCrc } from '../../../broker/protocol/record-batch.js';
 import type { KafkaClient } from '../../../cli/kafka-client/kafka-client.js';
-import { attach, produce, registerModule } from '../smartmodules/record-path-helpers.js';
+import { attach, produce, registerModule, storedBatches } from '../smartmodules/record-path-helpers.js';
 import { startTestBroker, type TestBroker } from './test-broker.js';
 
 let t: TestBroker;
@@ -25,14 +25,6 @@ async function createWithCodec(name: string, codec: string): Promise<void> {
   expect(res.topics[0]!.errorCode).toBe(ErrorCode.NONE);
 }
 
-async function stored(topic: string): Promise<Uint8Array[]> {
-  const res = await c.request(ApiKey.Fetch, 11, {
-    replicaId: -1, maxWaitMs: 0, minBytes: 1, maxBytes: 8 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
-    topics: [{ topic, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0n, logStartOffset: -1n, partitionMaxBytes: 8 << 20 }] }],
-    forgottenTopicsData: [], rackId: '',
-  });
-  return [...iterateBatches(res.responses[0]!.partitions[0]!.records ?? new Uint8Array(0))].map((b) => b.bytes);
-}
 
 const values = (batches: Uint8Array[]): string[] => batches.flatMap((b) => decodeRecords(b).map((r) => dec.decode(r.value!)));
 
@@ -52,7 +44,7 @@ describe('compression.type on produce', () => {
     const gzipped = buildRecordBatch([{ key: null, value: enc.encode('c') }], { compression: Compression.gzip });
     expect((await produce(c, topic, 0, plain)).baseOffset).toBe(0n);
     expect((await produce(c, topic, 0, gzipped)).baseOffset).toBe(2n);
-    const batches = await stored(topic);
+    const batches = await storedBatches(c, topic);
     const want = { uncompressed: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 }[codec];
     expect(batches.map((b) => [compressionOf(new DataView(b.buffer, b.byteOffset).getInt16(21)), verifyCrc(b)])).toEqual([[want, true], [want, true]]);
     expect(values(batches)).toEqual(['a', 'b', 'c']);
@@ -68,7 +60,7 @@ describe('compression.type on produce', () => {
     const retry = await produce(c, 'codec-idempotent', 0, batch(1, 'y'));
     expect([retry.errorCode, retry.baseOffset]).toEqual([ErrorCode.NONE, 1n]);
     expect((await produce(c, 'codec-idempotent', 0, batch(5, 'z'))).errorCode).toBe(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
-    const batches = await stored('codec-idempotent');
+    const batches = await storedBatches(c, 'codec-idempotent');
     expect(values(batches)).toEqual(['x', 'y']);
     expect(batches.map((b) => decodeRecords(b)[0]!.offset)).toEqual([0n, 1n]);
   });
@@ -79,7 +71,7 @@ describe('compression.type on produce', () => {
     expect((await attach(t.address, { kind: 'produce', module: 'json-map', topic: 'codec-mapped', params: { upper: 'level' } })).status).toBe(201);
     const r = await produce(c, 'codec-mapped', 0, buildRecordBatch([{ key: null, value: enc.encode('{"level":"warn"}') }], { compression: Compression.gzip }));
     expect(r.errorCode).toBe(ErrorCode.NONE);
-    const batches = await stored('codec-mapped');
+    const batches = await storedBatches(c, 'codec-mapped');
     expect(batches.map((b) => compressionOf(new DataView(b.buffer, b.byteOffset).getInt16(21)))).toEqual([Compression.lz4]);
     expect(values(batches)).toEqual(['{"level":"WARN"}']);
   });

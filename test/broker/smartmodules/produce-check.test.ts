@@ -1,24 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKey } from '../../../broker/protocol/api-keys.js';
 import { ErrorCode } from '../../../broker/protocol/error-codes.js';
-import { Compression, buildRecordBatch, parseBatchHeader, verifyCrc, iterateBatches } from '../../../broker/protocol/record-batch.js';
+import { Compression, buildRecordBatch, parseBatchHeader, verifyCrc } from '../../../broker/protocol/record-batch.js';
 import type { KafkaClient } from '../../../cli/kafka-client/kafka-client.js';
 import { startTestBroker, type TestBroker } from '../handlers/test-broker.js';
-import { admin, attach, createTopic, fetchAll, fetchOnce, produce, registerModule, valuesBatch } from './record-path-helpers.js';
+import { admin, attach, createTopic, fetchAll, fetchOnce, produce, registerModule, storedBatches, valuesBatch } from './record-path-helpers.js';
 
 let t: TestBroker;
 let c: KafkaClient;
 const enc = new TextEncoder();
 const line = (level: string, n: number): string => JSON.stringify({ level, n });
-
-async function rawBatches(topic: string): Promise<Uint8Array[]> {
-  const res = await c.request(ApiKey.Fetch, 11, {
-    replicaId: -1, maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
-    topics: [{ topic, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0n, logStartOffset: -1n, partitionMaxBytes: 1 << 20 }] }],
-    forgottenTopicsData: [], rackId: '',
-  });
-  return [...iterateBatches(res.responses[0]!.partitions[0]!.records ?? new Uint8Array(0))].map((b) => b.bytes);
-}
 
 beforeAll(async () => {
   t = await startTestBroker();
@@ -40,7 +31,7 @@ describe('a filter on the produce path', () => {
     expect(bad.recordErrors.map((e) => e.batchIndex)).toEqual([1, 3]);
     expect(bad.recordErrors[0]!.batchIndexErrorMessage).toBe('rejected by module json-filter (field=level, value=error)');
     expect(bad.errorMessage).toBe('2 of 4 record(s) rejected by module json-filter (field=level, value=error): record 1, 3');
-    const [stored] = await rawBatches('checked');
+    const [stored] = await storedBatches(c, 'checked');
     // Byte for byte what the producer sent, but for the base offset and leader epoch the log sets.
     expect([...stored!.subarray(8, 12), ...stored!.subarray(16)]).toEqual([...good.subarray(8, 12), ...good.subarray(16)]);
     expect((await fetchOnce(c, 'checked', 0, 0n)).highWatermark).toBe(2n);
@@ -69,7 +60,7 @@ describe('a map on the produce path', () => {
     expect([b.errorCode, b.baseOffset]).toEqual([0, 2n]);
     const gap = await produce(c, 'mapped', 0, valuesBatch([line('error', 4)], { ...opts, baseSequence: 9 }));
     expect(gap.errorCode).toBe(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
-    const batches = await rawBatches('mapped');
+    const batches = await storedBatches(c, 'mapped');
     expect(batches.every(verifyCrc)).toBe(true);
     expect(batches.map((x) => parseBatchHeader(x)).map((h) => [h.baseOffset, h.recordCount, h.producerId, h.baseSequence])).toEqual([
       [0n, 2, pid.producerId, 0],

@@ -107,6 +107,16 @@ export async function fetchOnce(c: KafkaClient, topic: string, partition: number
   return out;
 }
 
+/** The batches a partition stores, as one fetch from offset 0 returns them (bytes as stored). */
+export async function storedBatches(c: KafkaClient, topic: string, partition = 0): Promise<Uint8Array[]> {
+  const res = await c.request(ApiKey.Fetch, 11, {
+    replicaId: -1, maxWaitMs: 0, minBytes: 1, maxBytes: 8 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+    topics: [{ topic, partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset: 0n, logStartOffset: -1n, partitionMaxBytes: 8 << 20 }] }],
+    forgottenTopicsData: [], rackId: '',
+  });
+  return [...iterateBatches(res.responses[0]!.partitions[0]!.records ?? new Uint8Array(0))].map((b) => b.bytes);
+}
+
 /** Every record of a partition from `offset` to the high watermark, following batch headers as librdkafka does. */
 export async function fetchAll(c: KafkaClient, topic: string, partition: number, offset = 0n, version = 11): Promise<{ records: FetchedPartition['records']; fetches: number; errorCode: number }> {
   const records: FetchedPartition['records'] = [];
