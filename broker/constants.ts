@@ -28,6 +28,10 @@ export const FETCH_MAX_WAIT_MS = 30_000;
 export const SHUTDOWN_DRAIN_TIMEOUT_MS = 10_000;
 /** After the last answers are sent, how long shutdown waits for clients to close their side. */
 export const SHUTDOWN_SOCKET_LINGER_MS = 500;
+/** Byte runs of a response at least this long (fetched record batches) go to the socket by reference, not copied into the frame. */
+export const RESPONSE_SPLICE_MIN_BYTES = 16 * 1024;
+/** A response frame is written in pieces of at most this many of its own bytes: a 16 MiB fetch answer never grows one buffer by doubling. */
+export const RESPONSE_PIECE_MAX_BYTES = 256 * 1024;
 /** How often the broker checks whether its log was fenced, to exit instead of refusing writes forever. */
 export const FENCED_POLL_INTERVAL_MS = 500;
 

@@ -6,9 +6,9 @@ const INITIAL_CAPACITY_BYTES = 256;
  * into that buffer only, for layouts whose size is computed beforehand.
  */
 export class Writer {
-  private buf: Uint8Array;
-  private view: DataView;
-  private pos = 0;
+  protected buf: Uint8Array;
+  protected view: DataView;
+  protected pos = 0;
   /** Writing into a caller's buffer: never grows, a write past its end is a bug. */
   private readonly fixed: boolean;
 
@@ -22,7 +22,7 @@ export class Writer {
     return this.pos;
   }
 
-  private ensure(n: number): void {
+  protected ensure(n: number): void {
     const need = this.pos + n;
     if (need <= this.buf.byteLength) return;
     if (this.fixed) throw new RangeError(`write of ${n} bytes at ${this.pos} runs past the end of a ${this.buf.byteLength}-byte buffer`);

@@ -15,6 +15,9 @@ import {
   encodeResponseHeader,
 } from '../protocol/header.js';
 import { Reader } from '../protocol/reader.js';
+import { SplicingWriter } from '../protocol/splicing-writer.js';
+import type { Writer } from '../protocol/writer.js';
+import { RESPONSE_PIECE_MAX_BYTES, RESPONSE_SPLICE_MIN_BYTES } from '../constants.js';
 import { FrameDecoder, FrameError } from './frame-decoder.js';
 import type { HandlerTable, RequestContext } from './handler.js';
 
@@ -29,10 +32,19 @@ export interface ConnectionOptions {
   onRequest?: (apiKey: number, answered: boolean) => void;
 }
 
+/** A response frame (int32 size, then what `write` writes) as pieces to write in order; record batches stay by reference. */
+function responsePieces(write: (w: Writer) => void): Uint8Array[] {
+  const w = new SplicingWriter(RESPONSE_SPLICE_MIN_BYTES, RESPONSE_PIECE_MAX_BYTES);
+  w.int32(0);
+  write(w);
+  w.setInt32At(0, w.length - 4);
+  return w.pieces();
+}
+
 /** A request in the answer queue; `frame` is null for requests that get no answer. */
 interface Slot {
   done: boolean;
-  frame: Uint8Array | null;
+  frame: readonly Uint8Array[] | null;
 }
 
 export class Connection {
@@ -168,7 +180,7 @@ export class Connection {
           encodeResponseHeader(w, ApiKey.ApiVersions, 0, correlationId);
           encodeApiVersionsUnsupportedResponse(w, ErrorCode.UNSUPPORTED_VERSION);
         }, 16);
-        this.queue.push({ done: true, frame });
+        this.queue.push({ done: true, frame: [frame] });
         this.flush();
         return;
       }
@@ -203,7 +215,7 @@ export class Connection {
         (response) => {
           if (this.closed) return;
           if (response !== null) {
-            slot.frame = sizePrefixedFrame((w) => {
+            slot.frame = responsePieces((w) => {
               encodeResponseHeader(w, apiKey, apiVersion, correlationId);
               codec.encodeResponse(w, apiVersion, response);
             });
@@ -229,10 +241,15 @@ export class Connection {
 
   /** Writes every answered request at the head of the queue, in arrival order. */
   private writeAnswered(): void {
+    // Corked: a frame's pieces (and every frame answered together) leave in one writev.
+    this.socket.cork();
     while (!this.closed && this.queue.length > 0 && this.queue[0]!.done) {
       const slot = this.queue.shift()!;
-      if (slot.frame !== null && !this.socket.write(slot.frame)) this.writeBlocked = true;
+      for (const piece of slot.frame ?? []) {
+        if (!this.socket.write(piece)) this.writeBlocked = true;
+      }
     }
+    this.socket.uncork();
     if (this.queue.length === 0) this.notifyIdle();
   }
 }

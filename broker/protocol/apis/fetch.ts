@@ -75,6 +75,19 @@ export interface FetchResponsePartition {
   abortedTransactions: FetchAbortedTransaction[] | null;
   preferredReadReplica: number;
   records: Uint8Array | null;
+  /**
+   * Encode only: the records as whole batches in order, written one after another without first
+   * joining them (a splicing writer sends them by reference). When present, `records` is ignored.
+   */
+  recordParts?: readonly Uint8Array[];
+}
+
+/** Bytes of a partition's records as they go on the wire. */
+export function fetchRecordsBytes(p: FetchResponsePartition): number {
+  if (p.recordParts === undefined) return p.records?.byteLength ?? 0;
+  let n = 0;
+  for (const part of p.recordParts) n += part.byteLength;
+  return n;
 }
 
 export interface FetchResponseTopic {
@@ -156,7 +169,11 @@ export function encodeFetchResponse(w: Writer, version: number, res: FetchRespon
       if (version >= 5) w.int64(p.logStartOffset);
       w.nullableArray(p.abortedTransactions, (w, a) => w.int64(a.producerId).int64(a.firstOffset));
       if (version >= 11) w.int32(p.preferredReadReplica);
-      w.nullableBytes(p.records);
+      if (p.recordParts === undefined) w.nullableBytes(p.records);
+      else {
+        w.int32(fetchRecordsBytes(p));
+        for (const part of p.recordParts) w.raw(part);
+      }
     });
   });
 }
