@@ -1,7 +1,7 @@
 /**
- * An ABI v1 batch (sdk/ABI.md §4) lowered into a component's memory as the canonical ABI's
- * `list<record>` of sdk/wit/smartmodule.wit, and a `list<record>` lifted back into ABI v1
- * bytes: the host's whole per-batch work for a component, with no JavaScript object per record.
+ * A `list<record>` of sdk/wit/smartmodule.wit lifted from a component's memory back into ABI v1
+ * bytes (sdk/ABI.md §4), and what it shares with the lowering (canonical-lower.ts): the host's
+ * whole per-batch work for a component, with no JavaScript object per record.
  * jco's generated bindings build an object per record and copy every field out with
  * `ArrayBuffer.slice` (bench/results/components.md): the runtime calls the core export itself.
  *
@@ -19,8 +19,8 @@ export const RECORD_BYTES = 48;
 export const RECORD_ALIGN = 8;
 export const HEADER_BYTES = 20;
 export const HEADER_ALIGN = 4;
-/** Longest run copied word by word (copyBytes); longer ones go through TypedArray.set. */
-const COPY_BY_WORDS_MAX_BYTES = 256;
+/** Longest run copied word by word (copyBytes); longer ones go through TypedArray.set, whose ~50 ns a call cost more below it. */
+const COPY_BY_WORDS_MAX_BYTES = 96;
 
 /** The guest side a lowering needs: its allocator and its memory (read again after every allocation: it may grow). */
 export interface GuestMemory {
@@ -46,7 +46,7 @@ export class MemoryViews {
   }
 }
 
-function alloc(g: GuestMemory, views: MemoryViews, align: number, size: number): number {
+export function alloc(g: GuestMemory, views: MemoryViews, align: number, size: number): number {
   const ptr = g.realloc(0, 0, align, size) >>> 0;
   // Reading memory.buffer costs more than the call: only when the region is past the view
   // (growth detaches the old buffer, so its view then has length 0).
@@ -61,9 +61,9 @@ function alloc(g: GuestMemory, views: MemoryViews, align: number, size: number):
  * Copies `len` bytes of `src` from `at` into `dst` at `ptr`: four bytes at a time through the
  * DataViews for a record's usual sizes (a subarray for TypedArray.set costs more than that).
  */
-function copyBytes(dst: Uint8Array, dd: DataView, ptr: number, src: Uint8Array, sd: DataView, at: number, len: number): void {
+export function copyBytes(dst: Uint8Array, dd: DataView, ptr: number, src: Uint8Array, sd: DataView, at: number, len: number): void {
   if (len > COPY_BY_WORDS_MAX_BYTES) {
-    dst.set(src.subarray(at, at + len), ptr);
+    dst.set(new Uint8Array(src.buffer, src.byteOffset + at, len), ptr);
     return;
   }
   let i = 0;
@@ -71,8 +71,8 @@ function copyBytes(dst: Uint8Array, dd: DataView, ptr: number, src: Uint8Array, 
   for (; i < len; i++) dst[ptr + i] = src[at + i]!;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: false });
-const utf8Encode = new TextEncoder();
+export const utf8 = new TextDecoder('utf-8', { fatal: false });
+export const utf8Encode = new TextEncoder();
 
 /** Whether the bytes are ASCII (then valid UTF-8 as they are). */
 function ascii(src: Uint8Array, at: number, len: number): boolean {
@@ -80,88 +80,17 @@ function ascii(src: Uint8Array, at: number, len: number): boolean {
   return true;
 }
 
-/**
- * Lowers an option<list<u8>> (ABI v1: i32 length, -1 = null, then the bytes) read at `p` in
- * `src` into the 12 bytes at `at` in guest memory; returns the position after it in `src`.
- */
-function lowerBytes(g: GuestMemory, v: MemoryViews, src: Uint8Array, sv: DataView, p: number, at: number): number {
-  const len = sv.getInt32(p, true);
-  if (len < 0) {
-    v.u8[at] = 0;
-    return p + 4;
+const utf8Fatal = new TextDecoder('utf-8', { fatal: true });
+
+/** Whether the bytes are valid UTF-8: ASCII checked in place, anything else decoded. */
+export function utf8Valid(src: Uint8Array, at: number, len: number): boolean {
+  if (ascii(src, at, len)) return true;
+  try {
+    utf8Fatal.decode(src.subarray(at, at + len));
+    return true;
+  } catch {
+    return false;
   }
-  const ptr = alloc(g, v, 1, len);
-  copyBytes(v.u8, v.dv, ptr, src, sv, p + 4, len);
-  v.u8[at] = 1;
-  v.dv.setUint32(at + 4, ptr, true);
-  v.dv.setUint32(at + 8, len, true);
-  return p + 4 + len;
-}
-
-/**
- * Writes the records of the ABI v1 batch `input` into guest memory as a list<record>; returns
- * its pointer and length. A header key that is not UTF-8 (Kafka does not check) is lowered with
- * U+FFFD in place of the bad bytes, since the canonical ABI's strings are always UTF-8.
- */
-export function lowerBatch(g: GuestMemory, v: MemoryViews, input: Uint8Array): { ptr: number; len: number } {
-  const sv = new DataView(input.buffer, input.byteOffset, input.byteLength);
-  const count = sv.getUint32(0, true);
-  const list = alloc(g, v, RECORD_ALIGN, count * RECORD_BYTES);
-  let p = 4;
-  for (let i = 0; i < count; i++) {
-    const base = list + i * RECORD_BYTES;
-    // offset and timestamp: little-endian i64 on both sides.
-    copyBytes(v.u8, v.dv, base, input, sv, p, 16);
-    p = lowerBytes(g, v, input, sv, p + 16, base + 16);
-    p = lowerBytes(g, v, input, sv, p, base + 28);
-    const headerCount = sv.getInt32(p, true);
-    p += 4;
-    const headers = alloc(g, v, HEADER_ALIGN, headerCount * HEADER_BYTES);
-    for (let h = 0; h < headerCount; h++) {
-      const hb = headers + h * HEADER_BYTES;
-      const keyLen = sv.getInt32(p, true);
-      let keyPtr: number;
-      let keyBytes = keyLen;
-      if (ascii(input, p + 4, keyLen)) {
-        keyPtr = alloc(g, v, 1, keyLen);
-        copyBytes(v.u8, v.dv, keyPtr, input, sv, p + 4, keyLen);
-      } else {
-        const text = utf8Encode.encode(utf8.decode(input.subarray(p + 4, p + 4 + keyLen)));
-        keyBytes = text.length;
-        keyPtr = alloc(g, v, 1, keyBytes);
-        v.u8.set(text, keyPtr);
-      }
-      v.dv.setUint32(hb, keyPtr, true);
-      v.dv.setUint32(hb + 4, keyBytes, true);
-      p = lowerBytes(g, v, input, sv, p + 4 + keyLen, hb + 8);
-    }
-    v.dv.setUint32(base + 40, headers, true);
-    v.dv.setUint32(base + 44, headerCount, true);
-  }
-  return { ptr: list, len: count };
-}
-
-/** Lowers bytes as a list<u8> (aggregate state); returns its pointer. */
-export function lowerList(g: GuestMemory, v: MemoryViews, bytes: Uint8Array): number {
-  const ptr = alloc(g, v, 1, bytes.length);
-  v.u8.set(bytes, ptr);
-  return ptr;
-}
-
-/** Lowers params as a list<tuple<string, string>> (16 bytes per pair, align 4); returns pointer and length. */
-export function lowerParams(g: GuestMemory, v: MemoryViews, params: Record<string, string>): { ptr: number; len: number } {
-  const pairs = Object.entries(params);
-  const list = alloc(g, v, 4, pairs.length * 16);
-  pairs.forEach(([k, val], i) => {
-    for (const [j, s] of [k, val].entries()) {
-      const bytes = utf8Encode.encode(s);
-      const ptr = alloc(g, v, 1, bytes.length);
-      v.u8.set(bytes, ptr);
-      v.dv.setUint32(list + i * 16 + j * 8, ptr, true);
-      v.dv.setUint32(list + i * 16 + j * 8 + 4, bytes.length, true);
-    }
-  });
-  return { ptr: list, len: pairs.length };
 }
 
 /** The bytes of a lifted list<u8> or string at (ptr, len), checked to lie inside memory. */
@@ -179,8 +108,6 @@ function liftedBytesSize(v: MemoryViews, at: number, what: string): number {
   region(v.u8, ptr, len, what);
   return 4 + len;
 }
-
-const utf8Fatal = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * The ABI v1 size of the list<record> at (ptr, len) in guest memory, validating every pointer,
@@ -205,13 +132,7 @@ export function liftedBatchSize(v: MemoryViews, ptr: number, len: number, maxByt
       const keyPtr = v.dv.getUint32(hb, true);
       const keyLen = v.dv.getUint32(hb + 4, true);
       region(v.u8, keyPtr, keyLen, 'header key');
-      if (!ascii(v.u8, keyPtr, keyLen)) {
-        try {
-          utf8Fatal.decode(v.u8.subarray(keyPtr, keyPtr + keyLen));
-        } catch {
-          throw badOutput(`header key at ${keyPtr}+${keyLen} is not UTF-8`);
-        }
-      }
+      if (!utf8Valid(v.u8, keyPtr, keyLen)) throw badOutput(`header key at ${keyPtr}+${keyLen} is not UTF-8`);
       size += 4 + keyLen + liftedBytesSize(v, hb + 8, 'header value');
     }
     if (size > maxBytes) {
@@ -233,30 +154,114 @@ function liftBytes(v: MemoryViews, at: number, out: Uint8Array, od: DataView, o:
   return o + 4 + len;
 }
 
-/** Writes the list<record> at (ptr, len), already sized and checked by liftedBatchSize, as ABI v1 bytes. */
+/** The ABI v1 size of the record at `base`, whose regions liftedBatchSize has checked. */
+function recordBytes(u8: Uint8Array, dv: DataView, base: number): number {
+  let size = 28;
+  if (u8[base + 16] !== 0) size += dv.getUint32(base + 24, true);
+  if (u8[base + 28] !== 0) size += dv.getUint32(base + 36, true);
+  const headers = dv.getUint32(base + 40, true);
+  const headerCount = dv.getUint32(base + 44, true);
+  for (let h = 0; h < headerCount; h++) {
+    const hb = headers + h * HEADER_BYTES;
+    size += 8 + dv.getUint32(hb + 4, true);
+    if (u8[hb + 8] !== 0) size += dv.getUint32(hb + 16, true);
+  }
+  return size;
+}
+
+/** The position after the option<list<u8>> at `at` if its ABI v1 form lies at `q` in memory (prefix, then the bytes it points at), else -1. */
+function bytesInPlace(u8: Uint8Array, dv: DataView, at: number, q: number): number {
+  if (u8[at] === 0) return dv.getInt32(q, true) === -1 ? q + 4 : -1;
+  const len = dv.getUint32(at + 8, true);
+  return dv.getUint32(q, true) === len && dv.getUint32(at + 4, true) === q + 4 ? q + 4 + len : -1;
+}
+
+/**
+ * Where the record at `base` (of ABI v1 size `size`) already lies in guest memory in its ABI v1
+ * form, or -1. A record a filter returns unchanged still points into the batch lowerBatch copied
+ * in, with the length prefixes between its parts: its output is then those `size` bytes as they
+ * are, one copy instead of one per part. Every prefix and pointer is compared, so a record moved,
+ * changed or pointing elsewhere takes the part-by-part path.
+ */
+function inPlaceStart(u8: Uint8Array, dv: DataView, base: number, size: number): number {
+  let start: number;
+  if (u8[base + 16] !== 0) start = dv.getUint32(base + 20, true) - 20;
+  else if (u8[base + 28] !== 0) start = dv.getUint32(base + 32, true) - 24;
+  else return -1;
+  if (start < 0 || start + size > u8.length) return -1;
+  for (let k = 0; k < 16; k += 4) if (dv.getInt32(start + k, true) !== dv.getInt32(base + k, true)) return -1;
+  let q = bytesInPlace(u8, dv, base + 16, start + 16);
+  if (q >= 0) q = bytesInPlace(u8, dv, base + 28, q);
+  if (q < 0) return -1;
+  const headers = dv.getUint32(base + 40, true);
+  const headerCount = dv.getUint32(base + 44, true);
+  if (dv.getUint32(q, true) !== headerCount) return -1;
+  q += 4;
+  for (let h = 0; h < headerCount && q >= 0; h++) {
+    const hb = headers + h * HEADER_BYTES;
+    const keyLen = dv.getUint32(hb + 4, true);
+    if (dv.getUint32(q, true) !== keyLen || dv.getUint32(hb, true) !== q + 4) return -1;
+    q = bytesInPlace(u8, dv, hb + 8, q + 4 + keyLen);
+  }
+  return q === start + size ? start : -1;
+}
+
+/** Writes the record at `base` part by part at `o` in `out`; returns the position after it. */
+function liftRecord(v: MemoryViews, base: number, out: Uint8Array, od: DataView, o: number): number {
+  copyBytes(out, od, o, v.u8, v.dv, base, 16);
+  o = liftBytes(v, base + 16, out, od, o + 16);
+  o = liftBytes(v, base + 28, out, od, o);
+  const headers = v.dv.getUint32(base + 40, true);
+  const headerCount = v.dv.getUint32(base + 44, true);
+  od.setInt32(o, headerCount, true);
+  o += 4;
+  for (let h = 0; h < headerCount; h++) {
+    const hb = headers + h * HEADER_BYTES;
+    const keyPtr = v.dv.getUint32(hb, true);
+    const keyLen = v.dv.getUint32(hb + 4, true);
+    od.setInt32(o, keyLen, true);
+    copyBytes(out, od, o + 4, v.u8, v.dv, keyPtr, keyLen);
+    o = liftBytes(v, hb + 8, out, od, o + 4 + keyLen);
+  }
+  return o;
+}
+
+/**
+ * Writes the list<record> at (ptr, len), already sized and checked by liftedBatchSize, as ABI v1
+ * bytes. Records still in place (inPlaceStart) are copied whole, consecutive ones in one run.
+ */
 export function liftBatch(v: MemoryViews, ptr: number, len: number, size: number, buffers?: BatchBuffers): Uint8Array {
   const out = buffers !== undefined ? buffers.take(size).subarray(0, size) : new Uint8Array(size);
   const od = new DataView(out.buffer, out.byteOffset, size);
+  const { u8, dv } = v;
   od.setUint32(0, len, true);
   let o = 4;
+  // The pending run of in-place records: guest memory [runStart, runEnd) goes to `runOut`.
+  let runStart = 0;
+  let runEnd = -1;
+  let runOut = 0;
   for (let i = 0; i < len; i++) {
     const base = ptr + i * RECORD_BYTES;
-    copyBytes(out, od, o, v.u8, v.dv, base, 16);
-    o = liftBytes(v, base + 16, out, od, o + 16);
-    o = liftBytes(v, base + 28, out, od, o);
-    const headers = v.dv.getUint32(base + 40, true);
-    const headerCount = v.dv.getUint32(base + 44, true);
-    od.setInt32(o, headerCount, true);
-    o += 4;
-    for (let h = 0; h < headerCount; h++) {
-      const hb = headers + h * HEADER_BYTES;
-      const keyPtr = v.dv.getUint32(hb, true);
-      const keyLen = v.dv.getUint32(hb + 4, true);
-      od.setInt32(o, keyLen, true);
-      copyBytes(out, od, o + 4, v.u8, v.dv, keyPtr, keyLen);
-      o = liftBytes(v, hb + 8, out, od, o + 4 + keyLen);
+    const bytes = recordBytes(u8, dv, base);
+    const start = inPlaceStart(u8, dv, base, bytes);
+    if (start >= 0 && start === runEnd) {
+      runEnd += bytes;
+      o += bytes;
+      continue;
+    }
+    if (runEnd > runStart) copyBytes(out, od, runOut, u8, dv, runStart, runEnd - runStart);
+    if (start < 0) {
+      runEnd = -1;
+      o = liftRecord(v, base, out, od, o);
+    } else {
+      runStart = start;
+      runEnd = start + bytes;
+      runOut = o;
+      o += bytes;
     }
   }
+  if (runEnd > runStart) copyBytes(out, od, runOut, u8, dv, runStart, runEnd - runStart);
+  if (o !== size) throw new Error(`lifted ${o} bytes of a batch sized ${size}`);
   return out;
 }
 

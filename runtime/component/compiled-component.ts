@@ -13,6 +13,7 @@ import { createContext, runInContext } from 'node:vm';
 import { COMPONENT_MEMORY_MAX_BYTES, WASM_PAGE_BYTES } from '../constants.js';
 import { ModuleValidationError } from '../module-validation-error.js';
 import { WasmFormatError, withMemoryMaximum } from '../wasm-binary.js';
+import { takesOneBlock } from './canonical-lower.js';
 import { decodeTranspiled, type TranspiledComponent } from './transpiled.js';
 import { INIT_EXPORT, worldByName, type WorldInfo } from './worlds.js';
 
@@ -41,6 +42,8 @@ export interface CompiledComponent {
   /** The core module whose instance exports the world's functions, the allocator and the memory. */
   main: WebAssembly.Module;
   names: CoreNames;
+  /** The main core module declares it takes a call's arguments as one block (canonical-lower.ts). */
+  oneBlockArguments: boolean;
 }
 
 /**
@@ -109,7 +112,7 @@ export function compileTranspiled(t: TranspiledComponent): CompiledComponent {
       `no core module of the component exports "${world.exportName}", "${INIT_EXPORT}", an allocator and its memory (as "cabi_realloc" and "memory", or the "cm32p2" names): sluice calls the world's functions on the core module as wit-component lays them out`,
     );
   }
-  return { world, instantiate: evaluateBindings(bindings), cores, main, names };
+  return { world, instantiate: evaluateBindings(bindings), cores, main, names, oneBlockArguments: takesOneBlock(main) };
 }
 
 export function compileTranspiledBytes(bytes: Uint8Array): CompiledComponent {

@@ -2,7 +2,7 @@
  * One instance of a component with its params: the GuestInstance of a component, beside
  * ModuleInstance for core modules. jco's bindings instantiate it (they wire the core modules and
  * the log import); each batch is then one call of the world's core export, with the batch
- * lowered and the result lifted by canonical-batch.ts and the post-return function called
+ * lowered by canonical-lower.ts, the result lifted by canonical-batch.ts and the post-return function called
  * after. After a trap the next call starts from a fresh instance, as ModuleInstance does.
  */
 import { GUEST_ERROR_MESSAGE_MAX_BYTES, GUEST_LOG_CALLS_MAX_PER_BATCH, GUEST_LOG_MESSAGE_MAX_BYTES, OUTPUT_BATCH_MAX_BYTES } from '../constants.js';
@@ -11,7 +11,8 @@ import { KIND_RULES, checkStateLength, type KindRules, type ModuleKind } from '.
 import { ModuleError } from '../module-error.js';
 import type { GuestLogHandler, GuestLogLevel } from '../guest-imports.js';
 import { checkProcessInput, memoryLimitError, type GuestInstance, type InstanceLimits, type ProcessOptions } from '../guest-instance.js';
-import { MemoryViews, liftBatch, liftString, liftedBatchSize, lowerBatch, lowerList, lowerParams, type GuestMemory } from './canonical-batch.js';
+import { MemoryViews, liftBatch, liftString, liftedBatchSize, type GuestMemory } from './canonical-batch.js';
+import { lowerBatch, lowerList, lowerParams } from './canonical-lower.js';
 import type { CompiledComponent } from './compiled-component.js';
 import { ERROR_CODES, LOG_INTERFACE } from './worlds.js';
 
@@ -145,7 +146,7 @@ export class ComponentInstance implements GuestInstance {
     this.logCalls = 0;
     let ret: number;
     try {
-      const { ptr, len } = lowerBatch(live.guest, live.views, input);
+      const { ptr, len } = lowerBatch(live.guest, live.views, input, this.component.oneBlockArguments);
       if (this.rules.usesState) {
         const statePtr = state === null ? 0 : lowerList(live.guest, live.views, state);
         ret = live.call(ptr, len, state === null ? 0 : 1, statePtr, state === null ? 0 : state.length) >>> 0;

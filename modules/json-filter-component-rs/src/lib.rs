@@ -54,6 +54,12 @@ impl Arena {
     }
 }
 
+/// Tells the host this module never frees an argument on its own (the arena above takes them back
+/// all at once), so it may lower a whole batch into one allocation (docs/components.md).
+#[link_section = "sluice:arguments"]
+#[used]
+static ARGUMENTS: [u8; 9] = *b"one-block";
+
 // A component instance runs on one thread and the host never re-enters a call.
 static mut ARENA: Arena = Arena { chunks: Vec::new(), used: 0 };
 static mut RESULT: [u64; RESULT_BYTES / 8] = [0; RESULT_BYTES / 8];

@@ -1,0 +1,152 @@
+// The host's lowering of ABI v1 batches into a guest's list<record> and lifting back, against a
+// guest made of a WebAssembly.Memory and a bump allocator written here: both lowerings (one block,
+// list by list) describe the same records; lifting gives the ABI v1 bytes of whatever the
+// descriptors point at, whether a record is still in place, moved or changed; and every bad
+// pointer, discriminant or header key from the guest is BAD_OUTPUT.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { encodeBatch, type HostRecord } from '../../../runtime/abi/batch.js';
+import { ABI_ERROR } from '../../../runtime/abi/error-codes.js';
+import { MemoryViews, RECORD_BYTES, liftBatch, liftedBatchSize, type GuestMemory } from '../../../runtime/component/canonical-batch.js';
+import { lowerBatch } from '../../../runtime/component/canonical-lower.js';
+import { ModuleError } from '../../../runtime/module-error.js';
+import { batchOf } from '../../modules/twin-records.js';
+
+const PAGE = 65536;
+
+/** A guest: one memory and a bump allocator that counts its calls. */
+function fakeGuest(): { g: GuestMemory; v: MemoryViews; calls: () => number } {
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: 256 });
+  let top = 16;
+  let calls = 0;
+  const realloc = (_old: number, _oldLen: number, align: number, size: number): number => {
+    calls++;
+    const ptr = Math.ceil(top / align) * align;
+    top = ptr + size;
+    if (top > memory.buffer.byteLength) memory.grow(Math.ceil((top - memory.buffer.byteLength) / PAGE));
+    return ptr;
+  };
+  return { g: { realloc, memory }, v: new MemoryViews(memory), calls: () => calls };
+}
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+
+/** Lifts `count` records whose descriptors the guest copied to a new list (as a filter returns them). */
+function liftSelection(guest: ReturnType<typeof fakeGuest>, list: number, picks: number[]): Uint8Array {
+  const out = guest.g.realloc(0, 0, 8, Math.max(picks.length, 1) * RECORD_BYTES);
+  guest.v.refresh();
+  picks.forEach((i, k) => guest.v.u8.copyWithin(out + k * RECORD_BYTES, list + i * RECORD_BYTES, list + (i + 1) * RECORD_BYTES));
+  const size = liftedBatchSize(guest.v, out, picks.length, 1 << 30);
+  return liftBatch(guest.v, out, picks.length, size);
+}
+
+const picksOf = (records: unknown[]): fc.Arbitrary<number[]> => fc.subarray(records.map((_, i) => i)).chain((s) => fc.shuffledSubarray(s, { minLength: s.length, maxLength: s.length }));
+
+describe('lowering a batch and lifting what the guest returns', () => {
+  it('gives back the ABI v1 bytes of the records returned, in their order, from either lowering', () => {
+    fc.assert(
+      fc.property(batchOf(7n).chain((rs) => fc.tuple(fc.constant(rs), picksOf(rs), fc.boolean())), ([records, picks, oneBlock]) => {
+        const guest = fakeGuest();
+        const { ptr, len } = lowerBatch(guest.g, guest.v, encodeBatch(records), oneBlock);
+        expect(len).toBe(records.length);
+        expect(hex(liftSelection(guest, ptr, picks))).toBe(hex(encodeBatch(picks.map((i) => records[i]!))));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('allocates once for a batch without headers in one block, twice with headers, and once per list otherwise', () => {
+    const enc = new TextEncoder();
+    const records: HostRecord[] = [0, 1, 2].map((i) => ({ offset: BigInt(i), timestampMs: 5n, key: enc.encode(`k${i}`), value: enc.encode(`v${i}`), headers: [] }));
+    const withHeader: HostRecord[] = [...records, { ...records[0]!, headers: [{ key: 'h', value: null }] }];
+    const cases: [HostRecord[], boolean, number][] = [[records, true, 1], [records, false, 1 + 3 * 3], [withHeader, true, 2]];
+    for (const [batch, oneBlock, calls] of cases) {
+      const guest = fakeGuest();
+      lowerBatch(guest.g, guest.v, encodeBatch(batch), oneBlock);
+      expect(guest.calls(), `one block: ${oneBlock}`).toBe(calls);
+    }
+  });
+
+  it('lifts a record the guest changed or moved from what it points at now', () => {
+    const enc = new TextEncoder();
+    const records: HostRecord[] = [0, 1, 2, 3].map((i) => ({ offset: BigInt(i), timestampMs: 9n, key: i === 3 ? null : enc.encode(`key${i}`), value: enc.encode(`value${i}`), headers: [{ key: 'h', value: enc.encode('x') }] }));
+    const guest = fakeGuest();
+    const { ptr } = lowerBatch(guest.g, guest.v, encodeBatch(records), true);
+    // Record 0: its offset changed in the descriptor only. Record 1: its value moved elsewhere and
+    // changed. Record 2: a byte of its value changed where it lies. Record 3: its key dropped.
+    guest.v.dv.setInt32(ptr, 42, true);
+    const moved = guest.g.realloc(0, 0, 1, 3);
+    guest.v.refresh();
+    guest.v.u8.set(enc.encode('new'), moved);
+    guest.v.dv.setUint32(ptr + RECORD_BYTES + 32, moved, true);
+    guest.v.dv.setUint32(ptr + RECORD_BYTES + 36, 3, true);
+    const value2 = guest.v.dv.getUint32(ptr + 2 * RECORD_BYTES + 32, true);
+    guest.v.u8[value2] = 'V'.charCodeAt(0);
+    guest.v.u8[ptr + 3 * RECORD_BYTES + 28] = 0;
+    const want = [
+      { ...records[0]!, offset: 42n },
+      { ...records[1]!, value: enc.encode('new') },
+      { ...records[2]!, value: enc.encode('Value2') },
+      { ...records[3]!, value: null },
+    ];
+    expect(hex(liftSelection(guest, ptr, [0, 1, 2, 3]))).toBe(hex(encodeBatch(want)));
+  });
+
+  it('lowers a header key that is not UTF-8 with U+FFFD, in both lowerings', () => {
+    // One record, no key or value, one header whose key is the byte 0xff.
+    const input = Uint8Array.from([1, 0, 0, 0, ...new Array(16).fill(0), 255, 255, 255, 255, 255, 255, 255, 255, 1, 0, 0, 0, 1, 0, 0, 0, 0xff, 255, 255, 255, 255]);
+    for (const oneBlock of [true, false]) {
+      const guest = fakeGuest();
+      const { ptr } = lowerBatch(guest.g, guest.v, input, oneBlock);
+      const out = liftSelection(guest, ptr, [0]);
+      expect(hex(out)).toBe(hex(encodeBatch([{ offset: 0n, timestampMs: 0n, key: null, value: null, headers: [{ key: '\ufffd', value: null }] }])));
+    }
+  });
+
+  it('refuses an input batch cut short or counting more records than it can hold', () => {
+    const whole = encodeBatch([{ offset: 1n, timestampMs: 2n, key: null, value: new Uint8Array(40), headers: [] }]);
+    expect(() => lowerBatch(fakeGuest().g, fakeGuest().v, whole.subarray(0, whole.length - 8), true)).toThrow(RangeError);
+    const counted = whole.slice();
+    counted[0] = 3;
+    expect(() => lowerBatch(fakeGuest().g, fakeGuest().v, counted, true)).toThrow(/cannot hold 3 records/);
+  });
+});
+
+describe('lifting checks every pointer the guest returns', () => {
+  const enc = new TextEncoder();
+  const records: HostRecord[] = [{ offset: 1n, timestampMs: 2n, key: enc.encode('k'), value: enc.encode('{"a":1}'), headers: [{ key: 'h', value: enc.encode('v') }] }];
+  const damaged = (damage: (dv: DataView, u8: Uint8Array, ptr: number) => void): unknown => {
+    const guest = fakeGuest();
+    const { ptr } = lowerBatch(guest.g, guest.v, encodeBatch(records), true);
+    damage(guest.v.dv, guest.v.u8, ptr);
+    try {
+      liftSelection(guest, ptr, [0]);
+    } catch (err) {
+      return err;
+    }
+    return null;
+  };
+  const cases: [string, (dv: DataView, u8: Uint8Array, ptr: number) => void, RegExp][] = [
+    ['a value pointer past memory', (dv, _u, p) => dv.setUint32(p + 32, 1 << 30, true), /record value at \d+\+7 lies outside guest memory/],
+    ['a value length past memory', (dv, u8, p) => dv.setUint32(p + 36, u8.length, true), /record value .* lies outside guest memory/],
+    ['a key discriminant of 2', (_dv, u8, p) => (u8[p + 16] = 2), /record key: option discriminant 2/],
+    ['a header list past memory', (dv, _u, p) => dv.setUint32(p + 40, (1 << 30) - 4, true), /header list .* lies outside guest memory/],
+    ['a misaligned header list', (dv, _u, p) => dv.setUint32(p + 40, dv.getUint32(p + 40, true) + 1, true), /header list at \d+ is not aligned/],
+    ['a header key that is not UTF-8', (dv, u8, p) => (u8[dv.getUint32(dv.getUint32(p + 40, true), true)] = 0xff), /header key at \d+\+1 is not UTF-8/],
+  ];
+  for (const [what, damage, message] of cases) {
+    it(`is BAD_OUTPUT for ${what}`, () => {
+      const err = damaged(damage);
+      expect(err).toBeInstanceOf(ModuleError);
+      expect(err).toMatchObject({ code: ABI_ERROR.BAD_OUTPUT, kind: 'guest-error' });
+      expect((err as Error).message).toMatch(message);
+    });
+  }
+
+  it('is BAD_OUTPUT for a record list that is misaligned or past memory', () => {
+    const guest = fakeGuest();
+    lowerBatch(guest.g, guest.v, encodeBatch(records), true);
+    expect(() => liftedBatchSize(guest.v, 4, 1, 1 << 30)).toThrow(/output list at 4 is not aligned to 8/);
+    expect(() => liftedBatchSize(guest.v, guest.v.u8.length - 8, 1, 1 << 30)).toThrow(/output list .* lies outside guest memory/);
+  });
+});
