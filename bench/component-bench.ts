@@ -4,9 +4,10 @@
  * as a Rust component and as a JavaScript component (componentize-js), inline and through the
  * sandbox, with the Extism plugin of the runtime bench as the anchor; also the Rust component
  * called through jco's own generated bindings (a JavaScript object per record), which the
- * runtime does not use. Then each module's size, load time (validate + transpile + compile, and
+ * runtime does not use, and lowered list by list, as a guest without one-block arguments is. Then each module's size, load time (validate + transpile + compile, and
  * from the bucket's cached transpiled form) and instantiation time. All cases run in every round,
  * in one process; figures are medians of the rounds' p50. Writes bench/results/components.{json,md}.
+ * Run: `npm run build && npm run build:modules && node --expose-gc dist/bench/component-bench.js`.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -108,6 +109,10 @@ export async function runComponentBench(options: { write?: boolean; log?: (line:
     }
     const rust = loaded.get('json-filter-component-rs')!;
     if (rust.code.format === 'component') {
+      // The same component lowered list by list, as a guest that does not declare one-block arguments is.
+      const perList = createGuestInstance({ format: 'component', component: { ...rust.code.component, oneBlockArguments: false } }, PARAMS);
+      if (!Buffer.from(perList.processEncoded(input, null).output).equals(expected!)) throw new Error(`the Rust component lowered list by list gives other bytes at batch ${batch}`);
+      cases.push({ key: `per-list ${batch}`, module: 'Rust component', runner: 'inline, lowered list by list', batch, fn: () => { sink += perList.processEncoded(input, null).output.length; } });
       const filter = jcoBindingsFilter(rust.code.component);
       const objects = jcoRecords(records);
       cases.push({ key: `jco ${batch}`, module: 'Rust component', runner: "jco's bindings", batch, fn: () => { sink += filter(objects).length; } });
@@ -150,6 +155,7 @@ export async function runComponentBench(options: { write?: boolean; log?: (line:
     ratio('Rust component / Rust core module, ns per record inline at 1024', ns('Rust component', 'inline', 1024), ns('Rust core module', 'inline', 1024), 2),
     ratio('Rust component / AssemblyScript core module, ns per record inline at 1024', ns('Rust component', 'inline', 1024), ns('AssemblyScript core module', 'inline', 1024), 2),
     ratio('Rust component / Rust core module, ns per record in the sandbox at 1024', ns('Rust component', 'sandbox', 1024), ns('Rust core module', 'sandbox', 1024), 2),
+    ratio('Rust component lowered list by list / Rust core module, ns per record inline at 1024', ns('Rust component', 'inline, lowered list by list', 1024), ns('Rust core module', 'inline', 1024), null),
     ratio("jco's bindings / the runtime's lowering, Rust component inline at 1024", ns('Rust component', "jco's bindings", 1024), ns('Rust component', 'inline', 1024), null),
     ratio('Extism (one call per batch) / Rust component in the sandbox at 1024', ns('Extism plugin (as-pdk)', 'one call per batch', 1024), ns('Rust component', 'sandbox', 1024), null),
     ratio('JavaScript component / Rust core module, ns per record inline at 1024', ns('JavaScript component', 'inline', 1024), ns('Rust core module', 'inline', 1024), null),
@@ -164,7 +170,7 @@ export async function runComponentBench(options: { write?: boolean; log?: (line:
 
 function renderMarkdown(r: ComponentBenchResult): string {
   const lines = ['# Component bench', ''];
-  lines.push(`Generated ${r.generatedAt} on Node ${r.node}. The JSON filter (params field=level value=error, 100-byte records, one in four kept) as core modules and as components; every module gives the same output bytes (checked before timing). ns/record is the median of ${ROUNDS} rounds' p50 batch time / batch size (every round listed). inline = on the calling thread; sandbox = through a one-worker pool; jco's bindings = the Rust component's export called through the JavaScript jco generated (records as objects), not what the runtime runs.`, '');
+  lines.push(`Generated ${r.generatedAt} on Node ${r.node}. The JSON filter (params field=level value=error, 100-byte records, one in four kept) as core modules and as components; every module gives the same output bytes (checked before timing). ns/record is the median of ${ROUNDS} rounds' p50 batch time / batch size (every round listed). inline = on the calling thread (the Rust component declares one-block arguments, docs/components.md); inline, lowered list by list = the same component called as a guest that does not declare them is (one cabi_realloc per list), without the inline runner; sandbox = through a one-worker pool; jco's bindings = the Rust component's export called through the JavaScript jco generated (records as objects), not what the runtime runs.`, '');
   lines.push('| module | runner | batch | ns/record | per round |', '| --- | --- | ---: | ---: | --- |');
   for (const row of r.rows) lines.push(`| ${row.module} | ${row.runner} | ${row.batch} | ${formatNumber(row.nsPerRecord, 1)} | ${row.nsPerRecordRounds.map((x) => formatNumber(x, 1)).join(' / ')} |`);
   lines.push('', 'Load = loadModule (a core module: validate, compile, probe; a component: check its world, transpile with jco, compile); cached = a component loaded from its transpiled form, as the registry does once the bucket holds it; instantiate = instantiate and init, as a worker does on its first batch.', '');
