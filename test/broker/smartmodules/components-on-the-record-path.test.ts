@@ -32,7 +32,7 @@ async function viewRecords(view: string, partitions: number): Promise<{ offset: 
 beforeAll(async () => {
   t = await startTestBroker();
   c = await t.client();
-  for (const m of ['json-filter', 'json-filter-component-rs', 'json-filter-component-js']) await registerModule(t.address, m);
+  for (const m of ['json-filter', 'json-filter-component-rs', 'json-filter-component-js', 'rust-endless-loop-component']) await registerModule(t.address, m);
   await createTopic(c, 'logs', 2);
   for (let i = 0; i < 400; i += 40) {
     await produce(c, 'logs', 0, valuesBatch(lines(i, 40, 7)));
@@ -81,5 +81,36 @@ describe('a filter component on the record path', () => {
     const derived = await viewRecords('rs-derived', 2);
     const core = await viewRecords('core-errors', 2);
     expect(derived.map((p) => p.map((r) => r.value))).toEqual(core.map((p) => p.map((r) => r.value)));
+  });
+
+  it('that never returns misses its deadline as a view, its records are skipped, and other topics are served meanwhile', async () => {
+    expect((await attach(t.address, { kind: 'view', module: 'rust-endless-loop-component', topic: 'logs', as: 'loop-view' })).status).toBe(201);
+    const started = Date.now();
+    let plainAt = 0;
+    const [stuck, plain] = await Promise.all([fetchOnce(c, 'loop-view', 0, 0n), (async () => {
+      const other = await t.client();
+      await new Promise((r) => setTimeout(r, 100));
+      const f = await fetchOnce(other, 'logs', 1, 0n);
+      plainAt = Date.now();
+      return f;
+    })()]);
+    const stuckAt = Date.now();
+    expect(plain.records.length).toBe(400);
+    expect(stuck.records).toEqual([]);
+    expect(stuckAt - started).toBeGreaterThanOrEqual(900);
+    expect(plainAt).toBeLessThan(stuckAt - 300);
+    const status = (await admin(t.address, 'GET', '/v1/attachments/view/loop-view')).body as { stats: { errors: Record<string, number>; recordsSkipped: number } };
+    expect(status.stats.errors['deadline']).toBe(1);
+    expect(status.stats.recordsSkipped).toBe(400);
+  });
+
+  it('that never returns fails a checked produce with a clear message and stores nothing, and the next produce elsewhere succeeds', async () => {
+    await createTopic(c, 'checked-by-loop', 1);
+    expect((await attach(t.address, { kind: 'produce', module: 'rust-endless-loop-component', topic: 'checked-by-loop' })).status).toBe(201);
+    const r = await produce(c, 'checked-by-loop', 0, valuesBatch([line('error', 1)]));
+    expect(r.errorCode).not.toBe(0);
+    expect(r.errorMessage).toMatch(/deadline/);
+    expect((await fetchOnce(c, 'checked-by-loop', 0, 0n)).highWatermark).toBe(0n);
+    expect((await produce(c, 'logs', 0, valuesBatch([line('info', 400)]))).errorCode).toBe(0);
   });
 });
