@@ -14,6 +14,7 @@
 import { ModuleError } from '../module-error.js';
 import { ABI_ERROR } from '../abi/error-codes.js';
 import type { BatchBuffers } from '../abi/batch-buffers.js';
+import { CANONICAL_BATCH_WASM_BASE64 } from './canonical-wasm.js';
 
 export const RECORD_BYTES = 48;
 export const RECORD_ALIGN = 8;
@@ -21,6 +22,20 @@ export const HEADER_BYTES = 20;
 export const HEADER_ALIGN = 4;
 /** Longest run copied word by word (copyBytes); longer ones go through TypedArray.set, whose ~50 ns a call cost more below it. */
 const COPY_BY_WORDS_MAX_BYTES = 96;
+
+/** canonical-batch.wat's exports, instantiated on one guest's memory. */
+export interface BatchHelper {
+  lower: (list: number, copy: number, end: number, count: number) => number;
+  lift: (list: number, len: number, dst: number) => number;
+}
+
+let helperModule: WebAssembly.Module | undefined;
+
+/** canonical-batch.wat instantiated on `memory` (compiled once a process). */
+export function batchHelper(memory: WebAssembly.Memory): BatchHelper {
+  helperModule ??= new WebAssembly.Module(Buffer.from(CANONICAL_BATCH_WASM_BASE64, 'base64'));
+  return new WebAssembly.Instance(helperModule, { guest: { memory } }).exports as unknown as BatchHelper;
+}
 
 /** The guest side a lowering needs: its allocator and its memory (read again after every allocation: it may grow). */
 export interface GuestMemory {
@@ -154,58 +169,6 @@ function liftBytes(v: MemoryViews, at: number, out: Uint8Array, od: DataView, o:
   return o + 4 + len;
 }
 
-/** The ABI v1 size of the record at `base`, whose regions liftedBatchSize has checked. */
-function recordBytes(u8: Uint8Array, dv: DataView, base: number): number {
-  let size = 28;
-  if (u8[base + 16] !== 0) size += dv.getUint32(base + 24, true);
-  if (u8[base + 28] !== 0) size += dv.getUint32(base + 36, true);
-  const headers = dv.getUint32(base + 40, true);
-  const headerCount = dv.getUint32(base + 44, true);
-  for (let h = 0; h < headerCount; h++) {
-    const hb = headers + h * HEADER_BYTES;
-    size += 8 + dv.getUint32(hb + 4, true);
-    if (u8[hb + 8] !== 0) size += dv.getUint32(hb + 16, true);
-  }
-  return size;
-}
-
-/** The position after the option<list<u8>> at `at` if its ABI v1 form lies at `q` in memory (prefix, then the bytes it points at), else -1. */
-function bytesInPlace(u8: Uint8Array, dv: DataView, at: number, q: number): number {
-  if (u8[at] === 0) return dv.getInt32(q, true) === -1 ? q + 4 : -1;
-  const len = dv.getUint32(at + 8, true);
-  return dv.getUint32(q, true) === len && dv.getUint32(at + 4, true) === q + 4 ? q + 4 + len : -1;
-}
-
-/**
- * Where the record at `base` (of ABI v1 size `size`) already lies in guest memory in its ABI v1
- * form, or -1. A record a filter returns unchanged still points into the batch lowerBatch copied
- * in, with the length prefixes between its parts: its output is then those `size` bytes as they
- * are, one copy instead of one per part. Every prefix and pointer is compared, so a record moved,
- * changed or pointing elsewhere takes the part-by-part path.
- */
-function inPlaceStart(u8: Uint8Array, dv: DataView, base: number, size: number): number {
-  let start: number;
-  if (u8[base + 16] !== 0) start = dv.getUint32(base + 20, true) - 20;
-  else if (u8[base + 28] !== 0) start = dv.getUint32(base + 32, true) - 24;
-  else return -1;
-  if (start < 0 || start + size > u8.length) return -1;
-  for (let k = 0; k < 16; k += 4) if (dv.getInt32(start + k, true) !== dv.getInt32(base + k, true)) return -1;
-  let q = bytesInPlace(u8, dv, base + 16, start + 16);
-  if (q >= 0) q = bytesInPlace(u8, dv, base + 28, q);
-  if (q < 0) return -1;
-  const headers = dv.getUint32(base + 40, true);
-  const headerCount = dv.getUint32(base + 44, true);
-  if (dv.getUint32(q, true) !== headerCount) return -1;
-  q += 4;
-  for (let h = 0; h < headerCount && q >= 0; h++) {
-    const hb = headers + h * HEADER_BYTES;
-    const keyLen = dv.getUint32(hb + 4, true);
-    if (dv.getUint32(q, true) !== keyLen || dv.getUint32(hb, true) !== q + 4) return -1;
-    q = bytesInPlace(u8, dv, hb + 8, q + 4 + keyLen);
-  }
-  return q === start + size ? start : -1;
-}
-
 /** Writes the record at `base` part by part at `o` in `out`; returns the position after it. */
 function liftRecord(v: MemoryViews, base: number, out: Uint8Array, od: DataView, o: number): number {
   copyBytes(out, od, o, v.u8, v.dv, base, 16);
@@ -226,43 +189,27 @@ function liftRecord(v: MemoryViews, base: number, out: Uint8Array, od: DataView,
   return o;
 }
 
-/**
- * Writes the list<record> at (ptr, len), already sized and checked by liftedBatchSize, as ABI v1
- * bytes. Records still in place (inPlaceStart) are copied whole, consecutive ones in one run.
- */
+/** Writes the list<record> at (ptr, len), already sized and checked by liftedBatchSize, as ABI v1 bytes. */
 export function liftBatch(v: MemoryViews, ptr: number, len: number, size: number, buffers?: BatchBuffers): Uint8Array {
   const out = buffers !== undefined ? buffers.take(size).subarray(0, size) : new Uint8Array(size);
   const od = new DataView(out.buffer, out.byteOffset, size);
-  const { u8, dv } = v;
   od.setUint32(0, len, true);
   let o = 4;
-  // The pending run of in-place records: guest memory [runStart, runEnd) goes to `runOut`.
-  let runStart = 0;
-  let runEnd = -1;
-  let runOut = 0;
-  for (let i = 0; i < len; i++) {
-    const base = ptr + i * RECORD_BYTES;
-    const bytes = recordBytes(u8, dv, base);
-    const start = inPlaceStart(u8, dv, base, bytes);
-    if (start >= 0 && start === runEnd) {
-      runEnd += bytes;
-      o += bytes;
-      continue;
-    }
-    if (runEnd > runStart) copyBytes(out, od, runOut, u8, dv, runStart, runEnd - runStart);
-    if (start < 0) {
-      runEnd = -1;
-      o = liftRecord(v, base, out, od, o);
-    } else {
-      runStart = start;
-      runEnd = start + bytes;
-      runOut = o;
-      o += bytes;
-    }
-  }
-  if (runEnd > runStart) copyBytes(out, od, runOut, u8, dv, runStart, runEnd - runStart);
-  if (o !== size) throw new Error(`lifted ${o} bytes of a batch sized ${size}`);
+  for (let i = 0; i < len; i++) o = liftRecord(v, ptr + i * RECORD_BYTES, out, od, o);
   return out;
+}
+
+/**
+ * liftBatch for a guest that takes its arguments as one block (canonical-lower.ts), whose
+ * allocations last until the post-return function: the ABI v1 bytes are written in guest memory
+ * by the helper module, part by part with memory.copy, then copied out in one piece.
+ */
+export function liftBatchInGuest(g: GuestMemory, v: MemoryViews, helper: BatchHelper, ptr: number, len: number, size: number, buffers?: BatchBuffers): Uint8Array {
+  const dst = alloc(g, v, 1, size);
+  const written = helper.lift(ptr, len, dst) >>> 0;
+  if (written !== size) throw badOutput(`output list lifted to ${written} bytes, sized ${size}`);
+  const region = v.u8.subarray(dst, dst + size);
+  return buffers !== undefined ? buffers.copyOf(region) : region.slice();
 }
 
 /** A lifted string (error messages), cut at `maxBytes`. */

@@ -8,11 +8,12 @@
  * JavaScript per key, value and header list, and a copy each. A guest whose allocator takes its
  * arguments back all at once (a bump arena reset by the post-return functions) may declare so
  * with a custom section `sluice:arguments` reading `one-block`: the whole batch then goes in as
- * one allocation and one bulk copy, and its records point into it (docs/components.md).
+ * one allocation and one bulk copy, and the helper module (canonical-batch.wat) writes records
+ * pointing into it (docs/components.md).
  */
 import { ABI_COUNT_BYTES, ABI_RECORD_MIN_BYTES } from '../constants.js';
 import {
-  HEADER_ALIGN, HEADER_BYTES, RECORD_ALIGN, RECORD_BYTES, alloc, copyBytes, utf8, utf8Encode, utf8Valid, type GuestMemory, type MemoryViews,
+  HEADER_ALIGN, HEADER_BYTES, RECORD_ALIGN, RECORD_BYTES, alloc, copyBytes, utf8, utf8Encode, utf8Valid, type BatchHelper, type GuestMemory, type MemoryViews,
 } from './canonical-batch.js';
 
 /** The custom section a guest's main core module declares its allocator's contract in, and the one value known. */
@@ -25,9 +26,12 @@ export function takesOneBlock(module: WebAssembly.Module): boolean {
   return sections.length === 1 && new TextDecoder().decode(sections[0]) === ONE_BLOCK_ARGUMENTS;
 }
 
-/** Lowers the ABI v1 batch `input` as a list<record>: in one block when the guest takes it so, else list by list. */
-export function lowerBatch(g: GuestMemory, v: MemoryViews, input: Uint8Array, oneBlock: boolean): { ptr: number; len: number } {
-  return oneBlock ? lowerBatchOneBlock(g, v, input) : lowerBatchPerList(g, v, input);
+/**
+ * Lowers the ABI v1 batch `input` as a list<record>: in one block with the helper module
+ * (batchHelper) when the guest takes its arguments so, else list by list.
+ */
+export function lowerBatch(g: GuestMemory, v: MemoryViews, input: Uint8Array, oneBlock: BatchHelper | null): { ptr: number; len: number } {
+  return oneBlock !== null ? lowerBatchOneBlock(g, v, input, oneBlock) : lowerBatchPerList(g, v, input);
 }
 
 /**
@@ -109,49 +113,22 @@ function lowerBytesInPlace(dv: DataView, p: number, at: number): number {
   return p + 4 + len;
 }
 
-const shortInput = (length: number): RangeError => new RangeError(`input batch of ${length} bytes ends inside its records`);
-
 /**
  * Writes the records of the ABI v1 batch `input` into guest memory as a list<record>, for a guest
- * that declares it never frees an argument on its own; returns its pointer and length. One allocation holds the records and a copy of the whole batch, which
- * every key, value and header points into: one bulk copy and one cabi_realloc call a batch (two
- * when it has headers), whatever its size, and every field read from the copy through the same
- * DataView it is written with. Throws RangeError when `input` is not a whole batch.
+ * that declares it never frees an argument on its own; returns its pointer and length. One
+ * allocation holds the records and a copy of the whole batch, which every key, value and header
+ * points into: one bulk copy and one cabi_realloc call a batch (two when it has headers),
+ * whatever its size; the helper module writes the records. Throws RangeError when `input` is not
+ * a whole batch.
  */
-function lowerBatchOneBlock(g: GuestMemory, v: MemoryViews, input: Uint8Array): { ptr: number; len: number } {
+function lowerBatchOneBlock(g: GuestMemory, v: MemoryViews, input: Uint8Array, helper: BatchHelper): { ptr: number; len: number } {
   const count = (input[0]! | (input[1]! << 8) | (input[2]! << 16) | (input[3]! << 24)) >>> 0;
   if (count > (input.length - ABI_COUNT_BYTES) / ABI_RECORD_MIN_BYTES) throw new RangeError(`input batch of ${input.length} bytes cannot hold ${count} records`);
   const list = alloc(g, v, RECORD_ALIGN, count * RECORD_BYTES + input.length);
   const copy = list + count * RECORD_BYTES;
-  const end = copy + input.length;
   v.u8.set(input, copy);
-  const dv = v.dv;
-  let headerTotal = 0;
-  let p = copy + ABI_COUNT_BYTES;
-  // Lengths below 0 are nulls, so `p` only moves forward: a read past the copy leaves it past `end`.
-  for (let base = list; base < copy; base += RECORD_BYTES) {
-    // offset and timestamp: little-endian i64 on both sides.
-    dv.setInt32(base, dv.getInt32(p, true), true);
-    dv.setInt32(base + 4, dv.getInt32(p + 4, true), true);
-    dv.setInt32(base + 8, dv.getInt32(p + 8, true), true);
-    dv.setInt32(base + 12, dv.getInt32(p + 12, true), true);
-    p = lowerBytesInPlace(dv, p + 16, base + 16);
-    p = lowerBytesInPlace(dv, p, base + 28);
-    const headerCount = dv.getInt32(p, true);
-    if (headerCount < 0) throw new RangeError(`input record ${(base - list) / RECORD_BYTES} has ${headerCount} headers`);
-    p += 4;
-    // Where the headers start, until lowerHeaders puts the header list's pointer there.
-    dv.setInt32(base + 40, p, true);
-    dv.setInt32(base + 44, headerCount, true);
-    headerTotal += headerCount;
-    for (let h = 0; h < headerCount && p <= end; h++) {
-      const keyLen = dv.getInt32(p, true);
-      if (keyLen < 0) throw new RangeError(`input record ${(base - list) / RECORD_BYTES} has a null header key`);
-      p += 4 + keyLen;
-      p += 4 + Math.max(dv.getInt32(p, true), 0);
-    }
-  }
-  if (p > end) throw shortInput(input.length);
+  const headerTotal = helper.lower(list, copy, copy + input.length, count);
+  if (headerTotal < 0) throw new RangeError(`input batch of ${input.length} bytes is not a whole ABI v1 batch`);
   if (headerTotal > 0) lowerHeaders(g, v, list, copy, headerTotal);
   return { ptr: list, len: count };
 }

@@ -11,7 +11,7 @@ import { KIND_RULES, checkStateLength, type KindRules, type ModuleKind } from '.
 import { ModuleError } from '../module-error.js';
 import type { GuestLogHandler, GuestLogLevel } from '../guest-imports.js';
 import { checkProcessInput, memoryLimitError, type GuestInstance, type InstanceLimits, type ProcessOptions } from '../guest-instance.js';
-import { MemoryViews, liftBatch, liftString, liftedBatchSize, type GuestMemory } from './canonical-batch.js';
+import { MemoryViews, batchHelper, liftBatch, liftBatchInGuest, liftString, liftedBatchSize, type BatchHelper, type GuestMemory } from './canonical-batch.js';
 import { lowerBatch, lowerList, lowerParams } from './canonical-lower.js';
 import type { CompiledComponent } from './compiled-component.js';
 import { ERROR_CODES, LOG_INTERFACE } from './worlds.js';
@@ -21,6 +21,8 @@ type CoreFn = (...args: number[]) => number;
 interface Live {
   guest: GuestMemory;
   views: MemoryViews;
+  /** canonical-batch.wat on the guest's memory, for a guest that takes its arguments as one block; else null. */
+  helper: BatchHelper | null;
   call: CoreFn;
   init: CoreFn;
   postReturn: ((ret: number) => void) | undefined;
@@ -91,6 +93,7 @@ export class ComponentInstance implements GuestInstance {
     const live: Live = {
       guest,
       views: new MemoryViews(memory),
+      helper: c.oneBlockArguments ? batchHelper(memory) : null,
       call: ex[n.call] as CoreFn,
       init: ex[n.init] as CoreFn,
       postReturn: post(n.callPost),
@@ -146,7 +149,7 @@ export class ComponentInstance implements GuestInstance {
     this.logCalls = 0;
     let ret: number;
     try {
-      const { ptr, len } = lowerBatch(live.guest, live.views, input, this.component.oneBlockArguments);
+      const { ptr, len } = lowerBatch(live.guest, live.views, input, live.helper);
       if (this.rules.usesState) {
         const statePtr = state === null ? 0 : lowerList(live.guest, live.views, state);
         ret = live.call(ptr, len, state === null ? 0 : 1, statePtr, state === null ? 0 : state.length) >>> 0;
@@ -165,12 +168,17 @@ export class ComponentInstance implements GuestInstance {
     }
   }
 
-  private readResult(live: Live, ret: number, inCount: number, options: ProcessOptions): { output: Uint8Array; state: Uint8Array | null } {
-    const v = live.views;
+  /** Throws MEMORY_LIMIT when the guest's memory has grown past the instance's bound. */
+  private checkMemory(live: Live): void {
     const memoryBytes = live.guest.memory.buffer.byteLength;
     if (this.limits.memoryMaxBytes !== undefined && memoryBytes > this.limits.memoryMaxBytes) {
       throw new ModuleError(ABI_ERROR.MEMORY_LIMIT, `guest memory grew to ${memoryBytes} bytes, over the limit of ${this.limits.memoryMaxBytes}`, 'memory-limit');
     }
+  }
+
+  private readResult(live: Live, ret: number, inCount: number, options: ProcessOptions): { output: Uint8Array; state: Uint8Array | null } {
+    const v = live.views;
+    this.checkMemory(live);
     const failure = this.resultError(live, ret);
     if (failure !== null) {
       live.postReturn?.(ret);
@@ -182,7 +190,17 @@ export class ComponentInstance implements GuestInstance {
     if (why) throw new ModuleError(ABI_ERROR.BAD_OUTPUT, why, 'guest-error');
     const outMax = this.limits.outputMaxBytes ?? OUTPUT_BATCH_MAX_BYTES;
     const size = liftedBatchSize(v, listPtr, listLen, outMax);
-    const output = liftBatch(v, listPtr, listLen, size, options.outputBuffers);
+    let output: Uint8Array;
+    if (live.helper === null) {
+      output = liftBatch(v, listPtr, listLen, size, options.outputBuffers);
+    } else {
+      try {
+        output = liftBatchInGuest(live.guest, v, live.helper, listPtr, listLen, size, options.outputBuffers);
+      } catch (err) {
+        throw this.classifyTrap(live, err, 'lifting the output trapped');
+      }
+      this.checkMemory(live);
+    }
     let newState: Uint8Array | null = null;
     if (this.rules.usesState) {
       const ptr = v.dv.getUint32(ret + 12, true);

@@ -55,7 +55,8 @@ impl Arena {
 }
 
 /// Tells the host this module never frees an argument on its own (the arena above takes them back
-/// all at once), so it may lower a whole batch into one allocation (docs/components.md).
+/// all at once), so it may lower a whole batch into one allocation, and allocate in the arena
+/// until the post-return function (docs/components.md).
 #[link_section = "sluice:arguments"]
 #[used]
 static ARGUMENTS: [u8; 9] = *b"one-block";

@@ -3,19 +3,24 @@
 // list by list) describe the same records; lifting gives the ABI v1 bytes of whatever the
 // descriptors point at, whether a record is still in place, moved or changed; and every bad
 // pointer, discriminant or header key from the guest is BAD_OUTPUT.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeBatch, type HostRecord } from '../../../runtime/abi/batch.js';
 import { ABI_ERROR } from '../../../runtime/abi/error-codes.js';
-import { MemoryViews, RECORD_BYTES, liftBatch, liftedBatchSize, type GuestMemory } from '../../../runtime/component/canonical-batch.js';
+import { MemoryViews, RECORD_BYTES, batchHelper, liftBatch, liftBatchInGuest, liftedBatchSize, type BatchHelper, type GuestMemory } from '../../../runtime/component/canonical-batch.js';
 import { lowerBatch } from '../../../runtime/component/canonical-lower.js';
 import { ModuleError } from '../../../runtime/module-error.js';
 import { batchOf } from '../../modules/twin-records.js';
+import { CANONICAL_BATCH_WASM_BASE64 } from '../../../runtime/component/canonical-wasm.js';
+import { REPO_ROOT } from '../../helpers/repo.js';
+import { watToWasm } from '../wat-modules.js';
 
 const PAGE = 65536;
 
-/** A guest: one memory and a bump allocator that counts its calls. */
-function fakeGuest(): { g: GuestMemory; v: MemoryViews; calls: () => number } {
+/** A guest: one memory, a bump allocator that counts its calls, and the helper module on the memory. */
+function fakeGuest(): { g: GuestMemory; v: MemoryViews; helper: BatchHelper; calls: () => number } {
   const memory = new WebAssembly.Memory({ initial: 1, maximum: 256 });
   let top = 16;
   let calls = 0;
@@ -26,19 +31,28 @@ function fakeGuest(): { g: GuestMemory; v: MemoryViews; calls: () => number } {
     if (top > memory.buffer.byteLength) memory.grow(Math.ceil((top - memory.buffer.byteLength) / PAGE));
     return ptr;
   };
-  return { g: { realloc, memory }, v: new MemoryViews(memory), calls: () => calls };
+  return { g: { realloc, memory }, v: new MemoryViews(memory), helper: batchHelper(memory), calls: () => calls };
 }
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
-/** Lifts `count` records whose descriptors the guest copied to a new list (as a filter returns them). */
+/**
+ * Lifts the records whose descriptors the guest copied to a new list (as a filter returns them),
+ * in JavaScript and with the helper module; expects both to give the same bytes.
+ */
 function liftSelection(guest: ReturnType<typeof fakeGuest>, list: number, picks: number[]): Uint8Array {
   const out = guest.g.realloc(0, 0, 8, Math.max(picks.length, 1) * RECORD_BYTES);
   guest.v.refresh();
   picks.forEach((i, k) => guest.v.u8.copyWithin(out + k * RECORD_BYTES, list + i * RECORD_BYTES, list + (i + 1) * RECORD_BYTES));
   const size = liftedBatchSize(guest.v, out, picks.length, 1 << 30);
-  return liftBatch(guest.v, out, picks.length, size);
+  const lifted = liftBatch(guest.v, out, picks.length, size);
+  expect(hex(liftBatchInGuest(guest.g, guest.v, guest.helper, out, picks.length, size))).toBe(hex(lifted));
+  return lifted;
 }
+
+/** lowerBatch in one block (with the guest's helper module) or list by list. */
+const lower = (guest: ReturnType<typeof fakeGuest>, input: Uint8Array, oneBlock: boolean): { ptr: number; len: number } =>
+  lowerBatch(guest.g, guest.v, input, oneBlock ? guest.helper : null);
 
 const picksOf = (records: unknown[]): fc.Arbitrary<number[]> => fc.subarray(records.map((_, i) => i)).chain((s) => fc.shuffledSubarray(s, { minLength: s.length, maxLength: s.length }));
 
@@ -47,7 +61,7 @@ describe('lowering a batch and lifting what the guest returns', () => {
     fc.assert(
       fc.property(batchOf(7n).chain((rs) => fc.tuple(fc.constant(rs), picksOf(rs), fc.boolean())), ([records, picks, oneBlock]) => {
         const guest = fakeGuest();
-        const { ptr, len } = lowerBatch(guest.g, guest.v, encodeBatch(records), oneBlock);
+        const { ptr, len } = lower(guest, encodeBatch(records), oneBlock);
         expect(len).toBe(records.length);
         expect(hex(liftSelection(guest, ptr, picks))).toBe(hex(encodeBatch(picks.map((i) => records[i]!))));
       }),
@@ -62,7 +76,7 @@ describe('lowering a batch and lifting what the guest returns', () => {
     const cases: [HostRecord[], boolean, number][] = [[records, true, 1], [records, false, 1 + 3 * 3], [withHeader, true, 2]];
     for (const [batch, oneBlock, calls] of cases) {
       const guest = fakeGuest();
-      lowerBatch(guest.g, guest.v, encodeBatch(batch), oneBlock);
+      lower(guest, encodeBatch(batch), oneBlock);
       expect(guest.calls(), `one block: ${oneBlock}`).toBe(calls);
     }
   });
@@ -71,7 +85,7 @@ describe('lowering a batch and lifting what the guest returns', () => {
     const enc = new TextEncoder();
     const records: HostRecord[] = [0, 1, 2, 3].map((i) => ({ offset: BigInt(i), timestampMs: 9n, key: i === 3 ? null : enc.encode(`key${i}`), value: enc.encode(`value${i}`), headers: [{ key: 'h', value: enc.encode('x') }] }));
     const guest = fakeGuest();
-    const { ptr } = lowerBatch(guest.g, guest.v, encodeBatch(records), true);
+    const { ptr } = lower(guest, encodeBatch(records), true);
     // Record 0: its offset changed in the descriptor only. Record 1: its value moved elsewhere and
     // changed. Record 2: a byte of its value changed where it lies. Record 3: its key dropped.
     guest.v.dv.setInt32(ptr, 42, true);
@@ -97,7 +111,7 @@ describe('lowering a batch and lifting what the guest returns', () => {
     const input = Uint8Array.from([1, 0, 0, 0, ...new Array(16).fill(0), 255, 255, 255, 255, 255, 255, 255, 255, 1, 0, 0, 0, 1, 0, 0, 0, 0xff, 255, 255, 255, 255]);
     for (const oneBlock of [true, false]) {
       const guest = fakeGuest();
-      const { ptr } = lowerBatch(guest.g, guest.v, input, oneBlock);
+      const { ptr } = lower(guest, input, oneBlock);
       const out = liftSelection(guest, ptr, [0]);
       expect(hex(out)).toBe(hex(encodeBatch([{ offset: 0n, timestampMs: 0n, key: null, value: null, headers: [{ key: '\ufffd', value: null }] }])));
     }
@@ -105,10 +119,11 @@ describe('lowering a batch and lifting what the guest returns', () => {
 
   it('refuses an input batch cut short or counting more records than it can hold', () => {
     const whole = encodeBatch([{ offset: 1n, timestampMs: 2n, key: null, value: new Uint8Array(40), headers: [] }]);
-    expect(() => lowerBatch(fakeGuest().g, fakeGuest().v, whole.subarray(0, whole.length - 8), true)).toThrow(RangeError);
+    expect(() => lower(fakeGuest(), whole.subarray(0, whole.length - 8), true)).toThrow(/is not a whole ABI v1 batch/);
+    expect(() => lower(fakeGuest(), whole.subarray(0, whole.length - 8), false)).toThrow(RangeError);
     const counted = whole.slice();
     counted[0] = 3;
-    expect(() => lowerBatch(fakeGuest().g, fakeGuest().v, counted, true)).toThrow(/cannot hold 3 records/);
+    expect(() => lower(fakeGuest(), counted, true)).toThrow(/cannot hold 3 records/);
   });
 });
 
@@ -117,7 +132,7 @@ describe('lifting checks every pointer the guest returns', () => {
   const records: HostRecord[] = [{ offset: 1n, timestampMs: 2n, key: enc.encode('k'), value: enc.encode('{"a":1}'), headers: [{ key: 'h', value: enc.encode('v') }] }];
   const damaged = (damage: (dv: DataView, u8: Uint8Array, ptr: number) => void): unknown => {
     const guest = fakeGuest();
-    const { ptr } = lowerBatch(guest.g, guest.v, encodeBatch(records), true);
+    const { ptr } = lower(guest, encodeBatch(records), true);
     damage(guest.v.dv, guest.v.u8, ptr);
     try {
       liftSelection(guest, ptr, [0]);
@@ -145,8 +160,15 @@ describe('lifting checks every pointer the guest returns', () => {
 
   it('is BAD_OUTPUT for a record list that is misaligned or past memory', () => {
     const guest = fakeGuest();
-    lowerBatch(guest.g, guest.v, encodeBatch(records), true);
+    lower(guest, encodeBatch(records), true);
     expect(() => liftedBatchSize(guest.v, 4, 1, 1 << 30)).toThrow(/output list at 4 is not aligned to 8/);
     expect(() => liftedBatchSize(guest.v, guest.v.u8.length - 8, 1, 1 << 30)).toThrow(/output list .* lies outside guest memory/);
+  });
+});
+
+describe('the helper module', () => {
+  it('is canonical-batch.wat as wat2wasm assembles it (scripts/build-canonical-wasm.mjs)', () => {
+    const wat = readFileSync(path.join(REPO_ROOT, 'runtime', 'component', 'canonical-batch.wat'), 'utf8');
+    expect(Buffer.from(CANONICAL_BATCH_WASM_BASE64, 'base64').toString('hex')).toBe(Buffer.from(watToWasm(wat)).toString('hex'));
   });
 });
