@@ -175,10 +175,14 @@ export class ModuleRegistry {
     return module;
   }
 
-  /** Removes the name, and the binary when no other name points at it. */
-  async delete(name: string): Promise<void> {
+  /**
+   * Removes the name, and the binary when no other name points at it, unless `keepBinary`: a
+   * caller that cannot see the broker's attachments (which pin binaries by sha256) keeps it.
+   */
+  async delete(name: string, opts: { keepBinary?: boolean } = {}): Promise<void> {
     const entry = await this.entry(name);
     await this.store.delete(nameKey(name));
+    if (opts.keepBinary === true) return;
     const others = await this.list();
     if (!others.some((e) => e.id === entry.id)) {
       await this.store.delete(binaryKey(entry.id));

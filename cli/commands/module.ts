@@ -294,12 +294,15 @@ export function registerModuleCommands(program: Command): void {
     },
   );
 
-  withControlOptions(module.command('delete <name>').description('remove a module name from the bucket (refused while it is attached)')).action(
+  withControlOptions(module.command('delete <name>').description('remove a module name from the bucket (refused while it is attached; offline, its binary stays)')).action(
     async (name: string, opts: ControlOpts, cmd: Command) => {
-      if (offline(opts)) await withStore(opts, (r) => r.delete(name).catch(notFound));
+      // Offline the attachments (the broker's log) are out of sight, and each pins its binary by
+      // sha256: only the name goes, so a running attachment never loses its module.
+      const keptBinary = offline(opts);
+      if (keptBinary) await withStore(opts, (r) => r.delete(name, { keepBinary: true }).catch(notFound));
       else await adminRequest(opts.bootstrap, 'DELETE', `/v1/modules/${encodeURIComponent(name)}`);
-      if (outputFormat(cmd) === 'json') process.stdout.write(JSON.stringify({ deleted: name }) + '\n');
-      else process.stdout.write(`deleted ${name}\n`);
+      if (outputFormat(cmd) === 'json') process.stdout.write(JSON.stringify({ deleted: name, keptBinary }) + '\n');
+      else process.stdout.write(`deleted ${name}${keptBinary ? ' (its binary stays in the bucket: attachments may pin it)' : ''}\n`);
     },
   );
 }

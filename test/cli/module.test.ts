@@ -97,8 +97,10 @@ describe('sluice module create|list|delete', () => {
     const text = await sluice(['module', 'list', '--data', data]);
     expect(text.stdout.toString()).toMatch(/^errors-only\tfilter\t\d+\t[0-9a-f]{12}\n$/);
     const deleted = await sluice(['module', 'delete', 'errors-only', '--data', data]);
-    expect(deleted.stdout.toString()).toBe('deleted errors-only\n');
+    expect(deleted.stdout.toString()).toBe('deleted errors-only (its binary stays in the bucket: attachments may pin it)\n');
     expect((await sluice(['module', 'list', '--data', data])).stdout.toString()).toBe('');
+    // Offline, attachments (which pin binaries) are out of sight: the binary stays.
+    expect(existsSync(path.join(data, 'modules', `${entries[0]!.id}.wasm`))).toBe(true);
     const again = await sluice(['module', 'delete', 'errors-only', '--data', data]);
     expect([again.code, again.stderr]).toEqual([1, 'sluice: module "errors-only" does not exist\n']);
   });

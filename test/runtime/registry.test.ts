@@ -70,6 +70,16 @@ describe('ModuleRegistry on a LocalStore', () => {
     await expect(registry.get('nope')).rejects.toThrow('module "nope" does not exist');
   });
 
+  it('keeps the binary when told to, for a caller that cannot see what pins it', async () => {
+    dir = makeTempDir('registry');
+    const store = new LocalStore(dir);
+    const registry = new ModuleRegistry(store);
+    const a = await registry.create('only', filter);
+    await registry.delete('only', { keepBinary: true });
+    expect(await keys(store)).toEqual([`modules/${a.id}.wasm`]);
+    expect((await registry.loadById(a.id)).kind).toBe('filter');
+  });
+
   it('registers the built example modules of a modules directory', async () => {
     dir = makeTempDir('registry');
     const modulesDir = path.join(dir, 'modules-src');
