@@ -202,10 +202,15 @@ export function liftBatch(v: MemoryViews, ptr: number, len: number, size: number
 /**
  * liftBatch for a guest that takes its arguments as one block (canonical-lower.ts), whose
  * allocations last until the post-return function: the ABI v1 bytes are written in guest memory
- * by the helper module, part by part with memory.copy, then copied out in one piece.
+ * by the helper module, part by part with memory.copy, then copied out in one piece. The
+ * allocation runs guest code, so the list is checked again (liftedBatchSize, under `maxBytes`)
+ * after it and before the helper reads it.
  */
-export function liftBatchInGuest(g: GuestMemory, v: MemoryViews, helper: BatchHelper, ptr: number, len: number, size: number, buffers?: BatchBuffers): Uint8Array {
+export function liftBatchInGuest(
+  g: GuestMemory, v: MemoryViews, helper: BatchHelper, ptr: number, len: number, size: number, maxBytes: number, buffers?: BatchBuffers,
+): Uint8Array {
   const dst = alloc(g, v, 1, size);
+  if (liftedBatchSize(v, ptr, len, maxBytes) !== size) throw badOutput('output list changed while the host allocated for it');
   const written = helper.lift(ptr, len, dst) >>> 0;
   if (written !== size) throw badOutput(`output list lifted to ${written} bytes, sized ${size}`);
   const region = v.u8.subarray(dst, dst + size);

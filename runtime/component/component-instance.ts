@@ -195,7 +195,7 @@ export class ComponentInstance implements GuestInstance {
       output = liftBatch(v, listPtr, listLen, size, options.outputBuffers);
     } else {
       try {
-        output = liftBatchInGuest(live.guest, v, live.helper, listPtr, listLen, size, options.outputBuffers);
+        output = liftBatchInGuest(live.guest, v, live.helper, listPtr, listLen, size, outMax, options.outputBuffers);
       } catch (err) {
         throw this.classifyTrap(live, err, 'lifting the output trapped');
       }

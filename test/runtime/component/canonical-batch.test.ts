@@ -46,7 +46,7 @@ function liftSelection(guest: ReturnType<typeof fakeGuest>, list: number, picks:
   picks.forEach((i, k) => guest.v.u8.copyWithin(out + k * RECORD_BYTES, list + i * RECORD_BYTES, list + (i + 1) * RECORD_BYTES));
   const size = liftedBatchSize(guest.v, out, picks.length, 1 << 30);
   const lifted = liftBatch(guest.v, out, picks.length, size);
-  expect(hex(liftBatchInGuest(guest.g, guest.v, guest.helper, out, picks.length, size))).toBe(hex(lifted));
+  expect(hex(liftBatchInGuest(guest.g, guest.v, guest.helper, out, picks.length, size, 1 << 30))).toBe(hex(lifted));
   return lifted;
 }
 
@@ -157,6 +157,25 @@ describe('lifting checks every pointer the guest returns', () => {
       expect((err as Error).message).toMatch(message);
     });
   }
+
+  it('is BAD_OUTPUT when the guest changes its output while the host allocates in it', () => {
+    for (const [change, message] of [
+      [(dv: DataView, ptr: number) => dv.setUint32(ptr + 32, 1 << 30, true), /record value at \d+\+7 lies outside guest memory/],
+      [(dv: DataView, ptr: number) => dv.setUint32(ptr + 36, 2, true), /output list changed while the host allocated for it/],
+    ] as const) {
+      const guest = fakeGuest();
+      const { ptr } = lower(guest, encodeBatch(records), true);
+      const size = liftedBatchSize(guest.v, ptr, 1, 1 << 30);
+      const realloc = guest.g.realloc;
+      guest.g.realloc = (oldPtr, oldLen, align, newLen) => {
+        const at = realloc(oldPtr, oldLen, align, newLen);
+        guest.v.refresh();
+        change(guest.v.dv, ptr);
+        return at;
+      };
+      expect(() => liftBatchInGuest(guest.g, guest.v, guest.helper, ptr, 1, size, 1 << 30)).toThrow(message);
+    }
+  });
 
   it('is BAD_OUTPUT for a record list that is misaligned or past memory', () => {
     const guest = fakeGuest();
