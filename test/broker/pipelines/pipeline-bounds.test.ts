@@ -1,11 +1,16 @@
 /**
  * Derived topics' named bounds, each crossed: source records per step, output bytes per step,
- * the size of an aggregate state kept inline, and the derived topic's max.message.bytes.
+ * the size of an aggregate state kept inline, the steps held uncommitted, and the derived topic's
+ * max.message.bytes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pino from 'pino';
 import {
   DERIVED_TOPIC_MAX_MESSAGE_BYTES, PIPELINE_STATE_INLINE_MAX_BYTES, PIPELINE_STEP_MAX_RECORDS, PIPELINE_STEP_OUTPUT_MAX_BYTES,
+  PIPELINE_UNCOMMITTED_STEPS_MAX,
 } from '../../../broker/constants.js';
+import { PipelineRunner, type PipelineLog } from '../../../broker/pipelines/pipeline-runner.js';
+import { ModuleHost } from '../../../broker/smartmodules/module-host.js';
 import { stateObjectPrefix } from '../../../broker/pipelines/state-refs.js';
 import { buildRecordBatch } from '../../../broker/protocol/record-batch.js';
 import type { KafkaClient } from '../../../cli/kafka-client/kafka-client.js';
@@ -104,5 +109,59 @@ describe('a pipeline', () => {
     // Every key's second record counts both: the state came back from its object.
     const second = out.records.slice(keys.length).map((r) => JSON.parse(r.value!) as { key: string; count: number; sum: number });
     expect(second).toEqual(keys.map((k) => ({ key: k, count: 2, sum: 3 })));
+  });
+});
+
+describe('a pipeline whose commits are held', () => {
+  it(`computes at most ${PIPELINE_UNCOMMITTED_STEPS_MAX} steps ahead of what has landed, then waits; released, it lands them all in order`, async () => {
+    await createTopic(c, 'held-src', 1);
+    expect((await attach(t.address, { kind: 'derived', module: 'pass-through', topic: 'held-src', to: 'held-copy' })).status).toBe(201);
+    // The broker's own runner stops; this test runs the pipeline with a log whose commits wait on a gate.
+    expect((await admin(t.address, 'POST', '/v1/pipelines/held-copy/pause')).status).toBe(200);
+    const steps = PIPELINE_UNCOMMITTED_STEPS_MAX + 4;
+    const n = steps * PIPELINE_STEP_MAX_RECORDS;
+    for (let i = 0; i < n; i += PIPELINE_STEP_MAX_RECORDS) {
+      await produceKeyed('held-src', Array.from({ length: PIPELINE_STEP_MAX_RECORDS }, (_, j) => ({ key: 'k', value: `v${i + j}` })));
+    }
+    const log = t.broker.log;
+    const held: (() => void)[] = [];
+    let gateOpen = false;
+    const heldLog: PipelineLog = {
+      read: log.read.bind(log), highWatermark: log.highWatermark.bind(log), logStartOffset: log.logStartOffset.bind(log),
+      waitForData: log.waitForData.bind(log), getTopic: log.getTopic.bind(log), pipelineProgress: log.pipelineProgress.bind(log),
+      haltAttachment: log.haltAttachment.bind(log), getAttachment: log.getAttachment.bind(log),
+      commitPipelineStep: async (...args) => {
+        if (!gateOpen) await new Promise<void>((r) => held.push(r));
+        return log.commitPipelineStep(...args);
+      },
+    };
+    const host = new ModuleHost({ store: t.broker.store, logger: pino({ level: 'silent' }) });
+    let calls = 0;
+    const callWithState = host.callWithState.bind(host);
+    host.callWithState = (...args) => {
+      calls++;
+      return callWithState(...args);
+    };
+    const runner = new PipelineRunner({ log: heldLog, host, store: t.broker.store, logger: pino({ level: 'silent' }), onHalt: () => undefined }, log.getAttachment('derived', 'held-copy')!);
+    runner.start();
+    try {
+      while (held.length < PIPELINE_UNCOMMITTED_STEPS_MAX) await new Promise((r) => setTimeout(r, 20));
+      // Bounded wait for any step past the bound: none may be computed while the oldest is held.
+      await new Promise((r) => setTimeout(r, 500));
+      expect(held.length).toBe(PIPELINE_UNCOMMITTED_STEPS_MAX);
+      // The steps held plus the one computed and waiting for the oldest to land.
+      expect(calls).toBe(PIPELINE_UNCOMMITTED_STEPS_MAX + 1);
+      gateOpen = true;
+      for (const r of held.splice(0)) r();
+      while (runner.positions()[0] !== BigInt(n)) await new Promise((r) => setTimeout(r, 20));
+    } finally {
+      gateOpen = true;
+      for (const r of held.splice(0)) r();
+      await runner.stop();
+      await host.close();
+    }
+    expect(calls).toBe(steps);
+    const copy = await fetchAll(c, 'held-copy', 0);
+    expect(copy.records.map((r) => r.value)).toEqual(Array.from({ length: n }, (_, i) => `v${i}`));
   });
 });
