@@ -89,7 +89,7 @@ async function producePartition(ctx: HandlerContext, name: string, p: ProduceReq
     const check = ctx.log.getAttachment('produce', name);
     let records = p.records!;
     if (check !== undefined) records = await runProduceCheck(ctx.smartmodules, check, p.index, records, topic.config.maxMessageBytes);
-    // After the check, so the batches a check rewrote (stored uncompressed) take the topic's codec too.
+    // After the check, so the batches a check rewrote take the topic's codec too.
     const codec = codecOfCompressionType(topic.config.compressionType);
     if (codec !== null) records = await recompressRecordSet(records, codec);
     const result = await ctx.log.append(name, p.index, records);

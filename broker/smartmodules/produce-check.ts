@@ -3,7 +3,8 @@
  * that drops a record refuses the whole request's records for the partition (INVALID_RECORD,
  * naming each dropped record's index); a map rewrites the records, and a filter_map does both.
  * A rewritten batch keeps its producer id, epoch, base sequence and record count, so idempotence
- * and acknowledgements stay as they were; it is stored uncompressed with a fresh CRC.
+ * and acknowledgements stay as they were; it is compressed again in the codec the producer sent
+ * it in, with a fresh CRC.
  */
 import { SandboxError } from '../../runtime/index.js';
 import { INPUT_BATCH_MAX_BYTES } from '../../runtime/constants.js';
@@ -12,7 +13,9 @@ import type { AttachmentInfo } from '../log/index.js';
 import type { ProduceRecordError } from '../protocol/apis/produce.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { KafkaError } from '../protocol/errors.js';
-import { concatRecordSet, isTransactional, iterateBatches } from '../protocol/record-batch.js';
+import { compressionOf, concatRecordSet, isTransactional, iterateBatches } from '../protocol/record-batch.js';
+import { Compression } from '../protocol/codecs/index.js';
+import { recompressRecordSet } from '../protocol/recompress.js';
 import { AbiBatchBuilder, KafkaRecordCursor, abiToRecordBatch } from './abi-kafka.js';
 import type { ModuleHost } from './module-host.js';
 
@@ -103,7 +106,9 @@ export async function runProduceCheck(host: ModuleHost, check: AttachmentInfo, p
     }
     if (check.module.kind === 'filter') out.push(bytes);
     else {
-      const rewritten = decoded.batch!;
+      // The module's output is built uncompressed: it goes back into the producer's codec.
+      const codec = compressionOf(header.attributes) as Compression;
+      const rewritten = codec === Compression.none ? decoded.batch! : await recompressRecordSet(decoded.batch!, codec);
       if (rewritten.byteLength > maxMessageBytes) {
         rt.stats.failure({ kind: 'output-too-large', message: `batch of ${rewritten.byteLength} bytes`, partition, firstOffset: '-', lastOffset: '-', atMs: Date.now() }, inputCount);
         throw new KafkaError(ErrorCode.MESSAGE_TOO_LARGE, `${describeModule(check)} made the batch ${rewritten.byteLength} bytes, past the topic's max.message.bytes ${maxMessageBytes}`);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKey } from '../../../broker/protocol/api-keys.js';
 import { ErrorCode } from '../../../broker/protocol/error-codes.js';
 import { Compression, buildRecordBatch, parseBatchHeader, verifyCrc } from '../../../broker/protocol/record-batch.js';
+import { recompressRecordSet } from '../../../broker/protocol/recompress.js';
 import type { KafkaClient } from '../../../cli/kafka-client/kafka-client.js';
 import { startTestBroker, type TestBroker } from '../handlers/test-broker.js';
 import { admin, attach, createTopic, fetchAll, fetchOnce, produce, registerModule, storedBatches, valuesBatch } from './record-path-helpers.js';
@@ -67,6 +68,23 @@ describe('a map on the produce path', () => {
       [2n, 1, pid.producerId, 2],
     ]);
     expect((await fetchAll(c, 'mapped', 0)).records.map((r) => r.value)).toEqual([line('INFO', 1), line('WARN', 2), line('ERROR', 3)]);
+  });
+
+  it('stores a rewritten batch in the codec the producer sent it in', async () => {
+    await createTopic(c, 'mapped-compressed', 1);
+    expect((await attach(t.address, { kind: 'produce', module: 'json-map', topic: 'mapped-compressed', params: { upper: 'level' } })).status).toBe(201);
+    const codecs = [Compression.gzip, Compression.snappy, Compression.lz4, Compression.zstd, Compression.none];
+    for (const [i, compression] of codecs.entries()) {
+      const plain = buildRecordBatch([line('info', 2 * i), line('warn', 2 * i + 1)].map((v) => ({ key: null, value: enc.encode(v) })));
+      const batch = await recompressRecordSet(plain, compression);
+      expect((await produce(c, 'mapped-compressed', 0, batch)).errorCode).toBe(0);
+    }
+    const stored = await storedBatches(c, 'mapped-compressed');
+    expect(stored.every(verifyCrc)).toBe(true);
+    expect(stored.map((b) => parseBatchHeader(b).attributes & 0x07)).toEqual(codecs);
+    expect((await fetchAll(c, 'mapped-compressed', 0)).records.map((r) => r.value)).toEqual(
+      codecs.flatMap((_, i) => [line('INFO', 2 * i), line('WARN', 2 * i + 1)]),
+    );
   });
 
   it('with a filter_map refuses a batch it would drop from, and rewrites one it keeps whole', async () => {
