@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { readModuleManifest, moduleOutputPath, moduleLanguageOrNull, type ModuleLanguage, type ModuleManifest } from './module-manifest.js';
 import { buildRustModule } from './cargo-build.js';
 import { buildJsComponent, buildRustComponent } from './component-build.js';
+import { loadModule } from '../module-loader.js';
 
 /**
  * asc flags every module is built with. abort is replaced so the module imports nothing
@@ -129,7 +130,7 @@ export async function buildModule(dir: string, opts: { out?: string; force?: boo
       const force = opts.force ?? false;
       if (manifest.language === 'javascript') return result(await buildJsComponent(manifest, out, force));
       if (manifest.world !== undefined) return result(await buildRustComponent(manifest, out, force));
-      return result(await buildRustModule(manifest, out, force));
+      return result(await checkedKind(manifest, out, await buildRustModule(manifest, out, force)));
     } catch (err) {
       throw new ModuleBuildError(abs, `${manifest.name}: ${(err as Error).message}`);
     }
@@ -171,7 +172,24 @@ export async function buildModule(dir: string, opts: { out?: string; force?: boo
     throw new ModuleBuildError(abs, `${manifest.name}: ${first}${where ? ` (${where})` : ''}`);
   }
   renameSync(tmpOut, out);
-  return result(true);
+  return result(await checkedKind(manifest, out, true));
+}
+
+/** A core module just built must be the kind its sluice.yaml names (when it names one); else it is removed. */
+async function checkedKind(manifest: ModuleManifest, out: string, built: boolean): Promise<boolean> {
+  if (!built || manifest.kind === undefined) return built;
+  let kind: string;
+  try {
+    kind = (await loadModule(readFileSync(out), { name: manifest.name })).kind;
+  } catch (err) {
+    rmSync(out, { force: true });
+    throw new ModuleBuildError(manifest.dir, `${manifest.name}: the built module does not load: ${(err as Error).message}`);
+  }
+  if (kind !== manifest.kind) {
+    rmSync(out, { force: true });
+    throw new ModuleBuildError(manifest.dir, `${manifest.name}: sluice.yaml says kind ${manifest.kind}, but the built module is a ${kind}`);
+  }
+  return built;
 }
 
 /** Every immediate subdirectory of `parent` that holds a module (assembly/index.ts or Cargo.toml). */

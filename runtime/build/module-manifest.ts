@@ -100,6 +100,8 @@ export function readModuleManifest(dir: string): ModuleManifest {
   if (language !== 'assemblyscript' && m.build?.ascArgs !== undefined) throw new Error(`${file}: build.ascArgs: only for AssemblyScript modules`);
   if (language === 'assemblyscript' && m.world !== undefined) throw new Error(`${file}: world: AssemblyScript builds core modules (ABI v1); components come from Rust or JavaScript`);
   if (language === 'javascript' && m.world === undefined) throw new Error(`${file}: world: a JavaScript module is a component; name its world (${WORLDS.map((w) => w.world).join(', ')})`);
+  const worldKind = WORLDS.find((w) => w.world === m.world)?.kind;
+  if (m.kind !== undefined && worldKind !== undefined && m.kind !== worldKind) throw new Error(`${file}: kind: ${m.kind}, but world ${m.world} makes a ${worldKind}`);
   const out: ModuleManifest = {
     dir,
     name,

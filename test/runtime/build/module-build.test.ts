@@ -56,6 +56,14 @@ describe('module build', () => {
     );
   }, 180_000);
 
+  it('refuses a built module of another kind than its sluice.yaml names, and leaves no output', async () => {
+    const d = moduleDir('says-map', FILTER, 'name: says-map\nkind: map\n');
+    const err = await buildModule(d).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ModuleBuildError);
+    expect((err as Error).message).toBe('says-map: sluice.yaml says kind map, but the built module is a filter');
+    expect(existsSync(path.join(d, 'build', 'says-map.wasm'))).toBe(false);
+  }, 180_000);
+
   it('keeps building the others when one fails', async () => {
     const good = moduleDir('good', FILTER);
     const bad = moduleDir('bad', 'this is not AssemblyScript\n');
@@ -120,6 +128,8 @@ describe('module build', () => {
     expect(() => readModuleManifest(js)).toThrow(/sluice\.yaml: world: /);
     writeFileSync(path.join(js, 'sluice.yaml'), 'world: filter-map\n');
     expect(readModuleManifest(js)).toMatchObject({ language: 'javascript', world: 'filter-map', name: 'js-no-world' });
+    writeFileSync(path.join(js, 'sluice.yaml'), 'world: filter-map\nkind: map\n');
+    expect(() => readModuleManifest(js)).toThrow(/sluice\.yaml: kind: map, but world filter-map makes a filter_map/);
     const as = moduleDir('as-world', FILTER);
     writeFileSync(path.join(as, 'sluice.yaml'), 'world: filter\n');
     expect(() => readModuleManifest(as)).toThrow(/AssemblyScript builds core modules/);
