@@ -26,15 +26,17 @@ const COPY_BY_WORDS_MAX_BYTES = 96;
 /** canonical-batch.wat's exports, instantiated on one guest's memory. */
 export interface BatchHelper {
   lower: (list: number, copy: number, end: number, count: number) => number;
+  scan: (copy: number, end: number, count: number) => number;
+  lowerCopied: (list: number, copy: number, count: number) => void;
   lift: (list: number, len: number, dst: number) => number;
 }
 
 let helperModule: WebAssembly.Module | undefined;
 
-/** canonical-batch.wat instantiated on `memory` (compiled once a process). */
-export function batchHelper(memory: WebAssembly.Memory): BatchHelper {
+/** canonical-batch.wat instantiated on a guest's memory and allocator (compiled once a process). */
+export function batchHelper(g: GuestMemory): BatchHelper {
   helperModule ??= new WebAssembly.Module(Buffer.from(CANONICAL_BATCH_WASM_BASE64, 'base64'));
-  return new WebAssembly.Instance(helperModule, { guest: { memory } }).exports as unknown as BatchHelper;
+  return new WebAssembly.Instance(helperModule, { guest: { memory: g.memory, realloc: g.realloc } }).exports as unknown as BatchHelper;
 }
 
 /** The guest side a lowering needs: its allocator and its memory (read again after every allocation: it may grow). */
@@ -61,8 +63,9 @@ export class MemoryViews {
   }
 }
 
-export function alloc(g: GuestMemory, views: MemoryViews, align: number, size: number): number {
-  const ptr = g.realloc(0, 0, align, size) >>> 0;
+/** A new allocation of `size` bytes from the guest's cabi_realloc, or `oldPtr`'s (of `oldLen` bytes) resized; checked to lie in memory. */
+export function alloc(g: GuestMemory, views: MemoryViews, align: number, size: number, oldPtr = 0, oldLen = 0): number {
+  const ptr = g.realloc(oldPtr, oldLen, align, size) >>> 0;
   // Reading memory.buffer costs more than the call: only when the region is past the view
   // (growth detaches the old buffer, so its view then has length 0).
   if (ptr + size > views.u8.length) views.refresh();

@@ -27,11 +27,39 @@ export function takesOneBlock(module: WebAssembly.Module): boolean {
 }
 
 /**
- * Lowers the ABI v1 batch `input` as a list<record>: in one block with the helper module
- * (batchHelper) when the guest takes its arguments so, else list by list.
+ * Lowers the ABI v1 batch `input` as a list<record> with the helper module (batchHelper): in one
+ * block when the guest takes its arguments so, else list by list.
  */
-export function lowerBatch(g: GuestMemory, v: MemoryViews, input: Uint8Array, oneBlock: BatchHelper | null): { ptr: number; len: number } {
-  return oneBlock !== null ? lowerBatchOneBlock(g, v, input, oneBlock) : lowerBatchPerList(g, v, input);
+export function lowerBatch(g: GuestMemory, v: MemoryViews, input: Uint8Array, helper: BatchHelper, oneBlock: boolean): { ptr: number; len: number } {
+  return oneBlock ? lowerBatchOneBlock(g, v, input, helper) : lowerBatchCopied(g, v, input, helper);
+}
+
+/** The record count of the ABI v1 batch `input`, checked against its length. */
+function recordCount(input: Uint8Array): number {
+  const count = (input[0]! | (input[1]! << 8) | (input[2]! << 16) | (input[3]! << 24)) >>> 0;
+  if (count > (input.length - ABI_COUNT_BYTES) / ABI_RECORD_MIN_BYTES) throw new RangeError(`input batch of ${input.length} bytes cannot hold ${count} records`);
+  return count;
+}
+
+/**
+ * Lowers the batch list by list, as the canonical ABI has it, with the allocations made from
+ * WebAssembly: the batch is copied in after room for its records, the helper allocates and copies
+ * every key, value, header list and header key out of that copy, and the whole block is then
+ * resized (cabi_realloc) to the record list alone, so the guest owns exactly the allocations
+ * jco's lowering would give it. A batch with a header key that is not ASCII is lowered by
+ * lowerBatchPerList into the resized block, which checks its UTF-8.
+ */
+function lowerBatchCopied(g: GuestMemory, v: MemoryViews, input: Uint8Array, helper: BatchHelper): { ptr: number; len: number } {
+  const count = recordCount(input);
+  if (count === 0) return lowerBatchPerList(g, v, input);
+  const head = count * RECORD_BYTES;
+  const block = alloc(g, v, RECORD_ALIGN, head + input.length);
+  v.u8.set(input, block + head);
+  const scan = helper.scan(block + head, block + head + input.length, count);
+  if (scan < 0) throw new RangeError(`input batch of ${input.length} bytes is not a whole ABI v1 batch`);
+  if (scan === 0) helper.lowerCopied(block, block + head, count);
+  const list = alloc(g, v, RECORD_ALIGN, head, block, head + input.length);
+  return scan === 0 ? { ptr: list, len: count } : lowerBatchPerList(g, v, input, list);
 }
 
 /**
@@ -55,14 +83,15 @@ function lowerBytesCopied(g: GuestMemory, v: MemoryViews, src: Uint8Array, sv: D
 /**
  * Writes the records of the ABI v1 batch `input` into guest memory as a list<record>, every key,
  * value, header list and header key in an allocation of its own, as the canonical ABI has it:
- * the guest owns each and may free each. Returns the list's pointer and length. A header key that
+ * the guest owns each and may free each (the list itself already allocated when `listAllocated`
+ * is given). Returns the list's pointer and length. A header key that
  * is not UTF-8 (Kafka does not check) is lowered with U+FFFD in place of the bad bytes, since the
  * canonical ABI's strings are always UTF-8.
  */
-function lowerBatchPerList(g: GuestMemory, v: MemoryViews, input: Uint8Array): { ptr: number; len: number } {
+function lowerBatchPerList(g: GuestMemory, v: MemoryViews, input: Uint8Array, listAllocated?: number): { ptr: number; len: number } {
   const sv = new DataView(input.buffer, input.byteOffset, input.byteLength);
   const count = sv.getUint32(0, true);
-  const list = alloc(g, v, RECORD_ALIGN, count * RECORD_BYTES);
+  const list = listAllocated ?? alloc(g, v, RECORD_ALIGN, count * RECORD_BYTES);
   let p = 4;
   for (let i = 0; i < count; i++) {
     const base = list + i * RECORD_BYTES;
@@ -122,8 +151,7 @@ function lowerBytesInPlace(dv: DataView, p: number, at: number): number {
  * a whole batch.
  */
 function lowerBatchOneBlock(g: GuestMemory, v: MemoryViews, input: Uint8Array, helper: BatchHelper): { ptr: number; len: number } {
-  const count = (input[0]! | (input[1]! << 8) | (input[2]! << 16) | (input[3]! << 24)) >>> 0;
-  if (count > (input.length - ABI_COUNT_BYTES) / ABI_RECORD_MIN_BYTES) throw new RangeError(`input batch of ${input.length} bytes cannot hold ${count} records`);
+  const count = recordCount(input);
   const list = alloc(g, v, RECORD_ALIGN, count * RECORD_BYTES + input.length);
   const copy = list + count * RECORD_BYTES;
   v.u8.set(input, copy);

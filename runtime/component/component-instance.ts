@@ -21,8 +21,10 @@ type CoreFn = (...args: number[]) => number;
 interface Live {
   guest: GuestMemory;
   views: MemoryViews;
-  /** canonical-batch.wat on the guest's memory, for a guest that takes its arguments as one block; else null. */
-  helper: BatchHelper | null;
+  /** canonical-batch.wat on the guest's memory and allocator. */
+  helper: BatchHelper;
+  /** The guest takes its arguments as one block (canonical-lower.ts). */
+  oneBlock: boolean;
   call: CoreFn;
   init: CoreFn;
   postReturn: ((ret: number) => void) | undefined;
@@ -93,7 +95,8 @@ export class ComponentInstance implements GuestInstance {
     const live: Live = {
       guest,
       views: new MemoryViews(memory),
-      helper: c.oneBlockArguments ? batchHelper(memory) : null,
+      helper: batchHelper(guest),
+      oneBlock: c.oneBlockArguments,
       call: ex[n.call] as CoreFn,
       init: ex[n.init] as CoreFn,
       postReturn: post(n.callPost),
@@ -149,7 +152,7 @@ export class ComponentInstance implements GuestInstance {
     this.logCalls = 0;
     let ret: number;
     try {
-      const { ptr, len } = lowerBatch(live.guest, live.views, input, live.helper);
+      const { ptr, len } = lowerBatch(live.guest, live.views, input, live.helper, live.oneBlock);
       if (this.rules.usesState) {
         const statePtr = state === null ? 0 : lowerList(live.guest, live.views, state);
         ret = live.call(ptr, len, state === null ? 0 : 1, statePtr, state === null ? 0 : state.length) >>> 0;
@@ -191,7 +194,7 @@ export class ComponentInstance implements GuestInstance {
     const outMax = this.limits.outputMaxBytes ?? OUTPUT_BATCH_MAX_BYTES;
     const size = liftedBatchSize(v, listPtr, listLen, outMax);
     let output: Uint8Array;
-    if (live.helper === null) {
+    if (!live.oneBlock) {
       output = liftBatch(v, listPtr, listLen, size, options.outputBuffers);
     } else {
       try {

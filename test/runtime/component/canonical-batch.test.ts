@@ -19,19 +19,24 @@ import { watToWasm } from '../wat-modules.js';
 
 const PAGE = 65536;
 
-/** A guest: one memory, a bump allocator that counts its calls, and the helper module on the memory. */
+/**
+ * A guest: one memory, a bump allocator that counts its calls (a resize always moves the block,
+ * so the host must take the pointer it returns), and the helper module on both.
+ */
 function fakeGuest(): { g: GuestMemory; v: MemoryViews; helper: BatchHelper; calls: () => number } {
   const memory = new WebAssembly.Memory({ initial: 1, maximum: 256 });
   let top = 16;
   let calls = 0;
-  const realloc = (_old: number, _oldLen: number, align: number, size: number): number => {
+  const realloc = (oldPtr: number, oldLen: number, align: number, size: number): number => {
     calls++;
     const ptr = Math.ceil(top / align) * align;
     top = ptr + size;
     if (top > memory.buffer.byteLength) memory.grow(Math.ceil((top - memory.buffer.byteLength) / PAGE));
+    if (oldPtr !== 0) new Uint8Array(memory.buffer).copyWithin(ptr, oldPtr, oldPtr + Math.min(oldLen, size));
     return ptr;
   };
-  return { g: { realloc, memory }, v: new MemoryViews(memory), helper: batchHelper(memory), calls: () => calls };
+  const g = { realloc, memory };
+  return { g, v: new MemoryViews(memory), helper: batchHelper(g), calls: () => calls };
 }
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -52,7 +57,7 @@ function liftSelection(guest: ReturnType<typeof fakeGuest>, list: number, picks:
 
 /** lowerBatch in one block (with the guest's helper module) or list by list. */
 const lower = (guest: ReturnType<typeof fakeGuest>, input: Uint8Array, oneBlock: boolean): { ptr: number; len: number } =>
-  lowerBatch(guest.g, guest.v, input, oneBlock ? guest.helper : null);
+  lowerBatch(guest.g, guest.v, input, guest.helper, oneBlock);
 
 const picksOf = (records: unknown[]): fc.Arbitrary<number[]> => fc.subarray(records.map((_, i) => i)).chain((s) => fc.shuffledSubarray(s, { minLength: s.length, maxLength: s.length }));
 
@@ -69,11 +74,12 @@ describe('lowering a batch and lifting what the guest returns', () => {
     );
   });
 
-  it('allocates once for a batch without headers in one block, twice with headers, and once per list otherwise', () => {
+  it('allocates once for a batch without headers in one block, twice with headers, and once per list (and header key) otherwise', () => {
     const enc = new TextEncoder();
     const records: HostRecord[] = [0, 1, 2].map((i) => ({ offset: BigInt(i), timestampMs: 5n, key: enc.encode(`k${i}`), value: enc.encode(`v${i}`), headers: [] }));
     const withHeader: HostRecord[] = [...records, { ...records[0]!, headers: [{ key: 'h', value: null }] }];
-    const cases: [HostRecord[], boolean, number][] = [[records, true, 1], [records, false, 1 + 3 * 3], [withHeader, true, 2]];
+    // List by list: the block the batch is copied into, a key, a value and a header list per record, and the block resized to the list.
+    const cases: [HostRecord[], boolean, number][] = [[records, true, 1], [records, false, 1 + 3 * 3 + 1], [withHeader, true, 2], [withHeader, false, 1 + 4 * 3 + 1 + 1]];
     for (const [batch, oneBlock, calls] of cases) {
       const guest = fakeGuest();
       lower(guest, encodeBatch(batch), oneBlock);
