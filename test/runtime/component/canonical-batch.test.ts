@@ -123,6 +123,15 @@ describe('lowering a batch and lifting what the guest returns', () => {
     }
   });
 
+  it('keeps a header key that is UTF-8 but not ASCII as it is, in both lowerings', () => {
+    const records: HostRecord[] = [{ offset: 3n, timestampMs: 4n, key: null, value: new TextEncoder().encode('{}'), headers: [{ key: 'ünï', value: null }, { key: 'k', value: Uint8Array.of(1) }] }];
+    for (const oneBlock of [true, false]) {
+      const guest = fakeGuest();
+      const { ptr } = lower(guest, encodeBatch(records), oneBlock);
+      expect(hex(liftSelection(guest, ptr, [0])), `one block: ${oneBlock}`).toBe(hex(encodeBatch(records)));
+    }
+  });
+
   it('refuses an input batch cut short or counting more records than it can hold', () => {
     const whole = encodeBatch([{ offset: 1n, timestampMs: 2n, key: null, value: new Uint8Array(40), headers: [] }]);
     expect(() => lower(fakeGuest(), whole.subarray(0, whole.length - 8), true)).toThrow(/is not a whole ABI v1 batch/);
