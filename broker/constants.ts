@@ -32,6 +32,8 @@ export const SHUTDOWN_SOCKET_LINGER_MS = 500;
 export const RESPONSE_SPLICE_MIN_BYTES = 16 * 1024;
 /** A response frame is written in pieces of at most this many of its own bytes: a 16 MiB fetch answer never grows one buffer by doubling. */
 export const RESPONSE_PIECE_MAX_BYTES = 256 * 1024;
+/** Answer bytes handed to one socket per event-loop turn: the kernel's copy of them is synchronous. */
+export const RESPONSE_WRITE_TURN_MAX_BYTES = 1024 * 1024;
 /** How often the broker checks whether its log was fenced, to exit instead of refusing writes forever. */
 export const FENCED_POLL_INTERVAL_MS = 500;
 

@@ -17,7 +17,7 @@ import {
 import { Reader } from '../protocol/reader.js';
 import { SplicingWriter } from '../protocol/splicing-writer.js';
 import type { Writer } from '../protocol/writer.js';
-import { RESPONSE_PIECE_MAX_BYTES, RESPONSE_SPLICE_MIN_BYTES } from '../constants.js';
+import { RESPONSE_PIECE_MAX_BYTES, RESPONSE_SPLICE_MIN_BYTES, RESPONSE_WRITE_TURN_MAX_BYTES } from '../constants.js';
 import { FrameDecoder, FrameError } from './frame-decoder.js';
 import type { HandlerTable, RequestContext } from './handler.js';
 
@@ -58,6 +58,12 @@ export class Connection {
   /** Shutdown: no new requests are read, the queued ones are still answered. */
   private draining = false;
   private writeBlocked = false;
+  /** Answer bytes not yet handed to the socket, in order (see writeOutbox). */
+  private readonly outbox: Uint8Array[] = [];
+  private writeScheduled = false;
+  /** Bytes handed to the socket in this event-loop turn (reset by an immediate). */
+  private turnWritten = 0;
+  private turnResetScheduled = false;
   private pumping = false;
   private readonly idleWaiters: (() => void)[] = [];
 
@@ -80,8 +86,12 @@ export class Connection {
       }
     });
     socket.on('drain', () => {
-      this.writeBlocked = false;
-      this.pump();
+      // Emitted from the write's callback, in the same turn: the next share waits for the next turn.
+      if (this.outbox.length > 0) this.scheduleWrite();
+      else {
+        this.writeBlocked = false;
+        this.pump();
+      }
     });
     socket.on('error', (err) => {
       this.logger.debug({ err: err.message }, 'connection error');
@@ -102,7 +112,7 @@ export class Connection {
   drain(): Promise<void> {
     this.draining = true;
     this.socket.pause();
-    if (this.queue.length === 0 || this.closed) return Promise.resolve();
+    if (this.idle || this.closed) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -123,7 +133,13 @@ export class Connection {
     if (this.closed) return;
     this.closed = true;
     this.queue.length = 0;
+    this.outbox.length = 0;
     this.notifyIdle();
+  }
+
+  /** Every request answered and every answer handed to the socket. */
+  private get idle(): boolean {
+    return this.queue.length === 0 && this.outbox.length === 0;
   }
 
   private notifyIdle(): void {
@@ -241,15 +257,65 @@ export class Connection {
 
   /** Writes every answered request at the head of the queue, in arrival order. */
   private writeAnswered(): void {
-    // Corked: a frame's pieces (and every frame answered together) leave in one writev.
-    this.socket.cork();
     while (!this.closed && this.queue.length > 0 && this.queue[0]!.done) {
       const slot = this.queue.shift()!;
-      for (const piece of slot.frame ?? []) {
-        if (!this.socket.write(piece)) this.writeBlocked = true;
-      }
+      if (slot.frame !== null) this.outbox.push(...slot.frame);
     }
-    this.socket.uncork();
-    if (this.queue.length === 0) this.notifyIdle();
+    this.writeOutbox();
+  }
+
+  /**
+   * Hands the socket at most RESPONSE_WRITE_TURN_MAX_BYTES of answers per event-loop turn, corked
+   * into one writev: the kernel copies what it takes synchronously, so a 16 MiB fetch answer
+   * written at once would hold the loop every connection shares for as long as that copy takes.
+   * The rest follows on a later turn, or after 'drain' once the socket's own buffer is full.
+   */
+  private writeOutbox(): void {
+    if (this.closed) return;
+    let budget = RESPONSE_WRITE_TURN_MAX_BYTES - this.turnWritten;
+    if (this.outbox.length > 0 && budget > 0 && this.socket.writableLength < RESPONSE_WRITE_TURN_MAX_BYTES) {
+      this.countTurn();
+      this.socket.cork();
+      while (this.outbox.length > 0 && budget > 0) {
+        let piece = this.outbox[0]!;
+        if (piece.byteLength > budget) {
+          this.outbox[0] = piece.subarray(budget);
+          piece = piece.subarray(0, budget);
+        } else this.outbox.shift();
+        budget -= piece.byteLength;
+        this.turnWritten += piece.byteLength;
+        this.socket.write(piece);
+      }
+      this.socket.uncork();
+    }
+    if (this.outbox.length > 0) {
+      // No new requests are read while answers wait (backpressure, as when the socket is full).
+      this.writeBlocked = true;
+      if (this.socket.writableLength < RESPONSE_WRITE_TURN_MAX_BYTES) this.scheduleWrite();
+      // else 'drain' schedules the next share: the socket still holds more than one.
+    } else if (this.socket.writableLength > 0 && this.socket.writableNeedDrain) {
+      this.writeBlocked = true;
+    }
+    if (this.idle) this.notifyIdle();
+  }
+
+  /** Starts counting this turn's bytes; the count goes back to 0 on the next turn. */
+  private countTurn(): void {
+    if (this.turnResetScheduled) return;
+    this.turnResetScheduled = true;
+    setImmediate(() => {
+      this.turnResetScheduled = false;
+      this.turnWritten = 0;
+    });
+  }
+
+  private scheduleWrite(): void {
+    if (this.writeScheduled) return;
+    this.writeScheduled = true;
+    setImmediate(() => {
+      this.writeScheduled = false;
+      this.writeOutbox();
+      if (!this.writeBlocked) this.pump();
+    });
   }
 }
