@@ -5,6 +5,7 @@
 import { ObjectNotFoundError, type ObjectStore } from '../storage/object-store.js';
 import { isRetriable } from '../storage/retrying-store.js';
 import { decodeRecords, parseBatchHeader, parseRecordSet } from '../protocol/record-batch.js';
+import { LOG_READ_CHUNKS_IN_FLIGHT_MAX } from '../constants.js';
 import { OffsetOutOfRangeError, StorageError } from './errors.js';
 import type { Chunk } from './segment.js';
 import type { LogState, PartitionState } from './state.js';
@@ -45,29 +46,44 @@ export class PartitionReader {
     const chunks = p.chunks;
     const records: Uint8Array[] = [];
     let total = 0;
-    for (let i = firstChunkEndingAtOrAfter(chunks, fetchOffset); i < chunks.length; i++) {
-      const c = chunks[i]!;
-      let batches: Uint8Array[];
-      try {
-        batches = await this.chunkBatches(c);
-      } catch (err) {
-        // Retention may have deleted the object since we looked.
-        if (err instanceof ObjectNotFoundError && this.deps.state.partition(topic, partition)?.logStart !== logStartOffset) {
-          const now = this.deps.partition(topic, partition);
-          throw new OffsetOutOfRangeError(topic, partition, fetchOffset, now.logStart, now.highWatermark);
+    let i = firstChunkEndingAtOrAfter(chunks, fetchOffset);
+    while (i < chunks.length) {
+      // The next chunks that may be wanted (their sizes are in the manifest), fetched together:
+      // sequential GETs of small chunks made a read wait for one round trip per chunk.
+      const wave: Chunk[] = [];
+      let planned = 0;
+      while (i < chunks.length && wave.length < LOG_READ_CHUNKS_IN_FLIGHT_MAX && (wave.length === 0 || total + planned < maxBytes)) {
+        const c = chunks[i++]!;
+        wave.push(c);
+        planned += c.end - c.start;
+      }
+      const fetched = await Promise.all(wave.map((c) => this.readChunk(c, topic, partition, fetchOffset, logStartOffset)));
+      for (const batches of fetched) {
+        for (const batch of batches) {
+          const h = parseBatchHeader(batch);
+          if (h.baseOffset + BigInt(h.lastOffsetDelta) < fetchOffset) continue;
+          if (records.length > 0 && total + batch.byteLength > maxBytes) return { records, highWatermark, logStartOffset };
+          records.push(batch);
+          total += batch.byteLength;
         }
-        throw err instanceof ObjectNotFoundError || isRetriable(err) ? new StorageError(`reading ${c.segment}`, { cause: err }) : err;
+        if (total >= maxBytes) return { records, highWatermark, logStartOffset };
       }
-      for (const batch of batches) {
-        const h = parseBatchHeader(batch);
-        if (h.baseOffset + BigInt(h.lastOffsetDelta) < fetchOffset) continue;
-        if (records.length > 0 && total + batch.byteLength > maxBytes) return { records, highWatermark, logStartOffset };
-        records.push(batch);
-        total += batch.byteLength;
-      }
-      if (total >= maxBytes) break;
     }
     return { records, highWatermark, logStartOffset };
+  }
+
+  /** chunkBatches for a read: a chunk gone under retention is OFFSET_OUT_OF_RANGE, a failed GET a StorageError. */
+  private async readChunk(c: Chunk, topic: string, partition: number, fetchOffset: bigint, logStartOffset: bigint): Promise<Uint8Array[]> {
+    try {
+      return await this.chunkBatches(c);
+    } catch (err) {
+      // Retention may have deleted the object since we looked.
+      if (err instanceof ObjectNotFoundError && this.deps.state.partition(topic, partition)?.logStart !== logStartOffset) {
+        const now = this.deps.partition(topic, partition);
+        throw new OffsetOutOfRangeError(topic, partition, fetchOffset, now.logStart, now.highWatermark);
+      }
+      throw err instanceof ObjectNotFoundError || isRetriable(err) ? new StorageError(`reading ${c.segment}`, { cause: err }) : err;
+    }
   }
 
   /** The whole batches of a chunk: from the tail cache, else one ranged GET. */
