@@ -29,7 +29,7 @@ import { LocalStore } from '../broker/storage/local-store.js';
 import { bareNodeStartMs, startBenchBroker } from './lib/broker-process.js';
 import { makeMessages, makeRecordBatch } from './lib/record-batches.js';
 import { benchRecompression, renderRecompression, type RecompressionCase } from './lib/recompression.js';
-import { writeResults } from './lib/results.js';
+import { resultsHeader, writeResults } from './lib/results.js';
 import { formatNumber, median, medianBy } from './lib/stats.js';
 
 const RECORD_VALUE_BYTES = 1024;
@@ -320,13 +320,7 @@ async function benchStart(dir: string, log: Logger): Promise<Pick<BrokerBenchRes
 export function renderBrokerMarkdown(r: BrokerBenchResult): string {
   const t = r.throughput;
   const lines = [
-    '# Broker bench',
-    '',
-    `Generated ${r.generatedAt} on Node ${r.node}, ${r.cpus} CPUs, load average ${formatNumber(r.loadAverage.start, 2)} at start and ${formatNumber(r.loadAverage.end, 2)} at end. Default flush bound: ${r.flushBound.maxBytes / MIB} MiB or ${r.flushBound.intervalMs} ms.`,
-    '',
-    '| figure | value | target | met |',
-    '| --- | ---: | --- | --- |',
-    ...r.targets.map((x) => `| ${x.name} | ${formatNumber(x.value, 2)} ${x.unit} | ${x.target} | ${x.ok ? 'yes' : 'NO'} |`),
+    ...resultsHeader('Broker bench', r, ` Default flush bound: ${r.flushBound.maxBytes / MIB} MiB or ${r.flushBound.intervalMs} ms.`),
     '',
     '## How each figure is made',
     '',

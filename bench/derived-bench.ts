@@ -19,7 +19,7 @@ import { buildRecordBatch, decodeRecords, isControlBatch, iterateBatches } from 
 import { KafkaClient } from '../cli/kafka-client/kafka-client.js';
 import { adminRequest } from './lib/admin.js';
 import { startBenchBroker, type BenchBroker } from './lib/broker-process.js';
-import { packageRoot, writeResults } from './lib/results.js';
+import { packageRoot, resultsHeader, writeResults } from './lib/results.js';
 import { formatNumber, medianBy, quantileSorted } from './lib/stats.js';
 
 const PARTITIONS = 4;
@@ -164,13 +164,7 @@ const summary = (ms: number[]): { p50Ms: number; p99Ms: number; samples: number 
 
 export function renderDerivedMarkdown(r: DerivedBenchResult): string {
   return [
-    '# Derived topic bench',
-    '',
-    `Generated ${r.generatedAt} on Node ${r.node}, ${r.cpus} CPUs, load average ${formatNumber(r.loadAverage.start, 2)} at start and ${formatNumber(r.loadAverage.end, 2)} at end.`,
-    '',
-    '| figure | value | target | met |',
-    '| --- | ---: | --- | --- |',
-    ...r.targets.map((x) => `| ${x.name} | ${formatNumber(x.value, 2)} ${x.unit} | ${x.target} | ${x.ok ? 'yes' : 'NO'} |`),
+    ...resultsHeader('Derived topic bench', r),
     '',
     `**Throughput**: ${r.throughput.records.toLocaleString('en')} JSON records (~100 B) in ${PARTITIONS} partitions, 1 in ${KEEP_ONE_IN} kept. The derived topic (json-filter, exactly once: output, position and state in one manifest entry per step) took them at ${formatNumber(r.throughput.pipelineRecordsPerS / 1000, 1)} k records/s; the kafkajs loop (a consumer group, JSON.parse and a field test in JavaScript, an idempotent producer with one request in flight, offsets committed after each batch) at ${formatNumber(r.throughput.loopRecordsPerS / 1000, 1)} k records/s.`,
     '',

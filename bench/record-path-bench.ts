@@ -24,7 +24,7 @@ import { KafkaClient } from '../cli/kafka-client/kafka-client.js';
 import { BatchBuffers, InlineRunner, loadModule, SandboxPool } from '../runtime/index.js';
 import { adminRequest } from './lib/admin.js';
 import { startBenchBroker, type BenchBroker } from './lib/broker-process.js';
-import { packageRoot, writeResults } from './lib/results.js';
+import { packageRoot, resultsHeader, writeResults } from './lib/results.js';
 import { formatNumber, median, medianBy } from './lib/stats.js';
 
 const SOURCE_RECORDS = 1_000_000;
@@ -268,13 +268,7 @@ export function renderRecordPathMarkdown(r: RecordPathBenchResult): string {
   const ns = (name: string): number => r.split.find((x) => x.name.startsWith(name))?.nsPerRecord ?? NaN;
   const path = ns('Kafka to ABI') + ns('module call in the sandbox') + ns('ABI to Kafka, filter');
   return [
-    '# Record path bench',
-    '',
-    `Generated ${r.generatedAt} on Node ${r.node}, ${r.cpus} CPUs, load average ${formatNumber(r.loadAverage.start, 2)} at start and ${formatNumber(r.loadAverage.end, 2)} at end.`,
-    '',
-    '| figure | value | target | met |',
-    '| --- | ---: | --- | --- |',
-    ...r.targets.map((x) => `| ${x.name} | ${formatNumber(x.value, 2)} ${x.unit} | ${x.target} | ${x.ok ? 'yes' : 'NO'} |`),
+    ...resultsHeader('Record path bench', r),
     '',
     '## View cost',
     '',
