@@ -293,8 +293,9 @@ export class Connection {
       this.writeBlocked = true;
       if (this.socket.writableLength < RESPONSE_WRITE_TURN_MAX_BYTES) this.scheduleWrite();
       // else 'drain' schedules the next share: the socket still holds more than one.
-    } else if (this.socket.writableLength > 0 && this.socket.writableNeedDrain) {
-      this.writeBlocked = true;
+    } else {
+      // All handed over: reading waits only for a socket past its high-water mark ('drain').
+      this.writeBlocked = this.socket.writableNeedDrain;
     }
     if (this.idle) this.notifyIdle();
   }

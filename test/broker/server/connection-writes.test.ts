@@ -78,12 +78,15 @@ describe('a connection writing large answers', () => {
   it(`hands its socket at most ${RESPONSE_WRITE_TURN_MAX_BYTES} bytes per synchronous run, and every answer arrives whole and in order`, async () => {
     const big = Array.from({ length: 6 }, () => new Uint8Array(randomBytes(1024 * 1024 + 17)));
     const small = [new Uint8Array(randomBytes(300))];
-    const { port, groups } = await serve([answer(big), answer(small)]);
+    const { port, groups } = await serve([answer(big), answer(small), answer(small)]);
     const c = await RawClient.open(port);
     c.write(fetchFrame(1));
     c.write(fetchFrame(2));
     await c.waitFrames(2);
-    expect(c.frames.map((f) => f.correlationId)).toEqual([1, 2]);
+    // The connection reads on once its last share (a small one) is out.
+    c.write(fetchFrame(3));
+    await c.waitFrames(3);
+    expect(c.frames.map((f) => f.correlationId)).toEqual([1, 2, 3]);
     const [first, second] = [c.decode(c.frames[0]!, ApiKey.Fetch, 11), c.decode(c.frames[1]!, ApiKey.Fetch, 11)];
     expect(Buffer.from(first.responses[0]!.partitions[0]!.records!).equals(Buffer.concat(big))).toBe(true);
     expect(Buffer.from(second.responses[0]!.partitions[0]!.records!).equals(Buffer.from(small[0]!))).toBe(true);
@@ -95,7 +98,7 @@ describe('a connection writing large answers', () => {
 
   it('finishes an answer to a client that stops reading for a while, then reads on', async () => {
     const big = Array.from({ length: 4 }, () => new Uint8Array(randomBytes(2 * 1024 * 1024)));
-    const { port } = await serve([answer(big), answer([new Uint8Array([1, 2, 3])])]);
+    const { port } = await serve([answer(big), answer([new Uint8Array([1, 2, 3])]), answer([new Uint8Array([4])])]);
     const c = await RawClient.open(port);
     c.socket.pause();
     c.write(fetchFrame(1));
@@ -103,7 +106,9 @@ describe('a connection writing large answers', () => {
     await new Promise((r) => setTimeout(r, 300));
     c.socket.resume();
     await c.waitFrames(2);
-    expect(c.frames.map((f) => f.correlationId)).toEqual([1, 2]);
+    c.write(fetchFrame(3));
+    await c.waitFrames(3);
+    expect(c.frames.map((f) => f.correlationId)).toEqual([1, 2, 3]);
     expect(Buffer.from(c.decode(c.frames[0]!, ApiKey.Fetch, 11).responses[0]!.partitions[0]!.records!).equals(Buffer.concat(big))).toBe(true);
     c.close();
   });
