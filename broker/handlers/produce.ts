@@ -88,9 +88,9 @@ async function producePartition(ctx: HandlerContext, name: string, p: ProduceReq
     const count = validateRecordSet(p.records, topic.config.maxMessageBytes);
     const check = ctx.log.getAttachment('produce', name);
     let records = p.records!;
-    if (check !== undefined) records = await runProduceCheck(ctx.smartmodules, check, p.index, records, topic.config.maxMessageBytes);
-    // After the check, so the batches a check rewrote take the topic's codec too.
     const codec = codecOfCompressionType(topic.config.compressionType);
+    // A check's rewritten batches come back in the topic's codec already; the rest are recompressed here.
+    if (check !== undefined) records = await runProduceCheck(ctx.smartmodules, check, p.index, records, topic.config.maxMessageBytes, codec);
     if (codec !== null) records = await recompressRecordSet(records, codec);
     const result = await ctx.log.append(name, p.index, records);
     ctx.metrics?.recordsIn.inc({ topic: name }, count);

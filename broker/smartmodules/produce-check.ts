@@ -3,8 +3,8 @@
  * that drops a record refuses the whole request's records for the partition (INVALID_RECORD,
  * naming each dropped record's index); a map rewrites the records, and a filter_map does both.
  * A rewritten batch keeps its producer id, epoch, base sequence and record count, so idempotence
- * and acknowledgements stay as they were; it is compressed again in the codec the producer sent
- * it in, with a fresh CRC.
+ * and acknowledgements stay as they were; it is compressed in the topic's codec (or, for
+ * compression.type=producer, the codec the producer sent it in), with a fresh CRC.
  */
 import { SandboxError } from '../../runtime/index.js';
 import { INPUT_BATCH_MAX_BYTES } from '../../runtime/constants.js';
@@ -42,7 +42,9 @@ function describeModule(check: AttachmentInfo): string {
  * ProduceCheckError (refused records or a module error) or KafkaError(REQUEST_TIMED_OUT) when the
  * module could not answer in time.
  */
-export async function runProduceCheck(host: ModuleHost, check: AttachmentInfo, partition: number, records: Uint8Array, maxMessageBytes: number): Promise<Uint8Array> {
+export async function runProduceCheck(
+  host: ModuleHost, check: AttachmentInfo, partition: number, records: Uint8Array, maxMessageBytes: number, topicCodec: Compression | null = null,
+): Promise<Uint8Array> {
   const rt = await host.runtimeFor(check);
   const out: Uint8Array[] = [];
   let changed = false;
@@ -106,8 +108,8 @@ export async function runProduceCheck(host: ModuleHost, check: AttachmentInfo, p
     }
     if (check.module.kind === 'filter') out.push(bytes);
     else {
-      // The module's output is built uncompressed: it goes back into the producer's codec.
-      const codec = compressionOf(header.attributes) as Compression;
+      // The module's output is built uncompressed: it goes into the codec it will be stored in.
+      const codec = topicCodec ?? (compressionOf(header.attributes) as Compression);
       const rewritten = codec === Compression.none ? decoded.batch! : await recompressRecordSet(decoded.batch!, codec);
       if (rewritten.byteLength > maxMessageBytes) {
         rt.stats.failure({ kind: 'output-too-large', message: `batch of ${rewritten.byteLength} bytes`, partition, firstOffset: '-', lastOffset: '-', atMs: Date.now() }, inputCount);

@@ -87,6 +87,21 @@ describe('a map on the produce path', () => {
     );
   });
 
+  it("stores a rewritten batch in the topic's codec when the topic names one", async () => {
+    const created = await c.request(ApiKey.CreateTopics, 3, {
+      topics: [{ name: 'mapped-zstd', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [{ name: 'compression.type', value: 'zstd' }] }],
+      timeoutMs: 5_000, validateOnly: false,
+    });
+    expect(created.topics[0]!.errorCode).toBe(0);
+    expect((await attach(t.address, { kind: 'produce', module: 'json-map', topic: 'mapped-zstd', params: { upper: 'level' } })).status).toBe(201);
+    const gz = buildRecordBatch([line('info', 1), line('warn', 2)].map((v) => ({ key: null, value: enc.encode(v) })), { compression: Compression.gzip });
+    expect((await produce(c, 'mapped-zstd', 0, gz)).errorCode).toBe(0);
+    const stored = await storedBatches(c, 'mapped-zstd');
+    expect(stored.map((b) => parseBatchHeader(b).attributes & 0x07)).toEqual([Compression.zstd]);
+    expect(stored.every(verifyCrc)).toBe(true);
+    expect((await fetchAll(c, 'mapped-zstd', 0)).records.map((r) => r.value)).toEqual([line('INFO', 1), line('WARN', 2)]);
+  });
+
   it('with a filter_map refuses a batch it would drop from, and rewrites one it keeps whole', async () => {
     await createTopic(c, 'extracted', 1);
     expect((await attach(t.address, { kind: 'produce', module: 'json-filter-map', topic: 'extracted', params: { field: 'n' } })).status).toBe(201);
