@@ -95,8 +95,8 @@ async function readOnce(ctx: HandlerContext, req: FetchRequest, apiVersion: numb
           abortedTransactions: null,
           preferredReadReplica: NO_PREFERRED_REPLICA,
           // Batches go to the socket as they are, by reference: joining 16 MiB would block the loop.
-          records: chosen.length === 0 ? EMPTY : null,
-          ...(chosen.length === 0 ? {} : { recordParts: chosen }),
+          records: null,
+          recordParts: chosen,
         });
       } catch (err) {
         hasError = true;
