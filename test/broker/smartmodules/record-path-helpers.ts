@@ -130,3 +130,24 @@ export async function fetchAll(c: KafkaClient, topic: string, partition: number,
     if (next >= f.highWatermark) return { records, fetches, errorCode: 0 };
   }
 }
+
+/**
+ * Fetches `stuck` (a view whose module never returns) on `c` while, 100 ms later, another client
+ * fetches `plain` (a partition of an ordinary topic): both answers, how long the stuck one took,
+ * and how long before it the plain one was answered.
+ */
+export async function fetchWhileStuck(
+  c: KafkaClient, otherClient: () => Promise<KafkaClient>, stuck: { topic: string; partition: number }, plain: { topic: string; partition: number },
+): Promise<{ stuck: FetchedPartition; plain: FetchedPartition; stuckMs: number; plainAheadMs: number }> {
+  const started = Date.now();
+  let plainAt = 0;
+  const [s, p] = await Promise.all([fetchOnce(c, stuck.topic, stuck.partition, 0n), (async () => {
+    const other = await otherClient();
+    await new Promise((r) => setTimeout(r, 100));
+    const f = await fetchOnce(other, plain.topic, plain.partition, 0n);
+    plainAt = Date.now();
+    return f;
+  })()]);
+  const stuckAt = Date.now();
+  return { stuck: s, plain: p, stuckMs: stuckAt - started, plainAheadMs: stuckAt - plainAt };
+}
