@@ -156,6 +156,8 @@ export const CODEC_SNAPPY_NATIVE_MIN_BYTES = 4096;
 // ---- SmartModules on the record path (broker/smartmodules, broker/admin) ----
 /** Attachments (views and produce checks) in one cluster: each holds a module instance per sandbox worker. */
 export const ATTACHMENTS_MAX_COUNT = 256;
+/** Kafka-to-ABI spans up to this long are copied four bytes at a time, longer ones through a subarray: a ~100-byte object per span, once most of what the broker allocated per record. */
+export const SPAN_WORD_COPY_MAX_BYTES = 128;
 /** Records handed to a module in one call by a view: ~40 µs of a filter's time, one sandbox crossing per thousand records. */
 export const VIEW_CALL_MAX_RECORDS = 1024;
 /** ABI bytes handed to a module in one call by a view: bounds the JavaScript work between two event-loop turns. */

@@ -9,7 +9,7 @@ import {
   ABI_COUNT_BYTES, ABI_HEADER_MIN_BYTES, ABI_RECORD_MIN_BYTES, BATCH_RECORDS_MAX, INPUT_BATCH_MAX_BYTES, RECORD_HEADERS_MAX,
 } from '../../runtime/constants.js';
 import type { BatchBuffers } from '../../runtime/index.js';
-import { RECORD_BATCH_DECOMPRESSED_MAX_BYTES } from '../constants.js';
+import { RECORD_BATCH_DECOMPRESSED_MAX_BYTES, SPAN_WORD_COPY_MAX_BYTES } from '../constants.js';
 import { Compression, inflateRecords } from '../protocol/codecs/index.js';
 import { corrupt } from '../protocol/codecs/errors.js';
 import { ProtocolError } from '../protocol/errors.js';
@@ -57,6 +57,14 @@ export class AbiBatchBuilder {
   #count = 0;
   #first: number | bigint = -1;
   #last: number | bigint = -1;
+  /** The records section spans are copied from, and a view of it (made once per section). */
+  #src: Uint8Array | null = null;
+  #srcView: DataView | null = null;
+  /** The current Kafka batch's base offset and timestamps, for addRecordDelta. */
+  #baseOffset = 0;
+  #baseTimestamp = 0;
+  #maxTimestamp = 0;
+  #logAppendTime = false;
 
   constructor(buffers?: BatchBuffers, initialBytes = 64 * 1024) {
     this.#buffers = buffers;
@@ -108,16 +116,43 @@ export class AbiBatchBuilder {
     this.#pos += 8;
   }
 
-  /** Copies `len` bytes of `src` from `at` (len -1: null), into room the caller ensured; short spans by hand, which beats making a view. */
+  /** Copies `len` bytes of `src` from `at` (len -1: null), into room the caller ensured, allocating nothing up to SPAN_WORD_COPY_MAX_BYTES. */
   #putSpan(src: Uint8Array, at: number, len: number): void {
-    this.#view.setInt32(this.#pos, len, true);
+    const view = this.#view;
+    view.setInt32(this.#pos, len, true);
     this.#pos += 4;
     if (len <= 0) return;
-    const out = this.#out;
     const p = this.#pos;
-    if (len <= 64) for (let i = 0; i < len; i++) out[p + i] = src[at + i]!;
-    else out.set(src.subarray(at, at + len), p);
+    if (len <= SPAN_WORD_COPY_MAX_BYTES) {
+      const from = this.#srcView!;
+      let i = 0;
+      for (; i + 4 <= len; i += 4) view.setUint32(p + i, from.getUint32(at + i, true), true);
+      const out = this.#out;
+      for (; i < len; i++) out[p + i] = src[at + i]!;
+    } else this.#out.set(src.subarray(at, at + len), p);
     this.#pos += len;
+  }
+
+  /**
+   * The Kafka batch the next addRecordDelta calls come from: offsets and timestamps as numbers
+   * (exact below 2^53), so the hot loop passes small deltas and boxes no double per record.
+   * Under LogAppendTime every record takes the batch's max timestamp.
+   */
+  setBatch(baseOffset: number, baseTimestamp: number, maxTimestamp: number, logAppendTime: boolean): void {
+    this.#baseOffset = baseOffset;
+    this.#baseTimestamp = baseTimestamp;
+    this.#maxTimestamp = maxTimestamp;
+    this.#logAppendTime = logAppendTime;
+  }
+
+  /** addRecord for a record of the batch given to setBatch, by its offset and timestamp deltas. */
+  addRecordDelta(offsetDelta: number, timestampDelta: number, r: Reader, end: number, index: number): void {
+    this.#begin(r, end, index);
+    const offset = this.#baseOffset + offsetDelta;
+    this.#put64(offset);
+    this.#put64(this.#logAppendTime ? this.#maxTimestamp : this.#baseTimestamp + timestampDelta);
+    this.#putFields(r, end, index);
+    this.#added(offset);
   }
 
   /**
@@ -125,13 +160,29 @@ export class AbiBatchBuilder {
    * record's offset delta; the record must end exactly at `end`.
    */
   addRecord(offset: number | bigint, timestampMs: number | bigint, r: Reader, end: number, index: number): void {
+    this.#begin(r, end, index);
+    this.#put64(offset);
+    this.#put64(timestampMs);
+    this.#putFields(r, end, index);
+    this.#added(offset);
+  }
+
+  /** Checks the record's start and makes room for all of it. */
+  #begin(r: Reader, end: number, index: number): void {
     const section = r.buf;
+    if (section !== this.#src) {
+      this.#src = section;
+      this.#srcView = new DataView(section.buffer, section.byteOffset, section.byteLength);
+    }
     if (r.offset > end) throw corrupt(`record ${index} is shorter than its offset and timestamp`);
     // Room for the whole record at once: every Kafka byte left becomes at most 4 ABI bytes (a
     // one-byte length varint becomes an i32), plus the offset, timestamp and header count.
     this.#ensure(20 + 4 * (end - r.offset));
-    this.#put64(offset);
-    this.#put64(timestampMs);
+  }
+
+  /** Key, value and headers, from `r` to exactly `end`. */
+  #putFields(r: Reader, end: number, index: number): void {
+    const section = r.buf;
     for (let f = 0; f < 2; f++) {
       const len = r.varint();
       if (len < -1 || len > end - r.offset) throw corrupt(`record ${index} has a ${f === 0 ? 'key' : 'value'} of length ${len}, past its end`);
@@ -152,6 +203,9 @@ export class AbiBatchBuilder {
       this.#putSpan(section, at, len);
     }
     if (r.offset !== end) throw corrupt(`record ${index} ends at byte ${r.offset} of its section, not at ${end} as its length says`);
+  }
+
+  #added(offset: number | bigint): void {
     if (this.#count === 0) this.#first = offset;
     this.#last = offset;
     this.#count++;
@@ -251,6 +305,8 @@ export class KafkaRecordCursor {
 
   /** Adds records to `builder` until it holds `maxRecords` or `maxBytes`, or the batches are spent. */
   fill(builder: AbiBatchBuilder, maxRecords: number, maxBytes: number): void {
+    /** The batch the builder was last told of (setBatch). */
+    let told: RecordBatchHeader | null = null;
     while (builder.count < maxRecords && builder.bytes < maxBytes) {
       if (this.#reader === null && !this.#openNext()) return;
       const header = this.#header!;
@@ -277,7 +333,11 @@ export class KafkaRecordCursor {
             r.skip(end - r.offset);
             continue;
           }
-          builder.addRecord(offset, this.#logAppend ? this.#maxTimestamp : this.#baseTimestamp + timestampDelta, r, end, i);
+          if (told !== header) {
+            builder.setBatch(this.#baseOffset, this.#baseTimestamp, this.#maxTimestamp, this.#logAppend);
+            told = header;
+          }
+          builder.addRecordDelta(offsetDelta, timestampDelta, r, end, i);
           this.#nextNumber = offset + 1;
         } else {
           const offset = header.baseOffset + BigInt(offsetDelta);

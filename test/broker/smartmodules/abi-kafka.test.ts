@@ -61,6 +61,15 @@ describe('Kafka batches to an ABI batch', () => {
     );
   });
 
+  it('copies keys, values and headers of every length byte for byte, short spans word by word and long ones whole', () => {
+    const bytes = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
+    const records = Array.from({ length: 300 }, (_, n) => ({ key: bytes(n % 7, n), value: bytes(n, n + 1), headers: [{ key: 'h', value: bytes((n * 3) % 140, n + 2) }] }));
+    const batch = buildRecordBatch(records, { baseOffset: 0n });
+    const builder = new AbiBatchBuilder(new BatchBuffers(), 16);
+    new KafkaRecordCursor([batch], 0n).fill(builder, 1000, 1 << 24);
+    expect(decodeBatch(builder.finish()).map(plain)).toEqual(decodeRecords(batch).map(plain));
+  });
+
   it('passes over control batches and empty batches, moving past their offsets', () => {
     const data = buildRecordBatch([{ key: null, value: new Uint8Array([1]) }], { baseOffset: 0n });
     const marker = controlSpanBatch(1n, 4n, 0n);
