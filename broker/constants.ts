@@ -160,7 +160,7 @@ export const ATTACHMENTS_MAX_COUNT = 256;
 export const SPAN_WORD_COPY_MAX_BYTES = 128;
 /** Records handed to a module in one call by a view: ~40 µs of a filter's time, one sandbox crossing per thousand records. */
 export const VIEW_CALL_MAX_RECORDS = 1024;
-/** ABI bytes handed to a module in one call by a view: bounds the JavaScript work between two event-loop turns. */
+/** Source bytes packed into one view call, and ABI bytes its worker makes of them: bounds the copy on the event loop and the module's batch. */
 export const VIEW_CALL_MAX_BYTES = 1024 * 1024;
 /** Source bytes one fetch may scan per view partition: a filter that keeps nothing still answers within a bounded time. */
 export const VIEW_FETCH_SCAN_MAX_BYTES = 16 * 1024 * 1024;

@@ -16,6 +16,7 @@ export { MODULE_KINDS } from './kinds/index.js';
 export {
   SandboxPool, InlineRunner, ModuleHandle, SandboxError, DeadlineExceededError, QueueFullError, PoolClosedError,
   type SandboxPoolOptions, type SandboxPoolStats, type ModuleRunner, type RegisterOptions, type RunOptions, type RunOutput,
+  type ConvertedInput, type InputConverter, type InlineRunnerOptions,
   type SandboxErrorKind, type GuestErrorKind, type PollingMode,
 } from './sandbox/index.js';
 export {

@@ -4,8 +4,10 @@
  * attachment with its params, and a gate that lets each attachment run one call at a time, so a
  * stuck module holds at most one worker while every other attachment keeps the rest.
  */
+import { pathToFileURL } from 'node:url';
+import { compiledFile } from '../../runtime/sandbox/worker-path.js';
 import type { Logger } from 'pino';
-import { BatchBuffers, ModuleRegistry, SandboxError, type LoadedModule, type ModuleHandle, type ModuleRunner } from '../../runtime/index.js';
+import { BatchBuffers, ModuleRegistry, SandboxError, type LoadedModule, type ModuleHandle, type ModuleRunner, type RunOutput } from '../../runtime/index.js';
 import {
   ATTACHMENT_CALL_DEADLINE_MS, ATTACHMENT_CALLS_IN_FLIGHT_MAX, ATTACHMENT_CALLS_QUEUED_MAX, ATTACHMENT_MODULES_LOADED_MAX,
   ATTACHMENT_OUTPUT_MAX_BYTES, BROKER_SANDBOX_HOST_SYNC_WAIT_US,
@@ -72,6 +74,8 @@ export class ModuleHost {
       ...(this.#options.threads !== undefined ? { threads: this.#options.threads } : {}),
       deadlineMsDefault: this.deadlineMs,
       hostSyncWaitUs: BROKER_SANDBOX_HOST_SYNC_WAIT_US,
+      // Views' Kafka batches become ABI batches in the workers (kafka-input.ts).
+      inputConverter: pathToFileURL(compiledFile(import.meta.url, 'kafka-input.js', 'broker/smartmodules')).href,
     }));
     return this.#runner;
   }
@@ -141,11 +145,25 @@ export class ModuleHost {
   }
 
   /** One call with an aggregate's state (kept by the caller until the call succeeds). */
-  async callWithState(rt: AttachmentRuntime, input: Uint8Array, state: Uint8Array | null): Promise<{ output: Uint8Array; state: Uint8Array | null }> {
+  callWithState(rt: AttachmentRuntime, input: Uint8Array, state: Uint8Array | null): Promise<{ output: Uint8Array; state: Uint8Array | null }> {
+    return this.#run(rt, input, state, false);
+  }
+
+  /**
+   * One call over Kafka batches packed by packKafkaInput: the runner converts them to ABI next to
+   * the module. The output is as call() gives it; `converted` says what the input held.
+   */
+  async convertAndCall(rt: AttachmentRuntime, input: Uint8Array): Promise<{ output: Uint8Array; converted: { records: number; resumeAt: bigint } }> {
+    const { output, converted } = await this.#run(rt, input, null, true);
+    if (converted === undefined) throw new SandboxError('input', `module ${rt.handle.label}: the runner did not convert the input`);
+    return { output, converted };
+  }
+
+  async #run(rt: AttachmentRuntime, input: Uint8Array, state: Uint8Array | null, convert: boolean): Promise<RunOutput> {
     await this.#turn(rt);
     try {
       const runner = await this.runner();
-      return await runner.run(rt.handle, input, state, { buffers: rt.buffers });
+      return await runner.run(rt.handle, input, state, convert ? { buffers: rt.buffers, convert } : { buffers: rt.buffers });
     } finally {
       rt.running--;
       rt.waiting.shift()?.();

@@ -10,9 +10,11 @@ import {
   ATTACHMENT_OUTPUT_MAX_BYTES, VIEW_CALL_MAX_BYTES, VIEW_CALL_MAX_RECORDS, VIEW_FETCH_SCAN_MAX_BYTES, VIEW_ISOLATE_CALLS_MAX, VIEW_SOURCE_READ_MAX_BYTES,
 } from '../constants.js';
 import type { AttachmentInfo, Log } from '../log/index.js';
-import { parseBatchHeader } from '../protocol/record-batch.js';
+import { corrupt } from '../protocol/codecs/errors.js';
+import { isControlBatch, parseBatchHeader } from '../protocol/record-batch.js';
 import { recordsBetween } from './source-records.js';
-import { AbiBatchBuilder, KafkaRecordCursor, abiToRecordBatch } from './abi-kafka.js';
+import { abiToRecordBatch } from './abi-kafka.js';
+import { endOfBatches, packKafkaInput } from './kafka-input.js';
 import { controlSpanBatch, emptySpanBatch, placeholderBatch } from './kafka-batches.js';
 import type { AttachmentRuntime, ModuleHost } from './module-host.js';
 
@@ -67,36 +69,41 @@ export async function readView(
     const read = await log.read(view.source, partition, scanned, Math.min(scanBudget, VIEW_SOURCE_READ_MAX_BYTES));
     highWatermark = read.highWatermark;
     logStartOffset = read.logStartOffset;
-    if (read.records.length === 0) break;
-    for (const b of read.records) scanBudget -= b.byteLength;
-    const cursor = new KafkaRecordCursor(read.records, scanned);
-    for (;;) {
-      const builder = new AbiBatchBuilder(rt.buffers);
-      cursor.fill(builder, VIEW_CALL_MAX_RECORDS, VIEW_CALL_MAX_BYTES);
-      if (builder.count === 0) {
-        builder.discard();
-        scanned = cursor.nextOffset;
-        break;
+    const batches = read.records;
+    if (batches.length === 0) break;
+    for (const b of batches) scanBudget -= b.byteLength;
+    let i = 0;
+    while (i < batches.length) {
+      // Batches with no record from `scanned` on are passed over here: control and empty
+      // batches, and those the last call took in full.
+      const h = parseBatchHeader(batches[i]!);
+      const end = h.baseOffset + BigInt(h.lastOffsetDelta) + 1n;
+      if (end <= scanned || isControlBatch(h.attributes) || h.recordCount === 0) {
+        if (end > scanned) scanned = end;
+        i++;
+        continue;
       }
+      // The worker converts the batches and takes records until a bound: the host only copies bytes.
+      const packed = packKafkaInput(batches, i, scanned, VIEW_CALL_MAX_RECORDS, VIEW_CALL_MAX_BYTES, VIEW_CALL_MAX_BYTES, rt.buffers);
       let call: ViewCallResult;
       try {
-        call = await runViewCall(host, log, rt, builder, partition);
+        call = await runViewCall(host, log, rt, packed.input, partition, scanned, endOfBatches(batches, i + packed.batches) - 1n);
       } catch (err) {
         if (!(err instanceof RetryLaterError)) throw err;
         // Nothing of this call is answered: the client asks for it again.
-        scanned = builder.firstOffset;
         break scan;
       }
       const batch = call.batch;
-      scanned = call.resumeAt ?? cursor.nextOffset;
+      if (call.resumeAt <= scanned) throw new Error(`view ${view.name}: a call over offsets from ${scanned} resumed at ${call.resumeAt}`);
+      scanned = call.resumeAt;
       if (batch !== null) {
         out.push(batch);
         bytes += batch.byteLength;
         lastKept = lastOffsetOf(batch);
       }
-      // Every call's JavaScript work is bounded (VIEW_CALL_MAX_BYTES); other connections run between calls.
+      // Other connections run between calls.
       await yieldToEventLoop();
-      if (bytes >= maxBytes || call.resumeAt !== undefined) break scan;
+      if (bytes >= maxBytes || call.stopped) break scan;
     }
   }
   if (scanned - 1n > lastKept) {
@@ -131,40 +138,44 @@ function lastOffsetOf(batch: Uint8Array): bigint {
 interface ViewCallResult {
   /** The output batch, null when the module kept nothing. */
   batch: Uint8Array | null;
-  /** Set when only the records before this offset were answered (the output bound was reached). */
-  resumeAt?: bigint;
+  /** Where the scan goes on. */
+  resumeAt: bigint;
+  /** The answer stops at resumeAt (the output bound was reached). */
+  stopped: boolean;
 }
 
 /**
- * One call over the builder's records under the view's policy: the output batch, or, under
- * `skip`, the output of what did not fail; under `halt` the view is halted and the fetch fails.
+ * One call over a packed input (kafka-input.ts) under the view's policy: the output batch, or,
+ * under `skip`, the output of what did not fail; under `halt` the view is halted and the fetch
+ * fails. `first`..`last` are the offsets the input spans, what a failure is reported against.
  */
-async function runViewCall(host: ModuleHost, log: ViewLog, rt: AttachmentRuntime, builder: AbiBatchBuilder, partition: number): Promise<ViewCallResult> {
-  const count = builder.count;
-  const first = builder.firstOffset;
-  const last = builder.lastOffset;
-  const input = builder.finish();
+async function runViewCall(
+  host: ModuleHost, log: ViewLog, rt: AttachmentRuntime, input: Uint8Array, partition: number, first: bigint, last: bigint,
+): Promise<ViewCallResult> {
   const started = performance.now();
   try {
-    const output = await host.call(rt, input);
+    const { output, converted } = await host.convertAndCall(rt, input);
     try {
       const decoded = abiToRecordBatch(output);
-      rt.stats.call(count, decoded.count, performance.now() - started);
-      return { batch: decoded.batch };
+      rt.stats.call(converted.records, decoded.count, performance.now() - started);
+      return { batch: decoded.batch, resumeAt: converted.resumeAt, stopped: false };
     } finally {
       rt.buffers.give(output);
     }
   } catch (err) {
     if (!(err instanceof SandboxError)) throw err;
     if (err.kind === 'queue-full' || err.kind === 'closed') throw new RetryLaterError(err.message);
+    // The source's bytes are malformed: the fetch fails as it would reading them itself.
+    if (err.kind === 'input') throw corrupt(err.message);
     const failure = { kind: err.kind, message: err.message, partition, firstOffset: String(first), lastOffset: String(last), atMs: Date.now() };
     if (rt.info.onError === 'halt') {
-      rt.stats.failure(failure, count);
+      // The input went to the sandbox: its records are counted again from the log (once per halt).
+      rt.stats.failure(failure, (await recordsBetween(log, rt.info.source, partition, first, last)).length);
       host.logger.error({ view: rt.info.name, topic: rt.info.source, partition, offset: String(first), lastOffset: String(last), kind: err.kind, err: err.message }, 'view halted by a module failure');
       await log.haltAttachment('view', rt.info.name, rt.info.attachmentId, { partition, offset: first, reason: `${err.kind}: ${err.message}`, atMs: failure.atMs });
       throw new ViewHaltedError(rt.info.name, `${err.kind} at offset ${first}: ${err.message}`);
     }
-    return skipFailing(host, log, rt, err, partition, first, last, count, started);
+    return skipFailing(host, log, rt, err, partition, first, last, started);
   }
 }
 
@@ -179,7 +190,7 @@ const RECORD_FAILURES = new Set(['trap', 'guest-error', 'output-too-large', 'mem
  * that failed the whole call: the answer then stops before the half that would pass it.
  */
 async function skipFailing(
-  host: ModuleHost, log: ViewLog, rt: AttachmentRuntime, err: SandboxError, partition: number, first: bigint, last: bigint, count: number, started: number,
+  host: ModuleHost, log: ViewLog, rt: AttachmentRuntime, err: SandboxError, partition: number, first: bigint, last: bigint, started: number,
 ): Promise<ViewCallResult> {
   const kept: HostRecord[] = [];
   let keptBytes = 4;
@@ -224,8 +235,9 @@ async function skipFailing(
     }
   };
   // The failed call's input went to the sandbox: the records are read again (this is the rare path).
-  await isolate(await recordsBetween(log, rt.info.source, partition, first, last), err);
-  rt.stats.call(count, kept.length, performance.now() - started);
+  const records = await recordsBetween(log, rt.info.source, partition, first, last);
+  if (records.length > 0) await isolate(records, err);
+  rt.stats.call(records.length, kept.length, performance.now() - started);
   const batch = kept.length === 0 ? null : abiToRecordBatch(encodeBatch(kept)).batch;
-  return resumeAt === undefined ? { batch } : { batch, resumeAt };
+  return resumeAt === undefined ? { batch, resumeAt: last + 1n, stopped: false } : { batch, resumeAt, stopped: true };
 }

@@ -13,6 +13,8 @@ export type SandboxErrorKind =
   | 'instantiate'
   /** The host refused the batch before calling the guest (over the input or state bound). */
   | 'bad-input'
+  /** The input converter refused the input (RunOptions.convert): nothing of it reached the module. */
+  | 'input'
   /** The pool's queue was full; the batch was never run. */
   | 'queue-full'
   /** The pool is closing or closed; the batch was never run. */

@@ -8,14 +8,24 @@ import type { GuestInstance } from '../guest-instance.js';
 import type { LoadedModule } from '../module-loader.js';
 import { SandboxError } from './errors.js';
 import { guestErrorOf } from './guest-error.js';
-import { ModuleHandle, type ModuleRunner, type RegisterOptions, type RunOptions, type RunOutput } from './runner.js';
+import { ModuleHandle, type ConvertedInput, type InputConverter, type ModuleRunner, type RegisterOptions, type RunOptions, type RunOutput } from './runner.js';
 
 const NO_PROCESS_OPTIONS = {};
+
+export interface InlineRunnerOptions {
+  /** Converts RunOptions.convert inputs on the calling thread (the sandbox pool's inputConverter). */
+  inputConverter?: InputConverter;
+}
 
 export class InlineRunner implements ModuleRunner {
   readonly mode = 'inline' as const;
   #instances = new Map<string, GuestInstance>();
   #closed = false;
+  readonly #converter: InputConverter | undefined;
+
+  constructor(options: InlineRunnerOptions = {}) {
+    this.#converter = options.inputConverter;
+  }
 
   register(module: LoadedModule, options: RegisterOptions = {}): ModuleHandle {
     return new ModuleHandle(module, options);
@@ -34,13 +44,25 @@ export class InlineRunner implements ModuleRunner {
       }
       this.#instances.set(handle.key, instance);
     }
+    let converted: ConvertedInput | undefined;
+    if (options?.convert === true) {
+      if (this.#converter === undefined) throw new SandboxError('bad-input', 'this inline runner has no input converter');
+      try {
+        converted = this.#converter.convert(input);
+      } catch (err) {
+        throw new SandboxError('input', `module ${handle.label}: ${err instanceof Error ? err.message : String(err)}`, 0, { cause: err });
+      }
+    }
     try {
       const buffers = options?.buffers;
-      return instance.processEncoded(input, state, buffers === undefined ? NO_PROCESS_OPTIONS : { outputBuffers: buffers });
+      const out = instance.processEncoded(converted?.abi ?? input, state, buffers === undefined ? NO_PROCESS_OPTIONS : { outputBuffers: buffers });
+      return converted === undefined ? out : { ...out, converted: { records: converted.records, resumeAt: converted.resumeAt } };
     } catch (err) {
       // The instance stays: after a trap it re-instantiates itself on its next call.
       const { kind, code, message } = guestErrorOf(err);
       throw new SandboxError(kind, `module ${handle.label}: ${message}`, code, { cause: err });
+    } finally {
+      if (converted !== undefined) this.#converter!.release(converted.abi);
     }
   }
 

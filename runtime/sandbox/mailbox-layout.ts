@@ -29,6 +29,11 @@ export const SLOT = {
   OUT_LEN: 7,
   /** Reply: state length in the region, -1 for no state. */
   OUT_STATE_LEN: 8,
+  /** Reply to a CONVERT_INPUT request: records the converted input held (-1 otherwise). */
+  CONV_RECORDS: 9,
+  /** Reply to a CONVERT_INPUT request: ConvertedInput.resumeAt, low and high 32 bits. */
+  CONV_RESUME_LO: 10,
+  CONV_RESUME_HI: 11,
 } as const;
 
 export const MAILBOX_HEADER_BYTES = 64;
@@ -53,6 +58,8 @@ export const MAILBOX_FLAG = {
   INPUT_ON_PORT: 1,
   /** The module spec follows on the port (after the input, when that is on the port too). */
   SPEC_ON_PORT: 2,
+  /** The input goes through the worker's input converter before the module (RunOptions.convert). */
+  CONVERT_INPUT: 4,
 } as const;
 
 export const MAILBOX_STATUS = {
@@ -109,13 +116,14 @@ export function pollState(ctrl: Int32Array, done: (state: number) => boolean, un
 
 /** What the worker receives to start serving. */
 export interface ServeTask {
-  serve: { sab: SharedArrayBuffer; polling: PollingMode };
+  /** `converter`: the URL of the module whose `inputConverter` converts CONVERT_INPUT requests. */
+  serve: { sab: SharedArrayBuffer; polling: PollingMode; converter: string | null };
   port: MessagePort;
 }
 
 /** Error details of a failed call, sent on the port. */
 export interface MailboxError {
-  kind: 'trap' | 'guest-error' | 'output-too-large' | 'memory-limit' | 'instantiate' | 'bad-input';
+  kind: 'trap' | 'guest-error' | 'output-too-large' | 'memory-limit' | 'instantiate' | 'bad-input' | 'input';
   code: number;
   message: string;
   /** The worker should be replaced now (its guest memory is at its maximum). */

@@ -16,7 +16,7 @@ import type { PollingMode } from './poll-gate.js';
 import { TaskSignal } from './worker-pool.js';
 
 export type MailboxReply =
-  | { status: 'ok'; output: Uint8Array; state: Uint8Array | null }
+  | { status: 'ok'; output: Uint8Array; state: Uint8Array | null; converted?: { records: number; resumeAt: bigint } }
   | { status: 'miss' }
   | ({ status: 'error' } & MailboxError)
   /** The mailbox was discarded while the call ran (deadline, or the worker died). */
@@ -39,7 +39,7 @@ export class Mailbox {
   #dead = false;
   busy = false;
 
-  constructor(bytes: number, readonly polling: PollingMode = 'auto') {
+  constructor(bytes: number, readonly polling: PollingMode = 'auto', readonly converter: string | null = null) {
     this.#sab = new SharedArrayBuffer(MAILBOX_HEADER_BYTES + bytes);
     this.#ctrl = new Int32Array(this.#sab, 0, MAILBOX_HEADER_INTS);
     this.#data = new Uint8Array(this.#sab, MAILBOX_HEADER_BYTES);
@@ -53,7 +53,7 @@ export class Mailbox {
     const port = this.#workerPort;
     if (port === null) throw new Error('mailbox already handed to a worker');
     this.#workerPort = null;
-    return { task: { serve: { sab: this.#sab, polling: this.polling }, port }, transferList: [port] };
+    return { task: { serve: { sab: this.#sab, polling: this.polling, converter: this.converter }, port }, transferList: [port] };
   }
 
   get dead(): boolean {
@@ -162,17 +162,26 @@ export class Mailbox {
       const stateLen = Atomics.load(c, SLOT.OUT_STATE_LEN);
       const at = stateOffset(outLen);
       const output = buffers === undefined ? copyOutOfRegion(this.#data, 0, outLen) : buffers.copyOf(this.#data.subarray(0, outLen));
-      return { status: 'ok', output, state: stateLen < 0 ? null : copyOutOfRegion(this.#data, at, stateLen) };
+      return this.#withConverted({ status: 'ok', output, state: stateLen < 0 ? null : copyOutOfRegion(this.#data, at, stateLen) });
     }
     if (status === MAILBOX_STATUS.MISS) return { status: 'miss' };
     const message = receiveMessageOnPort(this.#port)?.message as unknown;
     if (status === MAILBOX_STATUS.OK_ON_PORT) {
       // The output may fill only the start of its buffer: the input's, sent back (worker.ts).
       const m = message as { output: ArrayBuffer; outputLength: number; state: ArrayBuffer | null };
-      return { status: 'ok', output: new Uint8Array(m.output, 0, m.outputLength), state: m.state === null ? null : new Uint8Array(m.state) };
+      return this.#withConverted({ status: 'ok', output: new Uint8Array(m.output, 0, m.outputLength), state: m.state === null ? null : new Uint8Array(m.state) });
     }
     if (status === MAILBOX_STATUS.ERROR && message !== undefined) return { status: 'error', ...(message as MailboxError) };
     throw new Error(`sandbox mailbox: worker replied status ${status} without its message`);
+  }
+
+  /** Adds what the worker's input converter reported, when the call converted its input. */
+  #withConverted(reply: { status: 'ok'; output: Uint8Array; state: Uint8Array | null }): MailboxReply {
+    const c = this.#ctrl;
+    const records = Atomics.load(c, SLOT.CONV_RECORDS);
+    if (records < 0) return reply;
+    const resumeAt = (BigInt(Atomics.load(c, SLOT.CONV_RESUME_HI)) << 32n) | BigInt(Atomics.load(c, SLOT.CONV_RESUME_LO) >>> 0);
+    return { ...reply, converted: { records, resumeAt } };
   }
 
   /** Asks the worker to return from its serving task (the worker stays up). */

@@ -26,6 +26,33 @@ export interface RunOptions {
    * fresh allocations.
    */
   buffers?: BatchBuffers;
+  /**
+   * The input is not an ABI batch but what the runner's input converter takes (InputConverter):
+   * it is converted on the thread that runs the module, so the host's event loop does no
+   * per-record work. Refused as bad-input by a runner that has no converter.
+   */
+  convert?: boolean;
+}
+
+/** What an input converter made of a call's input. */
+export interface ConvertedInput {
+  /** The ABI batch handed to the module. */
+  abi: Uint8Array;
+  /** Records in it. */
+  records: number;
+  /** Where the caller's next input starts: the converter may take only part of what it was given. */
+  resumeAt: bigint;
+}
+
+/**
+ * Turns a host's own input format into ABI batches next to the module (RunOptions.convert). The
+ * sandbox pool imports it in each worker from a module URL (SandboxPoolOptions.inputConverter)
+ * whose `inputConverter` export is one of these; conversion errors fail the call as kind 'input'.
+ */
+export interface InputConverter {
+  convert(input: Uint8Array): ConvertedInput;
+  /** Takes back a converted batch once the module has its copy. */
+  release(abi: Uint8Array): void;
 }
 
 export interface RunOutput {
@@ -33,6 +60,8 @@ export interface RunOutput {
   output: Uint8Array;
   /** The aggregate's new state (null for other kinds); the caller keeps the old one until this arrives. */
   state: Uint8Array | null;
+  /** With RunOptions.convert: what the input held and where the next one starts. */
+  converted?: { records: number; resumeAt: bigint };
 }
 
 /** One module with its params, registered with a runner. */

@@ -38,6 +38,8 @@ export interface SandboxPoolOptions {
   polling?: PollingMode;
   /** Module keys remembered at most (SANDBOX_MODULE_KEYS_MAX_COUNT). */
   moduleKeysMaxCount?: number;
+  /** URL of a module whose `inputConverter` export (InputConverter) the workers run on RunOptions.convert inputs. */
+  inputConverter?: string;
 }
 
 export interface SandboxPoolStats {
@@ -75,6 +77,8 @@ interface Job {
   deadlineMs: number;
   /** RunOptions.buffers. */
   buffers: BatchBuffers | undefined;
+  /** RunOptions.convert. */
+  convert: boolean;
   resolve: (out: RunOutput) => void;
   reject: (err: SandboxError) => void;
 }
@@ -85,6 +89,7 @@ export class SandboxPool implements ModuleRunner {
   readonly #mailboxBytes: number;
   readonly #hostSyncWaitUs: number;
   readonly #polling: PollingMode;
+  readonly #converter: string | null;
   #syncWaits = 0;
   #syncReplies = 0;
   #workers: WorkerPool;
@@ -109,6 +114,7 @@ export class SandboxPool implements ModuleRunner {
     this.#mailboxBytes = options.mailboxBytes ?? SANDBOX_MAILBOX_BYTES;
     this.#hostSyncWaitUs = options.hostSyncWaitUs ?? SANDBOX_HOST_SYNC_WAIT_US;
     this.#polling = options.polling ?? 'auto';
+    this.#converter = options.inputConverter ?? null;
     this.#moduleKeysMaxCount = options.moduleKeysMaxCount ?? SANDBOX_MODULE_KEYS_MAX_COUNT;
     if (!Number.isInteger(this.#moduleKeysMaxCount) || this.#moduleKeysMaxCount < 1) throw new RangeError(`moduleKeysMaxCount must be a positive integer, got ${this.#moduleKeysMaxCount}`);
     this.#workers = workers;
@@ -131,7 +137,7 @@ export class SandboxPool implements ModuleRunner {
    */
   #serveMailbox(): void {
     if (this.#closing) return;
-    const mailbox = new Mailbox(this.#mailboxBytes, this.#polling);
+    const mailbox = new Mailbox(this.#mailboxBytes, this.#polling, this.#converter);
     this.#mailboxes.add(mailbox);
     const { task, transferList } = mailbox.serveTask();
     const ended = (): void => {
@@ -190,6 +196,7 @@ export class SandboxPool implements ModuleRunner {
 
   run(handle: ModuleHandle, input: Uint8Array, state: Uint8Array | null = null, options: RunOptions = {}): Promise<RunOutput> {
     if (this.#closing) return Promise.reject(new PoolClosedError());
+    if (options.convert === true && this.#converter === null) return Promise.reject(new SandboxError('bad-input', 'this sandbox pool has no input converter'));
     return new Promise<RunOutput>((resolve, reject) => {
       const job: Job = {
         handle,
@@ -197,6 +204,7 @@ export class SandboxPool implements ModuleRunner {
         state,
         deadlineMs: options.deadlineMs ?? handle.deadlineMs ?? this.deadlineMsDefault,
         buffers: options.buffers,
+        convert: options.convert === true,
         resolve,
         reject,
       };
@@ -237,7 +245,7 @@ export class SandboxPool implements ModuleRunner {
     let reply: MailboxReply | null = null;
     try {
       key = this.#moduleKey(job.handle.key);
-      flags = mailbox.writeInput(job.input, job.state, job.buffers !== undefined);
+      flags = mailbox.writeInput(job.input, job.state, job.buffers !== undefined) | (job.convert ? MAILBOX_FLAG.CONVERT_INPUT : 0);
       expectedUs = key.callTimeUs;
       // Bounded by the job's deadline too: no timer runs during the wait.
       const bound = Math.min(this.#hostSyncWaitUs, job.deadlineMs * 1000);
@@ -316,7 +324,7 @@ export class SandboxPool implements ModuleRunner {
     const label = job.handle.label;
     if (reply.status === 'ok') {
       this.#completed++;
-      job.resolve({ output: reply.output, state: reply.state });
+      job.resolve(reply.converted === undefined ? { output: reply.output, state: reply.state } : { output: reply.output, state: reply.state, converted: reply.converted });
     } else if (reply.status === 'error') {
       this.#failed++;
       if (reply.recycle) mailbox.kill('recycle');

@@ -7,10 +7,19 @@ import { fileURLToPath } from 'node:url';
  * the .ts source, so the worker comes from the package's dist/ (tests run after `npm run build`).
  */
 export function sandboxWorkerPath(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const sibling = join(here, 'worker.js');
+  return compiledFile(import.meta.url, 'worker.js', 'runtime/sandbox');
+}
+
+/**
+ * A compiled file beside the module at `metaUrl` (its import.meta.url), which sits in `dir` of the
+ * package; under vitest, where that module is the .ts source, the file in the package's dist/.
+ */
+export function compiledFile(metaUrl: string, name: string, dir: string): string {
+  const here = dirname(fileURLToPath(metaUrl));
+  const sibling = join(here, name);
   if (existsSync(sibling)) return sibling;
-  const fromRoot = join(here, '..', '..', 'dist', 'runtime', 'sandbox', 'worker.js');
+  const root = join(here, ...dir.split('/').map(() => '..'));
+  const fromRoot = join(root, 'dist', dir, name);
   if (existsSync(fromRoot)) return fromRoot;
-  throw new Error(`sandbox worker not built: neither ${sibling} nor ${fromRoot} exists; run \`npm run build\` first`);
+  throw new Error(`${dir}/${name} not built: neither ${sibling} nor ${fromRoot} exists; run \`npm run build\` first`);
 }

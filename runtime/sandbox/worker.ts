@@ -13,6 +13,7 @@ import {
   SANDBOX_MAILBOX_SLEEP_MS, SANDBOX_MAILBOX_SPIN_US, SANDBOX_MAILBOX_WARM_MS, SANDBOX_MAILBOX_YIELD_MS, SANDBOX_WORKER_INSTANCES_MAX,
 } from '../constants.js';
 import { ownBuffer, type ModuleSpec, type PingTask } from './messages.js';
+import type { ConvertedInput, InputConverter } from './runner.js';
 import { guestErrorOf } from './guest-error.js';
 import { pollingPays } from './poll-gate.js';
 import {
@@ -46,6 +47,13 @@ function compiledFor(spec: ModuleSpec): GuestCode {
 }
 
 type CallResult = { output: Uint8Array; state: Uint8Array | null } | MailboxError | 'miss';
+
+/** The pool's input converter (ServeTask.serve.converter), imported when this worker starts serving. */
+let converter: InputConverter | null = null;
+/** Why the converter could not be imported: CONVERT_INPUT calls fail with it. */
+let converterError = 'this sandbox has no input converter';
+/** What the converter made of the request being served, null when it was not converted. */
+let converted: ConvertedInput | null = null;
 
 /**
  * The request being served (one at a time per worker), filled by readInput: one object reused
@@ -106,14 +114,31 @@ function runOne(key: number): CallResult {
       if (oldest !== undefined) instances.delete(oldest);
     }
     instances.set(key, instance);
-    return callGuest(key, instance, request.input, request.state);
+    return convertAndCall(key, instance);
   }
   // Most recently used last (the LRU order above).
   instances.delete(key);
   instances.set(key, instance);
   readInput();
   if (withSpec) readSpec(); // a spec we did not need (should not happen): consume it to keep the port in step
-  return callGuest(key, instance, request.input, request.state);
+  return convertAndCall(key, instance);
+}
+
+/** Calls the guest on the request's input, converted first when the request asks for it. */
+function convertAndCall(key: number, instance: GuestInstance): CallResult {
+  if ((request.flags & MAILBOX_FLAG.CONVERT_INPUT) === 0) return callGuest(key, instance, request.input, request.state);
+  if (converter === null) return { kind: 'bad-input', code: 0, message: converterError, recycle: false };
+  try {
+    converted = converter.convert(request.input);
+  } catch (err) {
+    return { kind: 'input', code: 0, message: err instanceof Error ? err.message : String(err), recycle: false };
+  }
+  try {
+    return callGuest(key, instance, converted.abi, request.state);
+  } finally {
+    // The guest has its own copy of the batch by now.
+    converter.release(converted.abi);
+  }
 }
 
 const OUTPUT_VIEW = { outputView: true } as const;
@@ -143,6 +168,8 @@ function handle(ctrl: Int32Array, data: Uint8Array, port: MessagePort): void {
   r.port = port;
   r.flags = Atomics.load(ctrl, SLOT.FLAGS);
   r.portBuffer = null;
+  converted = null;
+  Atomics.store(ctrl, SLOT.CONV_RECORDS, -1);
   let result: CallResult;
   try {
     result = runOne(Atomics.load(ctrl, SLOT.KEY));
@@ -164,6 +191,13 @@ function handle(ctrl: Int32Array, data: Uint8Array, port: MessagePort): void {
     return;
   }
   const { output, state } = result;
+  const conv = converted as ConvertedInput | null; // set by convertAndCall, inside runOne
+  if (conv !== null) {
+    Atomics.store(ctrl, SLOT.CONV_RECORDS, conv.records);
+    Atomics.store(ctrl, SLOT.CONV_RESUME_LO, Number(BigInt.asIntN(32, conv.resumeAt)));
+    Atomics.store(ctrl, SLOT.CONV_RESUME_HI, Number(BigInt.asIntN(32, conv.resumeAt >> 32n)));
+    converted = null;
+  }
   // The input came on the port: the output goes back in the same buffer, which this thread owns
   // and the guest no longer needs: one plain copy here, none on the host (docs/sandbox.md).
   const reuseInput = inBuf !== null && output.length <= inBuf.byteLength;
@@ -207,6 +241,15 @@ async function serve(task: ServeTask): Promise<'stopped'> {
   const ctrl = new Int32Array(task.serve.sab, 0, MAILBOX_HEADER_INTS);
   const data = new Uint8Array(task.serve.sab, MAILBOX_HEADER_BYTES);
   const port = task.port;
+  if (task.serve.converter !== null && converter === null) {
+    // A converter that does not load fails the calls that need it, not the worker (which would be
+    // replaced, and fail again, for ever).
+    try {
+      converter = ((await import(task.serve.converter)) as { inputConverter: InputConverter }).inputConverter;
+    } catch (err) {
+      converterError = `input converter ${task.serve.converter} did not load: ${err instanceof Error ? err.message : String(err)}`;
+    }
+  }
   // The host may already have asked us to stop (closing before we started): keep its request.
   Atomics.compareExchange(ctrl, SLOT.STATE, MAILBOX_STATE.BOOTING, MAILBOX_STATE.IDLE);
   Atomics.notify(ctrl, SLOT.STATE);

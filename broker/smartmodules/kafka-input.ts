@@ -1,0 +1,112 @@
+/**
+ * Views hand their module the source's Kafka batches as stored, and the sandbox worker turns them
+ * into ABI v1 next to the module (the pool's input converter, RunOptions.convert): the per-record
+ * conversion runs on the worker's thread, not on the event loop every connection shares
+ * (docs/sandbox.md, "The event loop").
+ *
+ * Input (little-endian): i64 the first offset wanted, u32 records at most, u32 ABI bytes at most,
+ * then whole RecordBatch v2 objects to the end, uncompressed: the host inflates a compressed batch
+ * and frames it with its codec bits cleared, so workers load no codec. The converter takes records
+ * from the first offset on until a bound or the batches run out, and says where the next input
+ * starts (ConvertedInput.resumeAt).
+ */
+import { BatchBuffers, type ConvertedInput, type InputConverter } from '../../runtime/index.js';
+import { INPUT_BATCH_MAX_BYTES } from '../../runtime/constants.js';
+import { RECORD_BATCH_DECOMPRESSED_MAX_BYTES } from '../constants.js';
+import { Compression, inflateRecords } from '../protocol/codecs/index.js';
+import { corrupt } from '../protocol/codecs/errors.js';
+import { RECORD_BATCH_HEADER_BYTES, compressionOf, parseBatchHeader } from '../protocol/record-batch.js';
+import { AbiBatchBuilder, KafkaRecordCursor } from './abi-kafka.js';
+
+export const KAFKA_INPUT_HEADER_BYTES = 16;
+/** Bytes of a batch before its length field ends (baseOffset, batchLength): batchLength counts from here. */
+const BATCH_LENGTH_END = 12;
+/** Offset of the attributes (int16) in a batch header; bits 0-2 are the codec. */
+const ATTRIBUTES_AT = 21;
+
+/** A batch as it goes into an input: itself when uncompressed, else its header and its inflated records. */
+function plainBatch(batch: Uint8Array): { header: Uint8Array; records: Uint8Array } {
+  const h = parseBatchHeader(batch);
+  const codec = compressionOf(h.attributes);
+  const body = batch.subarray(RECORD_BATCH_HEADER_BYTES, BATCH_LENGTH_END + h.batchLength);
+  if (codec === Compression.none) return { header: batch.subarray(0, RECORD_BATCH_HEADER_BYTES), records: body };
+  return { header: batch.subarray(0, RECORD_BATCH_HEADER_BYTES), records: inflateRecords(codec, body, RECORD_BATCH_DECOMPRESSED_MAX_BYTES) };
+}
+
+/**
+ * Packs `batches` from index `start` (whole stored batches, the first at or before `from`) into one
+ * input, in a buffer from `buffers`: as many as fit in `maxInputBytes`, and always the first.
+ * Returns the input and how many batches it holds.
+ */
+export function packKafkaInput(
+  batches: readonly Uint8Array[], start: number, from: bigint, maxRecords: number, maxAbiBytes: number, maxInputBytes: number, buffers: BatchBuffers,
+): { input: Uint8Array; batches: number } {
+  const parts: { header: Uint8Array; records: Uint8Array }[] = [];
+  let size = KAFKA_INPUT_HEADER_BYTES;
+  for (let i = start; i < batches.length; i++) {
+    const part = plainBatch(batches[i]!);
+    const bytes = RECORD_BATCH_HEADER_BYTES + part.records.byteLength;
+    if (parts.length > 0 && size + bytes > maxInputBytes) break;
+    parts.push(part);
+    size += bytes;
+  }
+  const input = buffers.take(size);
+  const view = new DataView(input.buffer, input.byteOffset, input.byteLength);
+  view.setBigInt64(0, from, true);
+  view.setUint32(8, maxRecords, true);
+  view.setUint32(12, maxAbiBytes, true);
+  let at = KAFKA_INPUT_HEADER_BYTES;
+  for (const { header, records } of parts) {
+    input.set(header, at);
+    // The batch as it is framed: uncompressed, its length that of the records it now holds.
+    view.setInt32(at + 8, RECORD_BATCH_HEADER_BYTES - BATCH_LENGTH_END + records.byteLength, false);
+    view.setInt16(at + ATTRIBUTES_AT, view.getInt16(at + ATTRIBUTES_AT, false) & ~0x07, false);
+    input.set(records, at + RECORD_BATCH_HEADER_BYTES);
+    at += RECORD_BATCH_HEADER_BYTES + records.byteLength;
+  }
+  return { input, batches: parts.length };
+}
+
+/** Reads an input's header and splits its batches (views into it). */
+function unpack(input: Uint8Array): { from: bigint; maxRecords: number; maxAbiBytes: number; batches: Uint8Array[] } {
+  if (input.byteLength < KAFKA_INPUT_HEADER_BYTES) throw corrupt(`view input of ${input.byteLength} bytes has no header`);
+  const view = new DataView(input.buffer, input.byteOffset, input.byteLength);
+  const batches: Uint8Array[] = [];
+  let at = KAFKA_INPUT_HEADER_BYTES;
+  while (at < input.byteLength) {
+    if (input.byteLength - at < RECORD_BATCH_HEADER_BYTES) throw corrupt(`view input ends inside a batch header at byte ${at}`);
+    const end = at + BATCH_LENGTH_END + view.getInt32(at + 8, false);
+    if (end > input.byteLength || end < at + RECORD_BATCH_HEADER_BYTES) throw corrupt(`view input batch at byte ${at} claims to end at ${end} of ${input.byteLength}`);
+    batches.push(input.subarray(at, end));
+    at = end;
+  }
+  return { from: view.getBigInt64(0, true), maxRecords: view.getUint32(8, true), maxAbiBytes: view.getUint32(12, true), batches };
+}
+
+/** ABI batches are built in buffers kept here between calls (one worker runs one call at a time). */
+const abiBuffers = new BatchBuffers();
+
+/** The converter a sandbox worker imports (SandboxPoolOptions.inputConverter): Kafka batches to one ABI batch. */
+export const inputConverter: InputConverter = {
+  convert(input: Uint8Array): ConvertedInput {
+    const { from, maxRecords, maxAbiBytes, batches } = unpack(input);
+    const cursor = new KafkaRecordCursor(batches, from);
+    const builder = new AbiBatchBuilder(abiBuffers);
+    try {
+      cursor.fill(builder, maxRecords, Math.min(maxAbiBytes, INPUT_BATCH_MAX_BYTES));
+    } catch (err) {
+      builder.discard();
+      throw err;
+    }
+    return { abi: builder.finish(), records: builder.count, resumeAt: cursor.nextOffset };
+  },
+  release(abi: Uint8Array): void {
+    abiBuffers.give(abi);
+  },
+};
+
+/** Where the input the view just packed ends: the offset after its last batch. */
+export function endOfBatches(batches: readonly Uint8Array[], count: number): bigint {
+  const h = parseBatchHeader(batches[count - 1]!);
+  return h.baseOffset + BigInt(h.lastOffsetDelta) + 1n;
+}
