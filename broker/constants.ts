@@ -42,6 +42,8 @@ export const FENCED_POLL_INTERVAL_MS = 500;
 export const LOCAL_STORE_TEMP_PREFIX = '.sluice-tmp-';
 /** Directory handles the local store keeps open to fsync them: a flush writes to two directories, a few more cover checkpoints, the registry and deletes. */
 export const LOCAL_STORE_DIR_HANDLES_MAX_COUNT = 8;
+/** Object files the local store keeps open for ranged reads (a chunk read is then one pread, not open, fstat, read and close); one descriptor each. */
+export const LOCAL_STORE_READ_HANDLES_MAX_COUNT = 64;
 /** Longest object key: S3's limit, so a key that works locally also works on S3. */
 export const OBJECT_KEY_MAX_BYTES = 1024;
 /** SDK attempts for idempotent S3 calls (get, put, list, delete); putIfAbsent gets exactly one so a lost reply surfaces. */

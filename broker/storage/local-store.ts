@@ -4,11 +4,11 @@
  * target directory first, so a reader (or a crash) never sees half an object.
  */
 import { randomBytes } from 'node:crypto';
-import { close as closeFd, constants as fsConstants, fsync as fsyncFd, open as openFd } from 'node:fs';
+import { close as closeFd, constants as fsConstants, fstat as fstatFd, fsync as fsyncFd, open as openFd, read as readFd } from 'node:fs';
 import { link, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import path from 'node:path';
-import { LOCAL_STORE_DIR_HANDLES_MAX_COUNT, LOCAL_STORE_TEMP_PREFIX } from '../constants.js';
+import { LOCAL_STORE_DIR_HANDLES_MAX_COUNT, LOCAL_STORE_READ_HANDLES_MAX_COUNT, LOCAL_STORE_TEMP_PREFIX } from '../constants.js';
 import { assertRange, compareKeys, validateKey } from './keys.js';
 import { type ByteRange, type ObjectInfo, type ObjectStore, ObjectNotFoundError, ObjectStoreError } from './object-store.js';
 
@@ -38,22 +38,100 @@ async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-const openDirFd = (dir: string): Promise<number> => promisify(openFd)(dir, fsConstants.O_RDONLY | fsConstants.O_DIRECTORY);
+const openAsync = promisify(openFd);
+const fstatAsync = promisify(fstatFd);
 const fsyncFdAsync = promisify(fsyncFd);
+const readAsync = promisify(readFd);
 
-/** An open directory, kept to fsync it; closed once evicted and no fsync uses it. */
-interface DirHandle {
-  fd: Promise<number>;
+/** An open file or directory kept by path: closed once evicted and no call uses it. */
+interface OpenEntry<V extends { fd: number }> {
+  value: Promise<V>;
   users: number;
   evicted: boolean;
 }
 
 /**
- * Plain descriptors rather than FileHandles: a store dropped without close() must not leave
- * them to the garbage collector's close (a deprecated path that warns). Its open directory
- * descriptors are closed here once the store itself is garbage.
+ * Descriptors kept open by path, the least recently used evicted past `max`. Every step of a file
+ * operation is a round trip to the thread pool, which wakes a pool thread that preempts the event
+ * loop's: a descriptor kept open saves the open and close of each use. `fds` holds every
+ * descriptor open now (closed by a finalizer if the store is dropped without close()).
  */
-const unclosedDirFds = new FinalizationRegistry<Set<number>>((fds) => {
+class OpenFiles<V extends { fd: number }> {
+  readonly #entries = new Map<string, OpenEntry<V>>();
+
+  constructor(
+    readonly max: number,
+    private readonly fds: Set<number>,
+    private readonly openFile: (p: string) => Promise<V>,
+  ) {}
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** Runs `fn` with the descriptor of `p`, opened now or kept; one that fails is never reused. */
+  async use<R>(p: string, fn: (v: V) => Promise<R>): Promise<R> {
+    let e = this.#entries.get(p);
+    if (e === undefined) {
+      const value = this.openFile(p);
+      void value.then((v) => this.fds.add(v.fd)).catch(() => {});
+      e = { value, users: 0, evicted: false };
+    } else {
+      this.#entries.delete(p);
+    }
+    this.#entries.set(p, e);
+    e.users++;
+    for (const [k, old] of this.#entries) {
+      if (this.#entries.size <= this.max) break;
+      this.#entries.delete(k);
+      this.#retire(old);
+    }
+    try {
+      return await fn(await e.value);
+    } catch (err) {
+      if (this.#entries.get(p) === e) this.#entries.delete(p);
+      e.evicted = true;
+      throw err;
+    } finally {
+      e.users--;
+      if (e.evicted && e.users === 0) this.#close(e);
+    }
+  }
+
+  /** Forgets the descriptor of `p` (its file was replaced or removed); closed once unused. */
+  evict(p: string): void {
+    const e = this.#entries.get(p);
+    if (e === undefined) return;
+    this.#entries.delete(p);
+    this.#retire(e);
+  }
+
+  closeAll(): void {
+    for (const e of this.#entries.values()) this.#retire(e);
+    this.#entries.clear();
+  }
+
+  #retire(e: OpenEntry<V>): void {
+    e.evicted = true;
+    if (e.users === 0) this.#close(e);
+  }
+
+  #close(e: OpenEntry<V>): void {
+    void e.value
+      .then(({ fd }) => {
+        this.fds.delete(fd);
+        closeFd(fd, () => {});
+      })
+      .catch(() => {});
+  }
+}
+
+/**
+ * Plain descriptors rather than FileHandles: a store dropped without close() must not leave
+ * them to the garbage collector's close (a deprecated path that warns). The descriptors it
+ * keeps open are closed here once the store itself is garbage.
+ */
+const unclosedFds = new FinalizationRegistry<Set<number>>((fds) => {
   for (const fd of fds) closeFd(fd, () => {});
 });
 
@@ -61,14 +139,28 @@ export class LocalStore implements ObjectStore {
   readonly rootDir: string;
   /** Directories made durable by this process (or being made so), to skip mkdir on the hot path. */
   private readonly dirs = new Map<string, Promise<void>>();
-  /** Handles of the directories written to most recently (least recent first), for their fsyncs. */
-  private readonly dirHandles = new Map<string, DirHandle>();
-  /** Every directory descriptor open now; holds no reference to the store. */
-  private readonly dirFds = new Set<number>();
+  /** Every descriptor this store keeps open now; holds no reference to the store. */
+  private readonly keptFds = new Set<number>();
+  /** The directories written to most recently, for their fsyncs. */
+  private readonly dirHandles = new OpenFiles(LOCAL_STORE_DIR_HANDLES_MAX_COUNT, this.keptFds, async (dir) => ({
+    fd: await openAsync(dir, fsConstants.O_RDONLY | fsConstants.O_DIRECTORY),
+  }));
+  /** Objects read by range most recently, with their sizes: objects are immutable once in place. */
+  private readonly readHandles = new OpenFiles(LOCAL_STORE_READ_HANDLES_MAX_COUNT, this.keptFds, async (file) => {
+    const fd = await openAsync(file, 'r');
+    try {
+      const info = await fstatAsync(fd);
+      if (!info.isFile()) throw Object.assign(new Error(`${file} is not a file`), { code: 'EISDIR' });
+      return { fd, size: info.size };
+    } catch (err) {
+      closeFd(fd, () => {});
+      throw err;
+    }
+  });
 
   constructor(rootDir: string) {
     this.rootDir = path.resolve(rootDir);
-    unclosedDirFds.register(this, this.dirFds);
+    unclosedFds.register(this, this.keptFds);
   }
 
   private pathOf(key: string): string {
@@ -104,47 +196,17 @@ export class LocalStore implements ObjectStore {
    * the thread pool that waits for the event loop, and open + fsync + close was three.
    */
   private async syncDir(dir: string): Promise<void> {
-    let d = this.dirHandles.get(dir);
-    if (d === undefined) {
-      const fd = openDirFd(dir);
-      void fd.then((n) => this.dirFds.add(n)).catch(() => {});
-      d = { fd, users: 0, evicted: false };
-    } else {
-      this.dirHandles.delete(dir);
-    }
-    this.dirHandles.set(dir, d);
-    d.users++;
-    for (const [k, old] of this.dirHandles) {
-      if (this.dirHandles.size <= LOCAL_STORE_DIR_HANDLES_MAX_COUNT) break;
-      this.dirHandles.delete(k);
-      old.evicted = true;
-      if (old.users === 0) this.closeDirHandle(old);
-    }
-    try {
-      await fsyncFdAsync(await d.fd);
-    } catch (err) {
-      // Never reuse a handle that failed: the next fsync opens the directory again.
-      if (this.dirHandles.get(dir) === d) this.dirHandles.delete(dir);
-      d.evicted = true;
-      throw err;
-    } finally {
-      d.users--;
-      if (d.evicted && d.users === 0) this.closeDirHandle(d);
-    }
-  }
-
-  private closeDirHandle(d: DirHandle): void {
-    void d.fd
-      .then((fd) => {
-        this.dirFds.delete(fd);
-        closeFd(fd, () => {});
-      })
-      .catch(() => {});
+    await this.dirHandles.use(dir, ({ fd }) => fsyncFdAsync(fd));
   }
 
   /** Directory handles kept open (for tests of the bound). */
   get openDirHandleCount(): number {
     return this.dirHandles.size;
+  }
+
+  /** Object files kept open for ranged reads (for tests of the bound). */
+  get openReadHandleCount(): number {
+    return this.readHandles.size;
   }
 
   /** Writes and fsyncs `bytes` to a fresh temporary file beside `file`; returns its path. */
@@ -175,7 +237,10 @@ export class LocalStore implements ObjectStore {
 
   async get(key: string, range?: ByteRange): Promise<Uint8Array> {
     const file = this.pathOf(key);
-    if (range !== undefined) assertRange(range);
+    if (range !== undefined) {
+      assertRange(range);
+      return this.getRange(key, file, range);
+    }
     let handle;
     try {
       handle = await open(file, 'r');
@@ -186,14 +251,11 @@ export class LocalStore implements ObjectStore {
     try {
       const info = await handle.stat();
       if (!info.isFile()) throw new ObjectNotFoundError(key);
-      const size = info.size;
-      const start = range === undefined ? 0 : Math.min(range.start, size);
-      const end = range === undefined ? size : Math.min(range.end, size);
-      const length = Math.max(0, end - start);
+      const length = info.size;
       const out = new Uint8Array(length);
       let read = 0;
       while (read < length) {
-        const { bytesRead } = await handle.read(out, read, length - read, start + read);
+        const { bytesRead } = await handle.read(out, read, length - read, read);
         if (bytesRead === 0) break;
         read += bytesRead;
       }
@@ -209,11 +271,40 @@ export class LocalStore implements ObjectStore {
     }
   }
 
+  /**
+   * A range of an object through a descriptor kept open (segments are read chunk by chunk): one
+   * pread per chunk where a whole get is open, fstat, read and close.
+   */
+  private async getRange(key: string, file: string, range: ByteRange): Promise<Uint8Array> {
+    try {
+      return await this.readHandles.use(file, async ({ fd, size }) => {
+        const start = Math.min(range.start, size);
+        const length = Math.max(0, Math.min(range.end, size) - start);
+        const out = new Uint8Array(length);
+        let read = 0;
+        while (read < length) {
+          const { bytesRead } = await readAsync(fd, out, read, length - read, start + read);
+          if (bytesRead === 0) break;
+          read += bytesRead;
+        }
+        // Objects are immutable once renamed into place, so a short read means the file shrank under us.
+        if (read !== length) throw new ObjectStoreError(`local store get "${key}": short read ${read}/${length}`);
+        return out;
+      });
+    } catch (err) {
+      if (err instanceof ObjectStoreError) throw err;
+      if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR') || isErrno(err, 'EISDIR')) throw new ObjectNotFoundError(key, { cause: err });
+      throw wrapFsError('get', key, err);
+    }
+  }
+
   async put(key: string, bytes: Uint8Array): Promise<void> {
     const file = this.pathOf(key);
     let tmp: string | undefined;
     try {
       tmp = await this.writeTemp(file, bytes);
+      // A descriptor kept for reads would go on reading the object this put replaces.
+      this.readHandles.evict(file);
       await rename(tmp, file);
       tmp = undefined;
       await this.syncDir(path.dirname(file));
@@ -294,6 +385,7 @@ export class LocalStore implements ObjectStore {
 
   async delete(key: string): Promise<void> {
     const file = this.pathOf(key);
+    this.readHandles.evict(file);
     try {
       await unlink(file);
     } catch (err) {
@@ -309,10 +401,7 @@ export class LocalStore implements ObjectStore {
 
   async close(): Promise<void> {
     this.dirs.clear();
-    for (const d of this.dirHandles.values()) {
-      d.evicted = true;
-      if (d.users === 0) this.closeDirHandle(d);
-    }
-    this.dirHandles.clear();
+    this.dirHandles.closeAll();
+    this.readHandles.closeAll();
   }
 }

@@ -4,7 +4,7 @@ import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { LOCAL_STORE_DIR_HANDLES_MAX_COUNT, LOCAL_STORE_TEMP_PREFIX } from '../../../broker/constants.js';
+import { LOCAL_STORE_DIR_HANDLES_MAX_COUNT, LOCAL_STORE_READ_HANDLES_MAX_COUNT, LOCAL_STORE_TEMP_PREFIX } from '../../../broker/constants.js';
 import { LocalStore } from '../../../broker/storage/local-store.js';
 import { ObjectStoreError } from '../../../broker/storage/object-store.js';
 import { tempDirsForFile } from '../../helpers/temp-dir.js';
@@ -138,6 +138,41 @@ describe('LocalStore on disk', () => {
     expect(reads).toBeGreaterThan(0);
     expect(Buffer.from(await store.get('big')).equals(versions[5]!)).toBe(true);
   });
+  it('keeps at most LOCAL_STORE_READ_HANDLES_MAX_COUNT objects open for ranged reads, and closes them all on close', async () => {
+    const root = await tempDir();
+    const store = new LocalStore(root);
+    const openFds = async () => (await readdir('/proc/self/fd')).length;
+    const objects = LOCAL_STORE_READ_HANDLES_MAX_COUNT * 2;
+    for (let i = 0; i < objects; i++) await store.put(`s/${i}`, Uint8Array.from({ length: 16 }, (_, j) => i + j));
+    const before = await openFds();
+    // All at once, twice over: descriptors are evicted while other reads still use them.
+    const reads = await Promise.all(Array.from({ length: objects * 2 }, (_, n) => store.get(`s/${n % objects}`, { start: 2, end: 6 })));
+    reads.forEach((r, n) => expect(Array.from(r)).toEqual([2, 3, 4, 5].map((j) => (n % objects) + j)));
+    expect(store.openReadHandleCount).toBe(LOCAL_STORE_READ_HANDLES_MAX_COUNT);
+    // Evicted descriptors close once their reads end.
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await openFds()).toBeLessThanOrEqual(before + LOCAL_STORE_READ_HANDLES_MAX_COUNT);
+    // A range past the end is cut at the end, as without a kept descriptor.
+    expect(Array.from(await store.get('s/1', { start: 14, end: 100 }))).toEqual([15, 16]);
+    await store.close();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(store.openReadHandleCount).toBe(0);
+    expect(await openFds()).toBeLessThanOrEqual(before);
+  });
+
+  it('reads by range what a put or delete of the same key left, never the object it replaced', async () => {
+    const store = new LocalStore(await tempDir());
+    await store.put('k', Uint8Array.of(1, 2, 3, 4));
+    expect(Array.from(await store.get('k', { start: 1, end: 3 }))).toEqual([2, 3]);
+    await store.put('k', Uint8Array.of(9, 8, 7, 6, 5));
+    expect(Array.from(await store.get('k', { start: 1, end: 5 }))).toEqual([8, 7, 6, 5]);
+    await store.delete('k');
+    await expect(store.get('k', { start: 0, end: 1 })).rejects.toThrow(/not found/);
+    expect(await store.putIfAbsent('k', Uint8Array.of(42))).toBe(true);
+    expect(Array.from(await store.get('k', { start: 0, end: 1 }))).toEqual([42]);
+    await store.close();
+  });
+
   it('keeps at most LOCAL_STORE_DIR_HANDLES_MAX_COUNT directory handles for fsync, even with writes to more directories in flight', async () => {
     const root = await tempDir();
     const store = new LocalStore(root);
