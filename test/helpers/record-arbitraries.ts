@@ -11,3 +11,12 @@ export const recordArb: fc.Arbitrary<RecordInput & { timestampMs: bigint }> = fc
   ),
   timestampMs: fc.bigInt({ min: 0n, max: 2n ** 50n }),
 });
+
+/** A record with its bytes as plain arrays, so toEqual compares records decoded different ways. */
+export const plainRecord = (r: { offset: bigint; timestampMs: bigint; key: Uint8Array | null; value: Uint8Array | null; headers: { key: string; value: Uint8Array | null }[] }) => ({
+  offset: r.offset,
+  timestampMs: r.timestampMs,
+  key: r.key === null ? null : [...r.key],
+  value: r.value === null ? null : [...r.value],
+  headers: r.headers.map((h) => [h.key, h.value === null ? null : [...h.value]]),
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { recordArb } from '../../helpers/record-arbitraries.js';
+import { plainRecord, recordArb } from '../../helpers/record-arbitraries.js';
 import { AbiBatchBuilder, KafkaRecordCursor, abiToRecordBatch } from '../../../broker/smartmodules/abi-kafka.js';
 import { controlSpanBatch, emptySpanBatch } from '../../../broker/smartmodules/kafka-batches.js';
 import {
@@ -29,13 +29,7 @@ const batchesArb = fc
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 
-const plain = (r: { offset: bigint; timestampMs: bigint; key: Uint8Array | null; value: Uint8Array | null; headers: { key: string; value: Uint8Array | null }[] }) => ({
-  offset: r.offset,
-  timestampMs: r.timestampMs,
-  key: r.key === null ? null : [...r.key],
-  value: r.value === null ? null : [...r.value],
-  headers: r.headers.map((h) => [h.key, h.value === null ? null : [...h.value]]),
-});
+const plain = plainRecord;
 
 describe('Kafka batches to an ABI batch', () => {
   it('carries every record from the start offset on, as decodeRecords sees them, split across calls at any size', () => {

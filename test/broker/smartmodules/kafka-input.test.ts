@@ -4,7 +4,7 @@
 import { pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordArb } from '../../helpers/record-arbitraries.js';
+import { plainRecord, recordArb } from '../../helpers/record-arbitraries.js';
 import { KAFKA_INPUT_HEADER_BYTES, endOfBatches, inputConverter, packKafkaInput } from '../../../broker/smartmodules/kafka-input.js';
 import { controlSpanBatch } from '../../../broker/smartmodules/kafka-batches.js';
 import { Compression, buildRecordBatch, decodeRecords } from '../../../broker/protocol/record-batch.js';
@@ -32,13 +32,7 @@ const batchesArb = fc
     return { batches, base, end: offset };
   });
 
-const plain = (r: { offset: bigint; timestampMs: bigint; key: Uint8Array | null; value: Uint8Array | null; headers: { key: string; value: Uint8Array | null }[] }) => ({
-  offset: r.offset,
-  timestampMs: r.timestampMs,
-  key: r.key === null ? null : [...r.key],
-  value: r.value === null ? null : [...r.value],
-  headers: r.headers.map((h) => [h.key, h.value === null ? null : [...h.value]]),
-});
+const plain = plainRecord;
 
 /** Reads batches from `from` the way a view does: pack from the batch holding the scan position, convert, resume. */
 function scan(batches: Uint8Array[], from: bigint, maxRecords: number, maxInputBytes: number): { records: ReturnType<typeof plain>[]; calls: number; next: bigint } {
