@@ -24,27 +24,38 @@ const BATCH_LENGTH_END = 12;
 /** Offset of the attributes (int16) in a batch header; bits 0-2 are the codec. */
 const ATTRIBUTES_AT = 21;
 
+/** Inflated records sections by batch: a batch split across calls is inflated once per fetch. */
+export type InflatedBatches = WeakMap<Uint8Array, Uint8Array>;
+
 /** A batch as it goes into an input: itself when uncompressed, else its header and its inflated records. */
-function plainBatch(batch: Uint8Array): { header: Uint8Array; records: Uint8Array } {
+function plainBatch(batch: Uint8Array, inflated: InflatedBatches | undefined): { header: Uint8Array; records: Uint8Array } {
   const h = parseBatchHeader(batch);
   const codec = compressionOf(h.attributes);
   const body = batch.subarray(RECORD_BATCH_HEADER_BYTES, BATCH_LENGTH_END + h.batchLength);
-  if (codec === Compression.none) return { header: batch.subarray(0, RECORD_BATCH_HEADER_BYTES), records: body };
-  return { header: batch.subarray(0, RECORD_BATCH_HEADER_BYTES), records: inflateRecords(codec, body, RECORD_BATCH_DECOMPRESSED_MAX_BYTES) };
+  const header = batch.subarray(0, RECORD_BATCH_HEADER_BYTES);
+  if (codec === Compression.none) return { header, records: body };
+  let records = inflated?.get(batch);
+  if (records === undefined) {
+    records = inflateRecords(codec, body, RECORD_BATCH_DECOMPRESSED_MAX_BYTES);
+    inflated?.set(batch, records);
+  }
+  return { header, records };
 }
 
 /**
  * Packs `batches` from index `start` (whole stored batches, the first at or before `from`) into one
  * input, in a buffer from `buffers`: as many as fit in `maxInputBytes`, and always the first.
- * Returns the input and how many batches it holds.
+ * Compressed batches are inflated, or taken from `inflated` when packed before. Returns the input
+ * and how many batches it holds.
  */
 export function packKafkaInput(
   batches: readonly Uint8Array[], start: number, from: bigint, maxRecords: number, maxAbiBytes: number, maxInputBytes: number, buffers: BatchBuffers,
+  inflated?: InflatedBatches,
 ): { input: Uint8Array; batches: number } {
   const parts: { header: Uint8Array; records: Uint8Array }[] = [];
   let size = KAFKA_INPUT_HEADER_BYTES;
   for (let i = start; i < batches.length; i++) {
-    const part = plainBatch(batches[i]!);
+    const part = plainBatch(batches[i]!, inflated);
     const bytes = RECORD_BATCH_HEADER_BYTES + part.records.byteLength;
     if (parts.length > 0 && size + bytes > maxInputBytes) break;
     parts.push(part);

@@ -14,7 +14,7 @@ import { corrupt } from '../protocol/codecs/errors.js';
 import { isControlBatch, parseBatchHeader } from '../protocol/record-batch.js';
 import { recordsBetween } from './source-records.js';
 import { abiToRecordBatch } from './abi-kafka.js';
-import { endOfBatches, packKafkaInput } from './kafka-input.js';
+import { endOfBatches, packKafkaInput, type InflatedBatches } from './kafka-input.js';
 import { controlSpanBatch, emptySpanBatch, placeholderBatch } from './kafka-batches.js';
 import type { AttachmentRuntime, ModuleHost } from './module-host.js';
 
@@ -65,6 +65,8 @@ export async function readView(
   let scanBudget = VIEW_FETCH_SCAN_MAX_BYTES;
   let highWatermark = hw;
   let logStartOffset = logStart;
+  // A compressed batch whose records take more than one call is inflated once.
+  const inflated: InflatedBatches = new WeakMap();
   scan: while (scanned < highWatermark && bytes < maxBytes && scanBudget > 0) {
     const read = await log.read(view.source, partition, scanned, Math.min(scanBudget, VIEW_SOURCE_READ_MAX_BYTES));
     highWatermark = read.highWatermark;
@@ -84,7 +86,7 @@ export async function readView(
         continue;
       }
       // The worker converts the batches and takes records until a bound: the host only copies bytes.
-      const packed = packKafkaInput(batches, i, scanned, VIEW_CALL_MAX_RECORDS, VIEW_CALL_MAX_BYTES, VIEW_CALL_MAX_BYTES, rt.buffers);
+      const packed = packKafkaInput(batches, i, scanned, VIEW_CALL_MAX_RECORDS, VIEW_CALL_MAX_BYTES, VIEW_CALL_MAX_BYTES, rt.buffers, inflated);
       let call: ViewCallResult;
       try {
         call = await runViewCall(host, log, rt, packed.input, partition, scanned, endOfBatches(batches, i + packed.batches) - 1n);

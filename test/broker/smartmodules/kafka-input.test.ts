@@ -91,6 +91,19 @@ describe('a view input of Kafka batches', () => {
     expect(decodeBatch(converted.abi).every((r) => r.value !== null && r.value.length === 100 && r.value[0] === 7)).toBe(true);
   });
 
+  it('inflates a compressed batch packed into several calls once, given the fetch\'s cache', () => {
+    const batch = buildRecordBatch(Array.from({ length: 50 }, (_, i) => ({ key: null, value: enc(`record ${i}`) })), { baseOffset: 0n, compression: Compression.gzip });
+    const inflated = new WeakMap<Uint8Array, Uint8Array>();
+    const buffers = new BatchBuffers();
+    const first = inputConverter.convert(packKafkaInput([batch], 0, 0n, 20, 1 << 20, 1 << 20, buffers, inflated).input);
+    const section = inflated.get(batch);
+    expect(section).toBeInstanceOf(Uint8Array);
+    const second = inputConverter.convert(packKafkaInput([batch], 0, first.resumeAt, 20, 1 << 20, 1 << 20, buffers, inflated).input);
+    // The same inflated section served the second call: nothing was inflated again.
+    expect(inflated.get(batch)).toBe(section);
+    expect([first.records, first.resumeAt, second.records, second.resumeAt]).toEqual([20, 20n, 20, 40n]);
+  });
+
   it('passes over control batches and stops at the ABI byte bound, resuming at the next record', () => {
     const data = (base: bigint) => buildRecordBatch(Array.from({ length: 5 }, (_, i) => ({ key: null, value: enc(`v${base + BigInt(i)}`) })), { baseOffset: base });
     const batches = [data(0n), controlSpanBatch(5n, 5n, 0n), data(6n)];
