@@ -156,7 +156,10 @@ async function runViewCall(
 ): Promise<ViewCallResult> {
   const started = performance.now();
   try {
-    const { output, converted } = await host.convertAndCall(rt, input);
+    const { output, converted } = await host.convertAndCall(rt, input).finally(() => {
+      // Copied into the worker's region, the input's buffer serves the next call (a transferred one is dropped).
+      rt.buffers.give(input);
+    });
     try {
       const decoded = abiToRecordBatch(output);
       rt.stats.call(converted.records, decoded.count, performance.now() - started);
