@@ -45,6 +45,28 @@ afterAll(async () => {
   await t?.stop();
 });
 
+describe('a view\'s call buffers', () => {
+  it('go back to the attachment after every call, input and output, so calls take recycled buffers', async () => {
+    await createTopic(c, 'small', 1);
+    for (let b = 0; b < 10; b++) await produce(c, 'small', 0, valuesBatch(Array.from({ length: VIEW_CALL_MAX_RECORDS }, (_, i) => `${b}-${i}`)));
+    expect((await attach(t.address, { kind: 'view', module: 'pass-through', topic: 'small', as: 'small-all' })).status).toBe(201);
+    const host = new ModuleHost({ store: t.broker.store, logger: pino({ level: 'silent' }) });
+    try {
+      const info = t.broker.log.getAttachment('view', 'small-all')!;
+      const read = await readView(host, t.broker.log, info, 0, 0n, 64 * 1024 * 1024, 'control');
+      expect(read.records.length).toBe(10);
+      const rt = await host.runtimeFor(info);
+      const s = rt.buffers.stats();
+      // Ten calls: every input and every output given back (a transferred input is dropped, its
+      // output came back in its buffer), and all but the first takes served from them.
+      expect(s.kept + s.dropped).toBe(20);
+      expect(s.reused).toBeGreaterThanOrEqual(s.taken - 2);
+    } finally {
+      await host.close();
+    }
+  });
+});
+
 describe('a view', () => {
   it(`hands its module at most ${VIEW_CALL_MAX_RECORDS} records a call`, async () => {
     const n = 2 * VIEW_CALL_MAX_RECORDS + 100;
@@ -145,28 +167,6 @@ class HeldRunner implements ModuleRunner {
     return this.#inner.close();
   }
 }
-
-describe('a view\'s call buffers', () => {
-  it('go back to the attachment after every call, input and output, so calls take recycled buffers', async () => {
-    await createTopic(c, 'small', 1);
-    for (let b = 0; b < 10; b++) await produce(c, 'small', 0, valuesBatch(Array.from({ length: VIEW_CALL_MAX_RECORDS }, (_, i) => `${b}-${i}`)));
-    expect((await attach(t.address, { kind: 'view', module: 'pass-through', topic: 'small', as: 'small-all' })).status).toBe(201);
-    const host = new ModuleHost({ store: t.broker.store, logger: pino({ level: 'silent' }) });
-    try {
-      const info = t.broker.log.getAttachment('view', 'small-all')!;
-      const read = await readView(host, t.broker.log, info, 0, 0n, 64 * 1024 * 1024, 'control');
-      expect(read.records.length).toBe(10);
-      const rt = await host.runtimeFor(info);
-      const s = rt.buffers.stats();
-      // Ten calls: every input and every output given back (a transferred input is dropped, its
-      // output came back in its buffer), and all but the first takes served from them.
-      expect(s.kept + s.dropped).toBe(20);
-      expect(s.reused).toBeGreaterThanOrEqual(s.taken - 2);
-    } finally {
-      await host.close();
-    }
-  });
-});
 
 describe('an attachment whose module is slow', () => {
   it(`lets ${ATTACHMENT_CALLS_QUEUED_MAX} calls wait behind the running one and refuses the next as queue-full`, async () => {
