@@ -23,6 +23,8 @@ export const KAFKA_INPUT_HEADER_BYTES = 16;
 const BATCH_LENGTH_END = 12;
 /** Offset of the attributes (int16) in a batch header; bits 0-2 are the codec. */
 const ATTRIBUTES_AT = 21;
+/** Offset of the record count (int32) in a batch header. */
+const RECORD_COUNT_AT = 57;
 
 /** Inflated records sections by batch: a batch split across calls is inflated once per fetch. */
 export type InflatedBatches = WeakMap<Uint8Array, Uint8Array>;
@@ -44,9 +46,11 @@ function plainBatch(batch: Uint8Array, inflated: InflatedBatches | undefined): {
 
 /**
  * Packs `batches` from index `start` (whole stored batches, the first at or before `from`) into one
- * input, in a buffer from `buffers`: as many as fit in `maxInputBytes`, and always the first.
- * Compressed batches are inflated, or taken from `inflated` when packed before. Returns the input
- * and how many batches it holds.
+ * input, in a buffer from `buffers`: as many as fit in `maxInputBytes` until they hold
+ * `maxRecords` records, and always the first, so that a call that fails (and is reported and
+ * skipped by the offsets its input spans) spans about what the converter takes. Compressed
+ * batches are inflated, or taken from `inflated` when packed before. Returns the input and how
+ * many batches it holds.
  */
 export function packKafkaInput(
   batches: readonly Uint8Array[], start: number, from: bigint, maxRecords: number, maxAbiBytes: number, maxInputBytes: number, buffers: BatchBuffers,
@@ -54,12 +58,14 @@ export function packKafkaInput(
 ): { input: Uint8Array; batches: number } {
   const parts: { header: Uint8Array; records: Uint8Array }[] = [];
   let size = KAFKA_INPUT_HEADER_BYTES;
-  for (let i = start; i < batches.length; i++) {
+  let records = 0;
+  for (let i = start; i < batches.length && records < maxRecords; i++) {
     const part = plainBatch(batches[i]!, inflated);
     const bytes = RECORD_BATCH_HEADER_BYTES + part.records.byteLength;
     if (parts.length > 0 && size + bytes > maxInputBytes) break;
     parts.push(part);
     size += bytes;
+    records += new DataView(part.header.buffer, part.header.byteOffset).getInt32(RECORD_COUNT_AT, false);
   }
   const input = buffers.take(size);
   const view = new DataView(input.buffer, input.byteOffset, input.byteLength);

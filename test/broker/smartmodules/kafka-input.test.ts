@@ -84,6 +84,9 @@ describe('a view input of Kafka batches', () => {
     // A gzip batch of 10 such records is small; inflated it is ~1.1 KB: two fit 2.5 KB, one is packed even into 1 byte.
     expect(packKafkaInput(batches, 0, 0n, 100, 1 << 20, 2500, buffers).batches).toBe(2);
     expect(packKafkaInput(batches, 1, 10n, 100, 1 << 20, 1, buffers).batches).toBe(1);
+    // Batches stop once they hold the records a call takes: 10 per batch, 15 wanted, two batches.
+    expect(packKafkaInput(batches, 0, 0n, 15, 1 << 20, 1 << 20, buffers).batches).toBe(2);
+    expect(packKafkaInput(batches, 0, 0n, 10, 1 << 20, 1 << 20, buffers).batches).toBe(1);
     const all = packKafkaInput(batches, 0, 0n, 100, 1 << 20, 1 << 20, buffers);
     expect(all.batches).toBe(3);
     const converted = inputConverter.convert(all.input);
