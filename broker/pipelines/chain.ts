@@ -31,8 +31,11 @@ export interface ChainFailure {
 }
 
 export type StepResult =
-  /** The chain ran: its output (an ABI batch, or records after failures were left out), the new states, dead letters. */
-  | { status: 'ok'; output: Uint8Array | HostRecord[]; states: (Uint8Array | null)[]; deadLetters: HostRecord[]; failures: ChainFailure[] }
+  /**
+   * The chain ran: its output (an ABI batch, or records after failures were left out), the new
+   * states, dead letters, and the source records it covered and the offset after them.
+   */
+  | { status: 'ok'; output: Uint8Array | HostRecord[]; states: (Uint8Array | null)[]; deadLetters: HostRecord[]; failures: ChainFailure[]; records: number; to: bigint }
   /** Nothing ran (the sandbox's queue is full or it is closing): try the same step later. */
   | { status: 'retry'; reason: string }
   /** The pipeline's policy is halt and the chain failed. */
@@ -51,15 +54,25 @@ class ChainError extends Error {
 
 const utf8 = new TextEncoder();
 
-/** Runs `input` (an ABI batch, handed over) through every module; rejects with ChainError or RetryLater. */
-async function runChain(host: ModuleHost, steps: AttachmentRuntime[], input: Uint8Array, states: (Uint8Array | null)[]): Promise<{ output: Uint8Array; states: (Uint8Array | null)[] }> {
+/**
+ * Runs `input` (an ABI batch, or with `convert` Kafka batches packed by packKafkaInput for the
+ * first module's worker to convert; handed over) through every module; rejects with ChainError
+ * or RetryLater. `converted` says what a converted input held.
+ */
+async function runChain(
+  host: ModuleHost, steps: AttachmentRuntime[], input: Uint8Array, states: (Uint8Array | null)[], convert = false,
+): Promise<{ output: Uint8Array; states: (Uint8Array | null)[]; converted?: { records: number; resumeAt: bigint } }> {
   const next = [...states];
   let data = input;
+  let converted: { records: number; resumeAt: bigint } | undefined;
   for (let i = 0; i < steps.length; i++) {
     const rt = steps[i]!;
     try {
       // Each input is handed over (the sandbox may answer in its buffer): it is never given back here.
-      const r = await host.callWithState(rt, data, rt.handle.kind === 'aggregate' ? states[i] ?? null : null);
+      const state = rt.handle.kind === 'aggregate' ? states[i] ?? null : null;
+      let r: { output: Uint8Array; state: Uint8Array | null };
+      if (i === 0 && convert) ({ converted, ...r } = await host.convertAndCall(rt, data, state));
+      else r = await host.callWithState(rt, data, state);
       data = r.output;
       if (rt.handle.kind === 'aggregate') next[i] = r.state;
     } catch (err) {
@@ -68,7 +81,7 @@ async function runChain(host: ModuleHost, steps: AttachmentRuntime[], input: Uin
       throw new ChainError(err, rt.handle.label);
     }
   }
-  return { output: data, states: next };
+  return converted === undefined ? { output: data, states: next } : { output: data, states: next, converted };
 }
 
 /** A source record as the dead-letter topic gets it: as it was, with where it came from and why it failed. */
@@ -88,23 +101,30 @@ function deadLetter(r: HostRecord, source: string, partition: number, f: ChainFa
 }
 
 /**
- * Runs one step: `input` holds the source records with offsets `first`..`last` (`count` of them).
- * The states passed in stay the caller's; the new ones come back only with an ok result.
+ * Runs one step: `input` holds the source's Kafka batches spanning `first`..`last` (packKafkaInput,
+ * at most `maxRecords` records taken), converted in the first module's worker. The states passed
+ * in stay the caller's; the new ones come back only with an ok result.
  */
 export async function runStep(
   host: ModuleHost, log: Pick<Log, 'read'>, pipeline: AttachmentInfo, steps: AttachmentRuntime[], partition: number,
-  input: Uint8Array, first: bigint, last: bigint, count: number, states: (Uint8Array | null)[],
+  input: Uint8Array, first: bigint, last: bigint, maxRecords: number, states: (Uint8Array | null)[],
 ): Promise<StepResult> {
   try {
-    const r = await runChain(host, steps, input, states);
-    return { status: 'ok', output: r.output, states: r.states, deadLetters: [], failures: [] };
+    const r = await runChain(host, steps, input, states, true);
+    const { records, resumeAt } = r.converted!;
+    return { status: 'ok', output: r.output, states: r.states, deadLetters: [], failures: [], records, to: resumeAt };
   } catch (err) {
     if (err instanceof RetryLater) return { status: 'retry', reason: err.message };
     if (!(err instanceof ChainError)) throw err;
-    const failure: ChainFailure = { kind: err.failed.kind, message: err.failed.message, module: err.module, firstOffset: first, lastOffset: last, records: count };
+    // The input went to the sandbox: its records are read again (the rare path), at most the
+    // `maxRecords` a step takes, and the step covers them.
+    const all = await recordsBetween(log, pipeline.source, partition, first, last);
+    const records = all.length > maxRecords ? all.slice(0, maxRecords) : all;
+    const to = records.length < all.length ? records[records.length - 1]!.offset + 1n : last + 1n;
+    const failure: ChainFailure = { kind: err.failed.kind, message: err.failed.message, module: err.module, firstOffset: first, lastOffset: to - 1n, records: records.length };
     if (pipeline.onError === 'halt') return { status: 'halt', failure };
     try {
-      return await isolate(host, steps, pipeline, partition, await recordsBetween(log, pipeline.source, partition, first, last), states, failure);
+      return { ...(await isolate(host, steps, pipeline, partition, records, states, failure)), records: records.length, to };
     } catch (inner) {
       if (inner instanceof RetryLater) return { status: 'retry', reason: inner.message };
       throw inner;
@@ -120,7 +140,7 @@ export async function runStep(
 async function isolate(
   host: ModuleHost, steps: AttachmentRuntime[], pipeline: AttachmentInfo, partition: number,
   records: HostRecord[], states: (Uint8Array | null)[], first: ChainFailure,
-): Promise<StepResult> {
+): Promise<Omit<Extract<StepResult, { status: 'ok' }>, 'records' | 'to'>> {
   const output: HostRecord[] = [];
   const deadLetters: HostRecord[] = [];
   const failures: ChainFailure[] = [];

@@ -16,7 +16,7 @@ import type { BrokerMetrics } from '../metrics.js';
 import type { HostRecord } from '../../runtime/index.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { AttachmentRuntime, ModuleHost } from '../smartmodules/module-host.js';
-import { AbiBatchBuilder, KafkaRecordCursor } from '../smartmodules/abi-kafka.js';
+import { endOfBatches, firstBatchWithRecords, packKafkaInput } from '../smartmodules/kafka-input.js';
 import { runStep, type ChainFailure } from './chain.js';
 import { outputRecordSet } from './output.js';
 import { loadStates, objectKeys, saveStates } from './state-refs.js';
@@ -140,22 +140,21 @@ export class PipelineRunner {
           continue;
         }
         const read = await log.read(info.source, partition, cursor.position, PIPELINE_READ_MAX_BYTES);
-        const records = new KafkaRecordCursor(read.records, cursor.position);
-        const builder = new AbiBatchBuilder(steps[0]!.buffers);
-        records.fill(builder, maxRecords, PIPELINE_STEP_MAX_BYTES);
-        const to = records.nextOffset;
-        if (builder.count === 0) {
+        // Batches with no record from the position on (control and empty batches, gaps) are passed
+        // over here; the rest go to the first module's worker as stored, which converts them.
+        const start = firstBatchWithRecords(read.records, cursor.position);
+        if (start === read.records.length) {
           // Only control batches or gaps: the position moves on with nothing to write.
-          builder.discard();
+          const to = read.records.length === 0 ? cursor.position : endOfBatches(read.records, read.records.length);
           await landed();
           cursor = await this.#write(partition, cursor, to, cursor.states, [], (w) => writing.push(w));
           continue;
         }
-        const count = builder.count;
-        const first = builder.firstOffset;
-        const last = builder.lastOffset;
+        const first = cursor.position;
+        const packed = packKafkaInput(read.records, start, first, maxRecords, PIPELINE_STEP_MAX_BYTES, PIPELINE_STEP_MAX_BYTES, steps[0]!.buffers);
+        const last = endOfBatches(read.records, start + packed.batches) - 1n;
         const started = performance.now();
-        const result = await runStep(host, log, info, steps, partition, builder.finish(), first, last, count, cursor.states);
+        const result = await runStep(host, log, info, steps, partition, packed.input, first, last, maxRecords, cursor.states);
         if (result.status === 'retry') {
           await landed();
           await sleep(backoff, this.#abort.signal);
@@ -167,6 +166,7 @@ export class PipelineRunner {
           await this.#halt(partition, result.failure);
           return;
         }
+        const { to, records: count } = result;
         const output = outputRecordSet(result.output, DERIVED_TOPIC_MAX_MESSAGE_BYTES);
         const deadLetters = this.#deadLetterSet(result.deadLetters, partition);
         const outputBytes = (output?.byteLength ?? 0) + (deadLetters?.recordSet.byteLength ?? 0);

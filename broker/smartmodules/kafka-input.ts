@@ -15,7 +15,7 @@ import { INPUT_BATCH_MAX_BYTES } from '../../runtime/constants.js';
 import { RECORD_BATCH_DECOMPRESSED_MAX_BYTES } from '../constants.js';
 import { Compression, inflateRecords } from '../protocol/codecs/index.js';
 import { corrupt } from '../protocol/codecs/errors.js';
-import { RECORD_BATCH_HEADER_BYTES, compressionOf, parseBatchHeader } from '../protocol/record-batch.js';
+import { RECORD_BATCH_HEADER_BYTES, compressionOf, isControlBatch, parseBatchHeader } from '../protocol/record-batch.js';
 import { AbiBatchBuilder, KafkaRecordCursor } from './abi-kafka.js';
 
 export const KAFKA_INPUT_HEADER_BYTES = 16;
@@ -122,8 +122,22 @@ export const inputConverter: InputConverter = {
   },
 };
 
-/** Where the input the view just packed ends: the offset after its last batch. */
+/** Where the first `count` batches end: the offset after the last of them. */
 export function endOfBatches(batches: readonly Uint8Array[], count: number): bigint {
   const h = parseBatchHeader(batches[count - 1]!);
   return h.baseOffset + BigInt(h.lastOffsetDelta) + 1n;
+}
+
+/**
+ * The index of the first batch from `start` on that may hold a record at or after `from`: control
+ * and empty batches, and batches that end before it, hold none. `batches.length` when none does.
+ */
+export function firstBatchWithRecords(batches: readonly Uint8Array[], from: bigint, start = 0): number {
+  let i = start;
+  while (i < batches.length) {
+    const h = parseBatchHeader(batches[i]!);
+    if (h.baseOffset + BigInt(h.lastOffsetDelta) + 1n > from && !isControlBatch(h.attributes) && h.recordCount !== 0) break;
+    i++;
+  }
+  return i;
 }

@@ -153,10 +153,12 @@ export class ModuleHost {
    * One call over Kafka batches packed by packKafkaInput: the runner converts them to ABI next to
    * the module. The output is as call() gives it; `converted` says what the input held.
    */
-  async convertAndCall(rt: AttachmentRuntime, input: Uint8Array): Promise<{ output: Uint8Array; converted: { records: number; resumeAt: bigint } }> {
-    const { output, converted } = await this.#run(rt, input, null, true);
+  async convertAndCall(
+    rt: AttachmentRuntime, input: Uint8Array, state: Uint8Array | null = null,
+  ): Promise<{ output: Uint8Array; state: Uint8Array | null; converted: { records: number; resumeAt: bigint } }> {
+    const { output, state: next, converted } = await this.#run(rt, input, state, true);
     if (converted === undefined) throw new SandboxError('input', `module ${rt.handle.label}: the runner did not convert the input`);
-    return { output, converted };
+    return { output, state: next, converted };
   }
 
   async #run(rt: AttachmentRuntime, input: Uint8Array, state: Uint8Array | null, convert: boolean): Promise<RunOutput> {

@@ -11,10 +11,10 @@ import {
 } from '../constants.js';
 import type { AttachmentInfo, Log } from '../log/index.js';
 import { corrupt } from '../protocol/codecs/errors.js';
-import { isControlBatch, parseBatchHeader } from '../protocol/record-batch.js';
+import { parseBatchHeader } from '../protocol/record-batch.js';
 import { recordsBetween } from './source-records.js';
 import { abiToRecordBatch } from './abi-kafka.js';
-import { endOfBatches, packKafkaInput, type InflatedBatches } from './kafka-input.js';
+import { endOfBatches, firstBatchWithRecords, packKafkaInput, type InflatedBatches } from './kafka-input.js';
 import { controlSpanBatch, emptySpanBatch, placeholderBatch } from './kafka-batches.js';
 import type { AttachmentRuntime, ModuleHost } from './module-host.js';
 
@@ -75,16 +75,16 @@ export async function readView(
     if (batches.length === 0) break;
     for (const b of batches) scanBudget -= b.byteLength;
     let i = 0;
-    while (i < batches.length) {
+    for (;;) {
       // Batches with no record from `scanned` on are passed over here: control and empty
       // batches, and those the last call took in full.
-      const h = parseBatchHeader(batches[i]!);
-      const end = h.baseOffset + BigInt(h.lastOffsetDelta) + 1n;
-      if (end <= scanned || isControlBatch(h.attributes) || h.recordCount === 0) {
+      const next = firstBatchWithRecords(batches, scanned, i);
+      if (next > i) {
+        const end = endOfBatches(batches, next);
         if (end > scanned) scanned = end;
-        i++;
-        continue;
+        i = next;
       }
+      if (i === batches.length) break;
       // The worker converts the batches and takes records until a bound: the host only copies bytes.
       const packed = packKafkaInput(batches, i, scanned, VIEW_CALL_MAX_RECORDS, VIEW_CALL_MAX_BYTES, VIEW_CALL_MAX_BYTES, rt.buffers, inflated);
       let call: ViewCallResult;

@@ -137,10 +137,11 @@ describe('a pipeline whose commits are held', () => {
     };
     const host = new ModuleHost({ store: t.broker.store, logger: pino({ level: 'silent' }) });
     let calls = 0;
-    const callWithState = host.callWithState.bind(host);
-    host.callWithState = (...args) => {
+    // The chain's first module gets the source's batches to convert: its calls are the steps.
+    const convertAndCall = host.convertAndCall.bind(host);
+    host.convertAndCall = (...args) => {
       calls++;
-      return callWithState(...args);
+      return convertAndCall(...args);
     };
     const runner = new PipelineRunner({ log: heldLog, host, store: t.broker.store, logger: pino({ level: 'silent' }), onHalt: () => undefined }, log.getAttachment('derived', 'held-copy')!);
     runner.start();
