@@ -15,6 +15,8 @@ import { INPUT_BATCH_MAX_BYTES } from '../../runtime/constants.js';
 import { RECORD_BATCH_DECOMPRESSED_MAX_BYTES } from '../constants.js';
 import { Compression, inflateRecords } from '../protocol/codecs/index.js';
 import { corrupt } from '../protocol/codecs/errors.js';
+import { ProtocolError } from '../protocol/errors.js';
+import { Reader } from '../protocol/reader.js';
 import { RECORD_BATCH_HEADER_BYTES, compressionOf, isControlBatch, parseBatchHeader } from '../protocol/record-batch.js';
 import { AbiBatchBuilder, KafkaRecordCursor } from './abi-kafka.js';
 
@@ -23,25 +25,104 @@ export const KAFKA_INPUT_HEADER_BYTES = 16;
 const BATCH_LENGTH_END = 12;
 /** Offset of the attributes (int16) in a batch header; bits 0-2 are the codec. */
 const ATTRIBUTES_AT = 21;
+/** Offset of the lastOffsetDelta (int32) in a batch header. */
+const LAST_OFFSET_DELTA_AT = 23;
 /** Offset of the record count (int32) in a batch header. */
 const RECORD_COUNT_AT = 57;
 
-/** Inflated records sections by batch: a batch split across calls is inflated once per fetch. */
-export type InflatedBatches = WeakMap<Uint8Array, Uint8Array>;
+/**
+ * A batch's records section (inflated when compressed) and where the last window of it started
+ * (see plainBatch), kept per fetch by batch: a batch split across calls is inflated once, and its
+ * records are walked once.
+ */
+interface BatchRecords {
+  records: Uint8Array;
+  /** Byte, index and offset delta of the first record of the last window. */
+  at: number;
+  index: number;
+  delta: number;
+}
+export type InflatedBatches = WeakMap<Uint8Array, BatchRecords>;
 
-/** A batch as it goes into an input: itself when uncompressed, else its header and its inflated records. */
-function plainBatch(batch: Uint8Array, inflated: InflatedBatches | undefined): { header: Uint8Array; records: Uint8Array } {
+/**
+ * A batch as it goes into an input: its header and its records, inflated when compressed. A
+ * records section over `maxBytes` goes in as a window: the records from the first at or after
+ * `from`, at most `maxRecords` and `maxBytes` of them (always one), under a copy of the header
+ * that counts only them, so that no call copies more than its bound of a batch however large it
+ * inflates (RECORD_BATCH_DECOMPRESSED_MAX_BYTES).
+ */
+function plainBatch(
+  batch: Uint8Array, inflated: InflatedBatches | undefined, from: bigint, maxRecords: number, maxBytes: number,
+): { header: Uint8Array; records: Uint8Array; count: number; partial: boolean } {
   const h = parseBatchHeader(batch);
   const codec = compressionOf(h.attributes);
-  const body = batch.subarray(RECORD_BATCH_HEADER_BYTES, BATCH_LENGTH_END + h.batchLength);
   const header = batch.subarray(0, RECORD_BATCH_HEADER_BYTES);
-  if (codec === Compression.none) return { header, records: body };
-  let records = inflated?.get(batch);
-  if (records === undefined) {
-    records = inflateRecords(codec, body, RECORD_BATCH_DECOMPRESSED_MAX_BYTES);
-    inflated?.set(batch, records);
+  let entry = inflated?.get(batch);
+  if (entry === undefined) {
+    const body = batch.subarray(RECORD_BATCH_HEADER_BYTES, BATCH_LENGTH_END + h.batchLength);
+    entry = { records: codec === Compression.none ? body : inflateRecords(codec, body, RECORD_BATCH_DECOMPRESSED_MAX_BYTES), at: 0, index: 0, delta: -1 };
+    if (codec !== Compression.none || entry.records.byteLength > maxBytes) inflated?.set(batch, entry);
   }
-  return { header, records };
+  if (entry.records.byteLength <= maxBytes) return { header, records: entry.records, count: h.recordCount, partial: false };
+  return recordsWindow(batch, h.baseOffset, h.recordCount, h.lastOffsetDelta, entry, from, maxRecords, maxBytes);
+}
+
+/** The window of a large batch that starts at its first record at or after `from` (plainBatch). */
+function recordsWindow(
+  batch: Uint8Array, baseOffset: bigint, recordCount: number, lastOffsetDelta: number, entry: BatchRecords, from: bigint, maxRecords: number, maxBytes: number,
+): { header: Uint8Array; records: Uint8Array; count: number; partial: boolean } {
+  const section = entry.records;
+  const fromDelta = from <= baseOffset ? -1 : Number(from - baseOffset);
+  // Walk on from the last window when it started at or before `from`, else from the start.
+  const resume = entry.delta >= 0 && entry.delta <= fromDelta;
+  let at = resume ? entry.at : 0;
+  let index = resume ? entry.index : 0;
+  let start = -1;
+  let first = -1;
+  let count = 0;
+  let lastDelta = -1;
+  const r = new Reader(section, at);
+  try {
+    while (index < recordCount) {
+      const length = r.varint();
+      const end = r.offset + length;
+      if (length < 0 || end > section.byteLength) throw corrupt(`record ${index} length ${length} exceeds the batch's ${section.byteLength} bytes`);
+      r.int8();
+      r.varlongNumber();
+      const delta = r.varint();
+      if (start < 0 && delta >= fromDelta) {
+        start = at;
+        first = delta;
+      }
+      if (start >= 0) {
+        if (count > 0 && (count >= maxRecords || end - start > maxBytes)) break;
+        count++;
+        lastDelta = delta;
+      }
+      r.skip(end - r.offset);
+      at = end;
+      index++;
+      if (start < 0) {
+        entry.at = at;
+        entry.index = index;
+        entry.delta = -1;
+      }
+    }
+  } catch (err) {
+    if (err instanceof ProtocolError) throw corrupt(`malformed record in batch at offset ${baseOffset}: ${err.message}`, err);
+    throw err;
+  }
+  if (start < 0) return { header: batch.subarray(0, RECORD_BATCH_HEADER_BYTES), records: section.subarray(section.byteLength), count: 0, partial: false };
+  entry.at = start;
+  entry.index = index - count;
+  entry.delta = first;
+  const header = batch.slice(0, RECORD_BATCH_HEADER_BYTES);
+  const view = new DataView(header.buffer);
+  view.setInt32(RECORD_COUNT_AT, count, false);
+  // A window that ends before the batch does spans up to its last record only.
+  const partial = index < recordCount;
+  view.setInt32(LAST_OFFSET_DELTA_AT, partial ? lastDelta : lastOffsetDelta, false);
+  return { header, records: section.subarray(start, at), count, partial };
 }
 
 /**
@@ -56,16 +137,18 @@ export function packKafkaInput(
   batches: readonly Uint8Array[], start: number, from: bigint, maxRecords: number, maxAbiBytes: number, maxInputBytes: number, buffers: BatchBuffers,
   inflated?: InflatedBatches,
 ): { input: Uint8Array; batches: number } {
-  const parts: { header: Uint8Array; records: Uint8Array }[] = [];
+  const parts: { header: Uint8Array; records: Uint8Array; count: number; partial: boolean }[] = [];
   let size = KAFKA_INPUT_HEADER_BYTES;
   let records = 0;
   for (let i = start; i < batches.length && records < maxRecords; i++) {
-    const part = plainBatch(batches[i]!, inflated);
+    const part = plainBatch(batches[i]!, inflated, from, maxRecords, maxInputBytes - KAFKA_INPUT_HEADER_BYTES - RECORD_BATCH_HEADER_BYTES);
     const bytes = RECORD_BATCH_HEADER_BYTES + part.records.byteLength;
     if (parts.length > 0 && size + bytes > maxInputBytes) break;
     parts.push(part);
     size += bytes;
-    records += new DataView(part.header.buffer, part.header.byteOffset).getInt32(RECORD_COUNT_AT, false);
+    records += part.count;
+    // The rest of a batch cut short comes in the next input: nothing after it may come first.
+    if (part.partial) break;
   }
   const input = buffers.take(size);
   const view = new DataView(input.buffer, input.byteOffset, input.byteLength);
@@ -73,9 +156,10 @@ export function packKafkaInput(
   view.setUint32(8, maxRecords, true);
   view.setUint32(12, maxAbiBytes, true);
   let at = KAFKA_INPUT_HEADER_BYTES;
-  for (const { header, records } of parts) {
+  for (const { header, records, count } of parts) {
     input.set(header, at);
     // The batch as it is framed: uncompressed, its length that of the records it now holds.
+    view.setInt32(at + RECORD_COUNT_AT, count, false);
     view.setInt32(at + 8, RECORD_BATCH_HEADER_BYTES - BATCH_LENGTH_END + records.byteLength, false);
     view.setInt16(at + ATTRIBUTES_AT, view.getInt16(at + ATTRIBUTES_AT, false) & ~0x07, false);
     input.set(records, at + RECORD_BATCH_HEADER_BYTES);

@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { plainRecord, recordArb } from '../../helpers/record-arbitraries.js';
-import { KAFKA_INPUT_HEADER_BYTES, endOfBatches, inputConverter, packKafkaInput } from '../../../broker/smartmodules/kafka-input.js';
+import { KAFKA_INPUT_HEADER_BYTES, endOfBatches, inputConverter, packKafkaInput, type InflatedBatches } from '../../../broker/smartmodules/kafka-input.js';
 import { controlSpanBatch } from '../../../broker/smartmodules/kafka-batches.js';
 import { Compression, buildRecordBatch, decodeRecords } from '../../../broker/protocol/record-batch.js';
 import { KafkaError } from '../../../broker/protocol/errors.js';
@@ -35,7 +35,7 @@ const batchesArb = fc
 const plain = plainRecord;
 
 /** Reads batches from `from` the way a view does: pack from the batch holding the scan position, convert, resume. */
-function scan(batches: Uint8Array[], from: bigint, maxRecords: number, maxInputBytes: number): { records: ReturnType<typeof plain>[]; calls: number; next: bigint } {
+function scan(batches: Uint8Array[], from: bigint, maxRecords: number, maxInputBytes: number, inflated?: InflatedBatches): { records: ReturnType<typeof plain>[]; calls: number; next: bigint } {
   const buffers = new BatchBuffers();
   const out: ReturnType<typeof plain>[] = [];
   let scanned = from;
@@ -46,7 +46,7 @@ function scan(batches: Uint8Array[], from: bigint, maxRecords: number, maxInputB
       i++;
       continue;
     }
-    const { input, batches: n } = packKafkaInput(batches, i, scanned, maxRecords, Number.MAX_SAFE_INTEGER >>> 0, maxInputBytes, buffers);
+    const { input, batches: n } = packKafkaInput(batches, i, scanned, maxRecords, Number.MAX_SAFE_INTEGER >>> 0, maxInputBytes, buffers, inflated);
     expect(n).toBeGreaterThan(0);
     const converted = inputConverter.convert(input);
     calls++;
@@ -69,9 +69,13 @@ describe('a view input of Kafka batches', () => {
       fc.property(batchesArb, fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 2000 }), fc.nat(), ({ batches, base, end }, perCall, inputBytes, skip) => {
         const from = base + BigInt(skip) % (end - base);
         const expected = batches.flatMap((b) => decodeRecords(b)).filter((r) => r.offset >= from).map(plain);
-        const got = scan(batches, from, perCall, KAFKA_INPUT_HEADER_BYTES + inputBytes);
-        expect(got.records).toEqual(expected);
-        expect(got.next).toBe(end);
+        // Input bounds below a batch's size cut it into windows; with the fetch's cache the windows
+        // walk on from the last one.
+        for (const inflated of [undefined, new WeakMap() as InflatedBatches]) {
+          const got = scan(batches, from, perCall, KAFKA_INPUT_HEADER_BYTES + inputBytes, inflated);
+          expect(got.records).toEqual(expected);
+          expect(got.next).toBe(end);
+        }
       }),
       { numRuns: 150 },
     );
@@ -96,15 +100,39 @@ describe('a view input of Kafka batches', () => {
 
   it('inflates a compressed batch packed into several calls once, given the fetch\'s cache', () => {
     const batch = buildRecordBatch(Array.from({ length: 50 }, (_, i) => ({ key: null, value: enc(`record ${i}`) })), { baseOffset: 0n, compression: Compression.gzip });
-    const inflated = new WeakMap<Uint8Array, Uint8Array>();
+    const inflated: InflatedBatches = new WeakMap();
     const buffers = new BatchBuffers();
     const first = inputConverter.convert(packKafkaInput([batch], 0, 0n, 20, 1 << 20, 1 << 20, buffers, inflated).input);
-    const section = inflated.get(batch);
+    const section = inflated.get(batch)?.records;
     expect(section).toBeInstanceOf(Uint8Array);
     const second = inputConverter.convert(packKafkaInput([batch], 0, first.resumeAt, 20, 1 << 20, 1 << 20, buffers, inflated).input);
     // The same inflated section served the second call: nothing was inflated again.
-    expect(inflated.get(batch)).toBe(section);
+    expect(inflated.get(batch)?.records).toBe(section);
     expect([first.records, first.resumeAt, second.records, second.resumeAt]).toEqual([20, 20n, 20, 40n]);
+  });
+
+  it('copies a batch too large for one input a window at a time, each within the input bound', () => {
+    const value = new Uint8Array(200).fill(3);
+    const batch = buildRecordBatch(Array.from({ length: 100 }, () => ({ key: null, value })), { baseOffset: 1000n, compression: Compression.gzip });
+    const inflated: InflatedBatches = new WeakMap();
+    const buffers = new BatchBuffers();
+    const maxInput = 4096;
+    let from = 1000n;
+    const sizes: number[] = [];
+    let taken = 0;
+    while (from < 1100n) {
+      const { input } = packKafkaInput([batch], 0, from, 1000, 1 << 20, maxInput, buffers, inflated);
+      sizes.push(input.byteLength);
+      const c = inputConverter.convert(input);
+      inputConverter.release(c.abi);
+      taken += c.records;
+      from = c.resumeAt;
+    }
+    expect(taken).toBe(100);
+    expect(from).toBe(1100n);
+    // ~20 KB of records in inputs of at most 4 KiB: about one window per 19 records.
+    expect(sizes.every((s) => s <= maxInput)).toBe(true);
+    expect(sizes.length).toBeGreaterThanOrEqual(5);
   });
 
   it('passes over control batches and stops at the ABI byte bound, resuming at the next record', () => {
