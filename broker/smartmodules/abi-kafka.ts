@@ -10,13 +10,12 @@ import {
 } from '../../runtime/constants.js';
 import type { BatchBuffers } from '../../runtime/index.js';
 import { RECORD_BATCH_DECOMPRESSED_MAX_BYTES, SPAN_WORD_COPY_MAX_BYTES } from '../constants.js';
-import { Compression, inflateRecords } from '../protocol/codecs/index.js';
 import { corrupt } from '../protocol/codecs/errors.js';
 import { ProtocolError } from '../protocol/errors.js';
 import { Reader } from '../protocol/reader.js';
 import { LittleEndianReader } from '../protocol/little-endian.js';
 import {
-  RECORD_BATCH_HEADER_BYTES, compressionOf, isControlBatch, isLogAppendTime, parseBatchHeader, type RecordBatchHeader,
+  isControlBatch, isLogAppendTime, parseBatchHeader, recordsSection, type RecordBatchHeader,
 } from '../protocol/record-batch.js';
 import { Writer } from '../protocol/writer.js';
 import { ATTR_TRANSACTIONAL, encodeBatchHeader } from './kafka-batches.js';
@@ -36,13 +35,6 @@ function isUtf8(bytes: Uint8Array, at: number, len: number): boolean {
     }
   }
   return true;
-}
-
-/** The records section of a batch, inflated when compressed. */
-function recordsSection(batch: Uint8Array, header: RecordBatchHeader): Uint8Array {
-  const body = batch.subarray(RECORD_BATCH_HEADER_BYTES, 12 + header.batchLength);
-  const codec = compressionOf(header.attributes);
-  return codec === Compression.none ? body : inflateRecords(codec, body, RECORD_BATCH_DECOMPRESSED_MAX_BYTES);
 }
 
 /**
@@ -283,7 +275,7 @@ export class KafkaRecordCursor {
         continue;
       }
       this.#header = header;
-      this.#section = recordsSection(batch, header);
+      this.#section = recordsSection(batch, header, RECORD_BATCH_DECOMPRESSED_MAX_BYTES);
       this.#reader = new Reader(this.#section);
       this.#recordIndex = 0;
       // Offsets and timestamps as numbers where they are exact (always, in practice): no BigInt per record.

@@ -13,11 +13,11 @@
 import { BatchBuffers, type ConvertedInput, type InputConverter } from '../../runtime/index.js';
 import { INPUT_BATCH_MAX_BYTES } from '../../runtime/constants.js';
 import { RECORD_BATCH_DECOMPRESSED_MAX_BYTES } from '../constants.js';
-import { Compression, inflateRecords } from '../protocol/codecs/index.js';
+import { Compression } from '../protocol/codecs/index.js';
 import { corrupt } from '../protocol/codecs/errors.js';
 import { ProtocolError } from '../protocol/errors.js';
 import { Reader } from '../protocol/reader.js';
-import { RECORD_BATCH_HEADER_BYTES, compressionOf, isControlBatch, parseBatchHeader } from '../protocol/record-batch.js';
+import { RECORD_BATCH_HEADER_BYTES, compressionOf, isControlBatch, parseBatchHeader, recordsSection } from '../protocol/record-batch.js';
 import { AbiBatchBuilder, KafkaRecordCursor } from './abi-kafka.js';
 
 export const KAFKA_INPUT_HEADER_BYTES = 16;
@@ -55,13 +55,11 @@ function plainBatch(
   batch: Uint8Array, inflated: InflatedBatches | undefined, from: bigint, maxRecords: number, maxBytes: number,
 ): { header: Uint8Array; records: Uint8Array; count: number; partial: boolean } {
   const h = parseBatchHeader(batch);
-  const codec = compressionOf(h.attributes);
   const header = batch.subarray(0, RECORD_BATCH_HEADER_BYTES);
   let entry = inflated?.get(batch);
   if (entry === undefined) {
-    const body = batch.subarray(RECORD_BATCH_HEADER_BYTES, BATCH_LENGTH_END + h.batchLength);
-    entry = { records: codec === Compression.none ? body : inflateRecords(codec, body, RECORD_BATCH_DECOMPRESSED_MAX_BYTES), at: 0, index: 0, delta: -1 };
-    if (codec !== Compression.none || entry.records.byteLength > maxBytes) inflated?.set(batch, entry);
+    entry = { records: recordsSection(batch, h, RECORD_BATCH_DECOMPRESSED_MAX_BYTES), at: 0, index: 0, delta: -1 };
+    if (compressionOf(h.attributes) !== Compression.none || entry.records.byteLength > maxBytes) inflated?.set(batch, entry);
   }
   if (entry.records.byteLength <= maxBytes) return { header, records: entry.records, count: h.recordCount, partial: false };
   return recordsWindow(batch, h.baseOffset, h.recordCount, h.lastOffsetDelta, entry, from, maxRecords, maxBytes);
