@@ -4,7 +4,7 @@
  * the collection of orphan segments that no entry names.
  */
 import { LOG_COMPACT_MIN_CHUNKS_COUNT, LOG_COMPACT_SMALL_CHUNK_BYTES, LOG_COMPACT_TARGET_BYTES, LOG_FLUSH_MAX_OPS_COUNT } from '../constants.js';
-import { parseBatchHeader } from '../protocol/record-batch.js';
+import { batchLastOffset, parseBatchHeader } from '../protocol/record-batch.js';
 import type { Op } from './manifest.js';
 import { SEGMENT_PREFIX, parseSegmentKey, type Chunk } from './segment.js';
 import type { SegmentWriter } from './segment-writer.js';
@@ -152,9 +152,4 @@ function findSmallRun(chunks: Chunk[]): Chunk[] | undefined {
     bytes = small ? size : 0;
   }
   return run.length >= LOG_COMPACT_MIN_CHUNKS_COUNT ? run : undefined;
-}
-
-function batchLastOffset(batch: Uint8Array): bigint {
-  const h = parseBatchHeader(batch);
-  return h.baseOffset + BigInt(h.lastOffsetDelta);
 }

@@ -103,6 +103,12 @@ export function isLogAppendTime(attributes: number): boolean {
   return (attributes & ATTR_LOG_APPEND_TIME) !== 0;
 }
 
+/** The last offset a whole batch spans: its base offset plus its lastOffsetDelta. */
+export function batchLastOffset(batch: Uint8Array): bigint {
+  const h = parseBatchHeader(batch);
+  return h.baseOffset + BigInt(h.lastOffsetDelta);
+}
+
 /** Refuse anything but magic 2: 0 and 1 are old formats, anything else is garbage. */
 function checkMagic(magic: number): void {
   if (magic === 2) return;

@@ -17,7 +17,7 @@ import { Compression } from '../protocol/codecs/index.js';
 import { corrupt } from '../protocol/codecs/errors.js';
 import { ProtocolError } from '../protocol/errors.js';
 import { Reader } from '../protocol/reader.js';
-import { RECORD_BATCH_HEADER_BYTES, compressionOf, isControlBatch, parseBatchHeader, recordsSection } from '../protocol/record-batch.js';
+import { RECORD_BATCH_HEADER_BYTES, batchLastOffset, compressionOf, isControlBatch, parseBatchHeader, recordsSection } from '../protocol/record-batch.js';
 import { AbiBatchBuilder, KafkaRecordCursor } from './abi-kafka.js';
 
 export const KAFKA_INPUT_HEADER_BYTES = 16;
@@ -206,8 +206,7 @@ export const inputConverter: InputConverter = {
 
 /** Where the first `count` batches end: the offset after the last of them. */
 export function endOfBatches(batches: readonly Uint8Array[], count: number): bigint {
-  const h = parseBatchHeader(batches[count - 1]!);
-  return h.baseOffset + BigInt(h.lastOffsetDelta) + 1n;
+  return batchLastOffset(batches[count - 1]!) + 1n;
 }
 
 /**

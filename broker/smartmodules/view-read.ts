@@ -11,7 +11,7 @@ import {
 } from '../constants.js';
 import type { AttachmentInfo, Log } from '../log/index.js';
 import { corrupt } from '../protocol/codecs/errors.js';
-import { parseBatchHeader } from '../protocol/record-batch.js';
+import { batchLastOffset } from '../protocol/record-batch.js';
 import { recordsBetween } from './source-records.js';
 import { abiToRecordBatch } from './abi-kafka.js';
 import { endOfBatches, firstBatchWithRecords, packKafkaInput, type InflatedBatches } from './kafka-input.js';
@@ -101,7 +101,7 @@ export async function readView(
       if (batch !== null) {
         out.push(batch);
         bytes += batch.byteLength;
-        lastKept = lastOffsetOf(batch);
+        lastKept = batchLastOffset(batch);
       }
       // Other connections run between calls.
       await yieldToEventLoop();
@@ -131,11 +131,6 @@ function emptyGapBatches(alone: boolean, fetchOffset: bigint, first: bigint, las
   return alone ? [placeholderBatch(fetchOffset - 1n, now), span] : [span];
 }
 
-/** The last offset a batch spans: its base plus lastOffsetDelta. */
-function lastOffsetOf(batch: Uint8Array): bigint {
-  const h = parseBatchHeader(batch);
-  return h.baseOffset + BigInt(h.lastOffsetDelta);
-}
 
 interface ViewCallResult {
   /** The output batch, null when the module kept nothing. */
