@@ -42,6 +42,39 @@ const openAsync = promisify(openFd);
 const fstatAsync = promisify(fstatFd);
 const fsyncFdAsync = promisify(fsyncFd);
 const readAsync = promisify(readFd);
+const closeAsync = promisify(closeFd);
+
+/** Opens an object's file for reading, with its size; anything but a file is refused as EISDIR. */
+async function openObject(file: string): Promise<{ fd: number; size: number }> {
+  const fd = await openAsync(file, 'r');
+  try {
+    const info = await fstatAsync(fd);
+    if (!info.isFile()) throw Object.assign(new Error(`${file} is not a file`), { code: 'EISDIR' });
+    return { fd, size: info.size };
+  } catch (err) {
+    closeFd(fd, () => {});
+    throw err;
+  }
+}
+
+/** Fills `out` from `fd` at `position`. Objects are immutable once renamed into place, so a short read means the file shrank under us. */
+async function readFully(fd: number, out: Uint8Array, position: number, key: string): Promise<Uint8Array> {
+  let read = 0;
+  while (read < out.length) {
+    const { bytesRead } = await readAsync(fd, out, read, out.length - read, position + read);
+    if (bytesRead === 0) break;
+    read += bytesRead;
+  }
+  if (read !== out.length) throw new ObjectStoreError(`local store get "${key}": short read ${read}/${out.length}`);
+  return out;
+}
+
+/** A get's failure as the store reports it: a missing object (or a directory in its place) is not found. */
+function getError(key: string, err: unknown): Error {
+  if (err instanceof ObjectStoreError) return err;
+  if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR') || isErrno(err, 'EISDIR')) return new ObjectNotFoundError(key, { cause: err });
+  return wrapFsError('get', key, err);
+}
 
 /** An open file or directory kept by path: closed once evicted and no call uses it. */
 interface OpenEntry<V extends { fd: number }> {
@@ -146,17 +179,7 @@ export class LocalStore implements ObjectStore {
     fd: await openAsync(dir, fsConstants.O_RDONLY | fsConstants.O_DIRECTORY),
   }));
   /** Objects read by range most recently, with their sizes: objects are immutable once in place. */
-  private readonly readHandles = new OpenFiles(LOCAL_STORE_READ_HANDLES_MAX_COUNT, this.keptFds, async (file) => {
-    const fd = await openAsync(file, 'r');
-    try {
-      const info = await fstatAsync(fd);
-      if (!info.isFile()) throw Object.assign(new Error(`${file} is not a file`), { code: 'EISDIR' });
-      return { fd, size: info.size };
-    } catch (err) {
-      closeFd(fd, () => {});
-      throw err;
-    }
-  });
+  private readonly readHandles = new OpenFiles(LOCAL_STORE_READ_HANDLES_MAX_COUNT, this.keptFds, openObject);
 
   constructor(rootDir: string) {
     this.rootDir = path.resolve(rootDir);
@@ -241,33 +264,18 @@ export class LocalStore implements ObjectStore {
       assertRange(range);
       return this.getRange(key, file, range);
     }
-    let handle;
+    let opened;
     try {
-      handle = await open(file, 'r');
+      opened = await openObject(file);
     } catch (err) {
-      if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) throw new ObjectNotFoundError(key, { cause: err });
-      throw wrapFsError('get', key, err);
+      throw getError(key, err);
     }
     try {
-      const info = await handle.stat();
-      if (!info.isFile()) throw new ObjectNotFoundError(key);
-      const length = info.size;
-      const out = new Uint8Array(length);
-      let read = 0;
-      while (read < length) {
-        const { bytesRead } = await handle.read(out, read, length - read, read);
-        if (bytesRead === 0) break;
-        read += bytesRead;
-      }
-      // Objects are immutable once renamed into place, so a short read means the file shrank under us.
-      if (read !== length) throw new ObjectStoreError(`local store get "${key}": short read ${read}/${length}`);
-      return out;
+      return await readFully(opened.fd, new Uint8Array(opened.size), 0, key);
     } catch (err) {
-      if (err instanceof ObjectNotFoundError || err instanceof ObjectStoreError) throw err;
-      if (isErrno(err, 'EISDIR')) throw new ObjectNotFoundError(key, { cause: err });
-      throw wrapFsError('get', key, err);
+      throw getError(key, err);
     } finally {
-      await handle.close();
+      await closeAsync(opened.fd);
     }
   }
 
@@ -277,24 +285,12 @@ export class LocalStore implements ObjectStore {
    */
   private async getRange(key: string, file: string, range: ByteRange): Promise<Uint8Array> {
     try {
-      return await this.readHandles.use(file, async ({ fd, size }) => {
+      return await this.readHandles.use(file, ({ fd, size }) => {
         const start = Math.min(range.start, size);
-        const length = Math.max(0, Math.min(range.end, size) - start);
-        const out = new Uint8Array(length);
-        let read = 0;
-        while (read < length) {
-          const { bytesRead } = await readAsync(fd, out, read, length - read, start + read);
-          if (bytesRead === 0) break;
-          read += bytesRead;
-        }
-        // Objects are immutable once renamed into place, so a short read means the file shrank under us.
-        if (read !== length) throw new ObjectStoreError(`local store get "${key}": short read ${read}/${length}`);
-        return out;
+        return readFully(fd, new Uint8Array(Math.max(0, Math.min(range.end, size) - start)), start, key);
       });
     } catch (err) {
-      if (err instanceof ObjectStoreError) throw err;
-      if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR') || isErrno(err, 'EISDIR')) throw new ObjectNotFoundError(key, { cause: err });
-      throw wrapFsError('get', key, err);
+      throw getError(key, err);
     }
   }
 
