@@ -164,6 +164,10 @@ export const SPAN_WORD_COPY_MAX_BYTES = 128;
 export const VIEW_CALL_MAX_RECORDS = 1024;
 /** Source bytes packed into one view call, and ABI bytes its worker makes of them: bounds the copy on the event loop and the module's batch. */
 export const VIEW_CALL_MAX_BYTES = 1024 * 1024;
+/** Compressed batches a sandbox worker keeps inflated after a call stopped inside one, so that the next call over it (views, derived steps) does not inflate it again. */
+export const CONVERTER_INFLATED_BATCHES_MAX_COUNT = 4;
+/** Inflated bytes a worker keeps so: one batch of the largest size a batch may inflate to. */
+export const CONVERTER_INFLATED_BATCHES_MAX_BYTES = RECORD_BATCH_DECOMPRESSED_MAX_BYTES;
 /** Source bytes one fetch may scan per view partition: a filter that keeps nothing still answers within a bounded time. */
 export const VIEW_FETCH_SCAN_MAX_BYTES = 16 * 1024 * 1024;
 /** Source bytes read from the log at a time while a view scans. */

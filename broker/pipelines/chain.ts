@@ -118,7 +118,7 @@ export async function runStep(
     if (!(err instanceof ChainError)) throw err;
     // The input went to the sandbox: its records are read again (the rare path), at most the
     // `maxRecords` a step takes, and the step covers them.
-    const all = await recordsBetween(log, pipeline.source, partition, first, last);
+    const all = await recordsBetween(log, pipeline.source, partition, first, last, maxRecords + 1);
     const records = all.length > maxRecords ? all.slice(0, maxRecords) : all;
     const to = records.length < all.length ? records[records.length - 1]!.offset + 1n : last + 1n;
     const failure: ChainFailure = { kind: err.failed.kind, message: err.failed.message, module: err.module, firstOffset: first, lastOffset: to - 1n, records: records.length };

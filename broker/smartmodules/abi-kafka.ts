@@ -216,6 +216,30 @@ export class AbiBatchBuilder {
 }
 
 /**
+ * Where a walk over a batch's records may start: its records section (inflated when compressed),
+ * and a record boundary (`at` bytes in, the `index`th record) every record before which has an
+ * offset below `offset`. A cursor given one skips the walk up to it.
+ */
+export interface RecordsResume {
+  section: Uint8Array;
+  at: number;
+  index: number;
+  offset: bigint;
+}
+
+/** Records sections kept between cursors (kafka-input.ts, the worker's cache of inflated batches). */
+export interface RecordsSections {
+  /** The section of `batch` and where to start in it for records from `from` on, if kept. */
+  find(batch: Uint8Array, header: RecordBatchHeader, from: bigint): RecordsResume | undefined;
+}
+
+/** Where a cursor stopped inside a batch: the batch, and a RecordsResume for the next record. */
+export interface CursorStop extends RecordsResume {
+  batch: Uint8Array;
+  header: RecordBatchHeader;
+}
+
+/**
  * Walks the records of a list of whole Kafka batches from an offset on, handing them to ABI
  * builders call by call. Control batches (transaction markers) are passed over; every batch is
  * inflated and parsed once, however many calls its records are split across.
@@ -223,6 +247,7 @@ export class AbiBatchBuilder {
 export class KafkaRecordCursor {
   readonly #batches: readonly Uint8Array[];
   readonly #from: bigint;
+  readonly #sections: RecordsSections | undefined;
   #index = -1;
   #header: RecordBatchHeader | null = null;
   #reader: Reader | null = null;
@@ -238,10 +263,17 @@ export class KafkaRecordCursor {
   /** The offset after the last record taken on the exact path, -1 when folded into #next. */
   #nextNumber = -1;
 
-  constructor(batches: readonly Uint8Array[], fromOffset: bigint) {
+  constructor(batches: readonly Uint8Array[], fromOffset: bigint, sections?: RecordsSections) {
     this.#batches = batches;
     this.#from = fromOffset;
     this.#next = fromOffset;
+    this.#sections = sections;
+  }
+
+  /** Where the last fill stopped when that was inside a batch with records left, else null. */
+  get stop(): CursorStop | null {
+    if (this.#reader === null || this.#header === null || this.#recordIndex >= this.#header.recordCount) return null;
+    return { batch: this.#batches[this.#index]!, header: this.#header, section: this.#section!, at: this.#reader.offset, index: this.#recordIndex, offset: this.nextOffset };
   }
 
   /** The offset after everything consumed so far: where a later read resumes. */
@@ -275,9 +307,10 @@ export class KafkaRecordCursor {
         continue;
       }
       this.#header = header;
-      this.#section = recordsSection(batch, header, RECORD_BATCH_DECOMPRESSED_MAX_BYTES);
-      this.#reader = new Reader(this.#section);
-      this.#recordIndex = 0;
+      const kept = this.#sections?.find(batch, header, this.#from);
+      this.#section = kept?.section ?? recordsSection(batch, header, RECORD_BATCH_DECOMPRESSED_MAX_BYTES);
+      this.#reader = new Reader(this.#section, kept?.at ?? 0);
+      this.#recordIndex = kept?.index ?? 0;
       // Offsets and timestamps as numbers where they are exact (always, in practice): no BigInt per record.
       const exactLimit = BigInt(Number.MAX_SAFE_INTEGER) - 2n ** 33n;
       const small = (v: bigint): boolean => v < exactLimit && v > -exactLimit;
@@ -287,7 +320,7 @@ export class KafkaRecordCursor {
       this.#maxTimestamp = Number(header.maxTimestamp);
       this.#fromNumber = Number(this.#from);
       this.#logAppend = isLogAppendTime(header.attributes);
-      if (header.recordCount < 0 || header.recordCount > this.#reader.remaining) {
+      if (header.recordCount < 0 || header.recordCount - this.#recordIndex > this.#reader.remaining) {
         throw corrupt(`record count ${header.recordCount} exceeds the ${this.#reader.remaining} bytes of records`);
       }
       return true;

@@ -5,20 +5,22 @@
  * (docs/sandbox.md, "The event loop").
  *
  * Input (little-endian): i64 the first offset wanted, u32 records at most, u32 ABI bytes at most,
- * then whole RecordBatch v2 objects to the end, uncompressed: the host inflates a compressed batch
- * and frames it with its codec bits cleared, so workers load no codec. The converter takes records
- * from the first offset on until a bound or the batches run out, and says where the next input
- * starts (ConvertedInput.resumeAt).
+ * then whole RecordBatch v2 objects to the end. A compressed batch that fits the input goes as
+ * stored and the worker inflates it, so inflating costs the event loop nothing; the worker keeps a
+ * batch it stopped inside (InflatedSections), so one split across calls is inflated once. A
+ * larger one (or an uncompressed batch past the bound) goes in windows the host cuts. The
+ * converter takes records from the first offset on until a bound or the batches run out, and says
+ * where the next input starts (ConvertedInput.resumeAt).
  */
 import { BatchBuffers, type ConvertedInput, type InputConverter } from '../../runtime/index.js';
 import { INPUT_BATCH_MAX_BYTES } from '../../runtime/constants.js';
-import { RECORD_BATCH_DECOMPRESSED_MAX_BYTES } from '../constants.js';
+import { CONVERTER_INFLATED_BATCHES_MAX_BYTES, CONVERTER_INFLATED_BATCHES_MAX_COUNT, RECORD_BATCH_DECOMPRESSED_MAX_BYTES } from '../constants.js';
 import { Compression } from '../protocol/codecs/index.js';
 import { corrupt } from '../protocol/codecs/errors.js';
 import { ProtocolError } from '../protocol/errors.js';
 import { Reader } from '../protocol/reader.js';
-import { RECORD_BATCH_HEADER_BYTES, batchLastOffset, compressionOf, isControlBatch, parseBatchHeader, recordsSection } from '../protocol/record-batch.js';
-import { AbiBatchBuilder, KafkaRecordCursor } from './abi-kafka.js';
+import { RECORD_BATCH_HEADER_BYTES, batchLastOffset, compressionOf, isControlBatch, parseBatchHeader, recordsSection, type RecordBatchHeader } from '../protocol/record-batch.js';
+import { AbiBatchBuilder, KafkaRecordCursor, type CursorStop, type RecordsResume, type RecordsSections } from './abi-kafka.js';
 
 export const KAFKA_INPUT_HEADER_BYTES = 16;
 /** Bytes of a batch before its length field ends (baseOffset, batchLength): batchLength counts from here. */
@@ -53,9 +55,16 @@ export type InflatedBatches = WeakMap<Uint8Array, BatchRecords>;
  */
 function plainBatch(
   batch: Uint8Array, inflated: InflatedBatches | undefined, from: bigint, maxRecords: number, maxBytes: number,
-): { header: Uint8Array; records: Uint8Array; count: number; partial: boolean } {
+): { header: Uint8Array; records: Uint8Array; count: number; partial: boolean; asStored?: boolean } {
   const h = parseBatchHeader(batch);
   const header = batch.subarray(0, RECORD_BATCH_HEADER_BYTES);
+  const stored = batch.subarray(RECORD_BATCH_HEADER_BYTES, BATCH_LENGTH_END + h.batchLength);
+  if (compressionOf(h.attributes) !== Compression.none && stored.byteLength <= maxBytes) {
+    // As stored: the worker inflates it. Its records from `from` on, at most, count toward the call's.
+    const left = h.baseOffset + BigInt(h.lastOffsetDelta) + 1n - (from > h.baseOffset ? from : h.baseOffset);
+    const count = left < BigInt(h.recordCount) ? Math.max(Number(left), 0) : h.recordCount;
+    return { header, records: stored, count, partial: false, asStored: true };
+  }
   let entry = inflated?.get(batch);
   if (entry === undefined) {
     entry = { records: recordsSection(batch, h, RECORD_BATCH_DECOMPRESSED_MAX_BYTES), at: 0, index: 0, delta: -1 };
@@ -135,7 +144,7 @@ export function packKafkaInput(
   batches: readonly Uint8Array[], start: number, from: bigint, maxRecords: number, maxAbiBytes: number, maxInputBytes: number, buffers: BatchBuffers,
   inflated?: InflatedBatches,
 ): { input: Uint8Array; batches: number } {
-  const parts: { header: Uint8Array; records: Uint8Array; count: number; partial: boolean }[] = [];
+  const parts: { header: Uint8Array; records: Uint8Array; count: number; partial: boolean; asStored?: boolean }[] = [];
   let size = KAFKA_INPUT_HEADER_BYTES;
   let records = 0;
   for (let i = start; i < batches.length && records < maxRecords; i++) {
@@ -154,12 +163,14 @@ export function packKafkaInput(
   view.setUint32(8, maxRecords, true);
   view.setUint32(12, maxAbiBytes, true);
   let at = KAFKA_INPUT_HEADER_BYTES;
-  for (const { header, records, count } of parts) {
+  for (const { header, records, count, asStored } of parts) {
     input.set(header, at);
-    // The batch as it is framed: uncompressed, its length that of the records it now holds.
-    view.setInt32(at + RECORD_COUNT_AT, count, false);
-    view.setInt32(at + 8, RECORD_BATCH_HEADER_BYTES - BATCH_LENGTH_END + records.byteLength, false);
-    view.setInt16(at + ATTRIBUTES_AT, view.getInt16(at + ATTRIBUTES_AT, false) & ~0x07, false);
+    if (asStored !== true) {
+      // The batch as it is framed: uncompressed, its length that of the records it now holds.
+      view.setInt32(at + RECORD_COUNT_AT, count, false);
+      view.setInt32(at + 8, RECORD_BATCH_HEADER_BYTES - BATCH_LENGTH_END + records.byteLength, false);
+      view.setInt16(at + ATTRIBUTES_AT, view.getInt16(at + ATTRIBUTES_AT, false) & ~0x07, false);
+    }
     input.set(records, at + RECORD_BATCH_HEADER_BYTES);
     at += RECORD_BATCH_HEADER_BYTES + records.byteLength;
   }
@@ -182,14 +193,76 @@ function unpack(input: Uint8Array): { from: bigint; maxRecords: number; maxAbiBy
   return { from: view.getBigInt64(0, true), maxRecords: view.getUint32(8, true), maxAbiBytes: view.getUint32(12, true), batches };
 }
 
+/**
+ * Compressed batches a converter stopped inside, inflated, with where it stopped: the next input
+ * holds the same batch as stored, and its walk goes on from there instead of inflating it again.
+ * A batch is known by its stored bytes, compared whole. At most `maxCount` batches and `maxBytes`
+ * inflated bytes are kept, the oldest dropped first.
+ */
+export class InflatedSections implements RecordsSections {
+  readonly #entries: (RecordsResume & { stored: Uint8Array })[] = [];
+  readonly #maxCount: number;
+  readonly #maxBytes: number;
+  /** Batches found kept, and batches kept (each inflated once more than it was found). */
+  hits = 0;
+  kept = 0;
+
+  constructor(maxCount = CONVERTER_INFLATED_BATCHES_MAX_COUNT, maxBytes = CONVERTER_INFLATED_BATCHES_MAX_BYTES) {
+    this.#maxCount = maxCount;
+    this.#maxBytes = maxBytes;
+  }
+
+  #indexOf(batch: Uint8Array): number {
+    const b = Buffer.from(batch.buffer, batch.byteOffset, batch.byteLength);
+    return this.#entries.findIndex((e) => e.stored.byteLength === batch.byteLength && b.equals(e.stored));
+  }
+
+  find(batch: Uint8Array, header: RecordBatchHeader, from: bigint): RecordsResume | undefined {
+    if (compressionOf(header.attributes) === Compression.none) return undefined;
+    const i = this.#indexOf(batch);
+    if (i < 0) return undefined;
+    const e = this.#entries[i]!;
+    this.hits++;
+    // Resumed only when every record before the kept place is below `from`; else walked from the start.
+    return e.offset <= from ? e : { section: e.section, at: 0, index: 0, offset: header.baseOffset };
+  }
+
+  /** Keeps where a cursor stopped inside a compressed batch (a new place for one kept already). */
+  keep(stop: CursorStop): void {
+    if (compressionOf(stop.header.attributes) === Compression.none || stop.section.byteLength > this.#maxBytes) return;
+    const i = this.#indexOf(stop.batch);
+    const stored = i >= 0 ? this.#entries.splice(i, 1)[0]!.stored : Buffer.from(stop.batch);
+    if (i < 0) this.kept++;
+    this.#entries.push({ stored, section: stop.section, at: stop.at, index: stop.index, offset: stop.offset });
+    let bytes = this.#entries.reduce((n, e) => n + e.section.byteLength, 0);
+    while (this.#entries.length > this.#maxCount || bytes > this.#maxBytes) bytes -= this.#entries.shift()!.section.byteLength;
+  }
+
+  /** Drops the batches in `batches` that end before `offset` (walked to their end). */
+  forgetBefore(batches: readonly Uint8Array[], offset: bigint): void {
+    if (this.#entries.length === 0) return;
+    for (const b of batches) {
+      if (batchLastOffset(b) >= offset) continue;
+      const i = this.#indexOf(b);
+      if (i >= 0) this.#entries.splice(i, 1);
+    }
+  }
+
+  get size(): number {
+    return this.#entries.length;
+  }
+}
+
 /** ABI batches are built in buffers kept here between calls (one worker runs one call at a time). */
 const abiBuffers = new BatchBuffers();
+/** This thread's converter's kept batches (exported for tests). */
+export const inflatedSections = new InflatedSections();
 
 /** The converter a sandbox worker imports (SandboxPoolOptions.inputConverter): Kafka batches to one ABI batch. */
 export const inputConverter: InputConverter = {
   convert(input: Uint8Array): ConvertedInput {
     const { from, maxRecords, maxAbiBytes, batches } = unpack(input);
-    const cursor = new KafkaRecordCursor(batches, from);
+    const cursor = new KafkaRecordCursor(batches, from, inflatedSections);
     const builder = new AbiBatchBuilder(abiBuffers);
     try {
       cursor.fill(builder, maxRecords, Math.min(maxAbiBytes, INPUT_BATCH_MAX_BYTES));
@@ -197,7 +270,11 @@ export const inputConverter: InputConverter = {
       builder.discard();
       throw err;
     }
-    return { abi: builder.finish(), records: builder.count, resumeAt: cursor.nextOffset };
+    const resumeAt = cursor.nextOffset;
+    inflatedSections.forgetBefore(batches, resumeAt);
+    const stop = cursor.stop;
+    if (stop !== null) inflatedSections.keep(stop);
+    return { abi: builder.finish(), records: builder.count, resumeAt };
   },
   release(abi: Uint8Array): void {
     abiBuffers.give(abi);

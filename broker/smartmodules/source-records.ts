@@ -4,11 +4,13 @@ import { VIEW_SOURCE_READ_MAX_BYTES } from '../constants.js';
 import type { Log } from '../log/index.js';
 import { decodeRecords, isControlBatch, parseBatchHeader } from '../protocol/record-batch.js';
 
-/** The records of `topic`-`partition` with offsets in [first, last], decoded (control records left out). */
-export async function recordsBetween(log: Pick<Log, 'read'>, topic: string, partition: number, first: bigint, last: bigint): Promise<HostRecord[]> {
+/** The records of `topic`-`partition` with offsets in [first, last], decoded (control records left out), the first `maxRecords` of them. */
+export async function recordsBetween(
+  log: Pick<Log, 'read'>, topic: string, partition: number, first: bigint, last: bigint, maxRecords = Number.POSITIVE_INFINITY,
+): Promise<HostRecord[]> {
   const out: HostRecord[] = [];
   let next = first;
-  while (next <= last) {
+  while (next <= last && out.length < maxRecords) {
     const read = await log.read(topic, partition, next, VIEW_SOURCE_READ_MAX_BYTES);
     if (read.records.length === 0) break;
     for (const batch of read.records) {
@@ -18,5 +20,5 @@ export async function recordsBetween(log: Pick<Log, 'read'>, topic: string, part
       if (end > next) next = end;
     }
   }
-  return out;
+  return out.length > maxRecords ? out.slice(0, maxRecords) : out;
 }

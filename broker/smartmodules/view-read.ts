@@ -170,7 +170,7 @@ async function runViewCall(
     const failure = { kind: err.kind, message: err.message, partition, firstOffset: String(first), lastOffset: String(last), atMs: Date.now() };
     if (rt.info.onError === 'halt') {
       // The input went to the sandbox: its records are counted again from the log (once per halt).
-      rt.stats.failure(failure, (await recordsBetween(log, rt.info.source, partition, first, last)).length);
+      rt.stats.failure(failure, (await callRecords(log, rt.info.source, partition, first, last)).records.length);
       host.logger.error({ view: rt.info.name, topic: rt.info.source, partition, offset: String(first), lastOffset: String(last), kind: err.kind, err: err.message }, 'view halted by a module failure');
       await log.haltAttachment('view', rt.info.name, rt.info.attachmentId, { partition, offset: first, reason: `${err.kind}: ${err.message}`, atMs: failure.atMs });
       throw new ViewHaltedError(rt.info.name, `${err.kind} at offset ${first}: ${err.message}`);
@@ -234,10 +234,20 @@ async function skipFailing(
       }
     }
   };
-  // The failed call's input went to the sandbox: the records are read again (this is the rare path).
-  const records = await recordsBetween(log, rt.info.source, partition, first, last);
+  // The failed call's input went to the sandbox: the records are read again (this is the rare
+  // path). The call took at most VIEW_CALL_MAX_RECORDS of them, so only those are looked at and
+  // the scan goes on after them.
+  const { records, end } = await callRecords(log, rt.info.source, partition, first, last);
   if (records.length > 0) await isolate(records, err);
   rt.stats.call(records.length, kept.length, performance.now() - started);
   const batch = kept.length === 0 ? null : abiToRecordBatch(encodeBatch(kept)).batch;
-  return resumeAt === undefined ? { batch, resumeAt: last + 1n, stopped: false } : { batch, resumeAt, stopped: true };
+  return resumeAt === undefined ? { batch, resumeAt: end, stopped: false } : { batch, resumeAt, stopped: true };
+}
+
+/** The records a failed call over `first`..`last` took: at most VIEW_CALL_MAX_RECORDS from `first`, and the offset after them. */
+async function callRecords(log: ViewLog, topic: string, partition: number, first: bigint, last: bigint): Promise<{ records: HostRecord[]; end: bigint }> {
+  const all = await recordsBetween(log, topic, partition, first, last, VIEW_CALL_MAX_RECORDS + 1);
+  if (all.length <= VIEW_CALL_MAX_RECORDS) return { records: all, end: last + 1n };
+  const records = all.slice(0, VIEW_CALL_MAX_RECORDS);
+  return { records, end: records[records.length - 1]!.offset + 1n };
 }

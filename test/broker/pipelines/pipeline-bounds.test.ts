@@ -12,7 +12,7 @@ import {
 import { PipelineRunner, type PipelineLog } from '../../../broker/pipelines/pipeline-runner.js';
 import { ModuleHost } from '../../../broker/smartmodules/module-host.js';
 import { stateObjectPrefix } from '../../../broker/pipelines/state-refs.js';
-import { buildRecordBatch } from '../../../broker/protocol/record-batch.js';
+import { Compression, buildRecordBatch } from '../../../broker/protocol/record-batch.js';
 import type { KafkaClient } from '../../../cli/kafka-client/kafka-client.js';
 import { startTestBroker, type TestBroker } from '../handlers/test-broker.js';
 import { admin, attach, createTopic, fetchAll, fetchOnce, produce, registerModule } from '../smartmodules/record-path-helpers.js';
@@ -64,6 +64,20 @@ describe('a pipeline', () => {
     expect(s.stats!.calls).toBe(3);
     const copy = await fetchAll(c, 'wide-copy', 0);
     expect(copy.records.map((r) => r.value)).toEqual(Array.from({ length: n }, (_, i) => `v${i}`));
+  });
+
+  it('steps through one compressed source batch larger than a step, every record once and in order', async () => {
+    const n = 2 * PIPELINE_STEP_MAX_RECORDS + 100;
+    await createTopic(c, 'wide-gz', 1);
+    const batch = buildRecordBatch(Array.from({ length: n }, (_, i) => ({ key: enc.encode('k'), value: enc.encode(`v${i}`) })), { compression: Compression.gzip });
+    expect((await produce(c, 'wide-gz', 0, batch)).errorCode).toBe(0);
+    expect((await attach(t.address, { kind: 'derived', module: 'pass-through', topic: 'wide-gz', to: 'wide-gz-copy' })).status).toBe(201);
+    const s = await untilIn('wide-gz-copy', n);
+    expect(s.stats!.recordsIn).toBe(n);
+    expect(s.stats!.calls).toBe(3);
+    const copy = await fetchAll(c, 'wide-gz-copy', 0);
+    expect(copy.records.map((r) => r.value)).toEqual(Array.from({ length: n }, (_, i) => `v${i}`));
+    expect(copy.records.map((r) => r.offset)).toEqual(Array.from({ length: n }, (_, i) => BigInt(i)));
   });
 
   it(`commits at most ${PIPELINE_STEP_OUTPUT_MAX_BYTES} output bytes a step, running a larger step again over fewer records`, async () => {

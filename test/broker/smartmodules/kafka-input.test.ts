@@ -1,13 +1,17 @@
 // Views hand the sandbox Kafka batches as stored; its input converter makes the ABI batch beside
 // the module. These check the packing and the conversion against the host-side cursor, and what
 // the pool and the inline runner do with converted calls.
+import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { plainRecord, recordArb } from '../../helpers/record-arbitraries.js';
-import { KAFKA_INPUT_HEADER_BYTES, endOfBatches, inputConverter, packKafkaInput, type InflatedBatches } from '../../../broker/smartmodules/kafka-input.js';
+import { InflatedSections, KAFKA_INPUT_HEADER_BYTES, endOfBatches, inflatedSections, inputConverter, packKafkaInput, type InflatedBatches } from '../../../broker/smartmodules/kafka-input.js';
+import { AbiBatchBuilder, KafkaRecordCursor } from '../../../broker/smartmodules/abi-kafka.js';
+import { CONVERTER_INFLATED_BATCHES_MAX_BYTES, CONVERTER_INFLATED_BATCHES_MAX_COUNT } from '../../../broker/constants.js';
 import { controlSpanBatch } from '../../../broker/smartmodules/kafka-batches.js';
-import { Compression, buildRecordBatch, decodeRecords } from '../../../broker/protocol/record-batch.js';
+import { Compression, buildRecordBatch, decodeRecords, parseBatchHeader, recordsSection, withRecordsSection } from '../../../broker/protocol/record-batch.js';
+import { compressRecords } from '../../../broker/protocol/codecs/index.js';
 import { KafkaError } from '../../../broker/protocol/errors.js';
 import { ErrorCode } from '../../../broker/protocol/error-codes.js';
 import { compiledFile } from '../../../runtime/sandbox/worker-path.js';
@@ -81,11 +85,11 @@ describe('a view input of Kafka batches', () => {
     );
   });
 
-  it('packs as many whole batches as fit its byte bound, and always the first, inflated', () => {
+  it('packs as many whole batches as fit its byte bound, and always the first', () => {
     const value = new Uint8Array(100).fill(7);
-    const batches = [0n, 10n, 20n].map((base) => buildRecordBatch(Array.from({ length: 10 }, () => ({ key: null, value })), { baseOffset: base, compression: Compression.gzip }));
+    const batches = [0n, 10n, 20n].map((base) => buildRecordBatch(Array.from({ length: 10 }, () => ({ key: null, value })), { baseOffset: base }));
     const buffers = new BatchBuffers();
-    // A gzip batch of 10 such records is small; inflated it is ~1.1 KB: two fit 2.5 KB, one is packed even into 1 byte.
+    // A batch of 10 such records is ~1.1 KB: two fit 2.5 KB, one is packed even into 1 byte.
     expect(packKafkaInput(batches, 0, 0n, 100, 1 << 20, 2500, buffers).batches).toBe(2);
     expect(packKafkaInput(batches, 1, 10n, 100, 1 << 20, 1, buffers).batches).toBe(1);
     // Batches stop once they hold the records a call takes: 10 per batch, 15 wanted, two batches.
@@ -98,41 +102,98 @@ describe('a view input of Kafka batches', () => {
     expect(decodeBatch(converted.abi).every((r) => r.value !== null && r.value.length === 100 && r.value[0] === 7)).toBe(true);
   });
 
-  it('inflates a compressed batch packed into several calls once, given the fetch\'s cache', () => {
-    const batch = buildRecordBatch(Array.from({ length: 50 }, (_, i) => ({ key: null, value: enc(`record ${i}`) })), { baseOffset: 0n, compression: Compression.gzip });
+  it('packs a compressed batch that fits as stored, for the worker to inflate, counting only its records from the offset on', () => {
+    const value = new Uint8Array(100).fill(7);
+    const batches = [0n, 10n].map((base) => buildRecordBatch(Array.from({ length: 10 }, () => ({ key: null, value })), { baseOffset: base, compression: Compression.gzip }));
     const inflated: InflatedBatches = new WeakMap();
+    const { input, batches: n } = packKafkaInput(batches, 0, 0n, 100, 1 << 20, 1 << 20, new BatchBuffers(), inflated);
+    expect(n).toBe(2);
+    // The input is its header and the two batches byte for byte: the host inflated nothing.
+    expect(input.byteLength).toBe(KAFKA_INPUT_HEADER_BYTES + batches[0]!.byteLength + batches[1]!.byteLength);
+    expect(Buffer.from(input.subarray(KAFKA_INPUT_HEADER_BYTES)).equals(Buffer.concat(batches))).toBe(true);
+    expect(inflated.get(batches[0]!)).toBeUndefined();
+    // From offset 6 the first batch holds 4 records: with 12 wanted the second batch goes in too.
+    expect(packKafkaInput(batches, 0, 6n, 12, 1 << 20, 1 << 20, new BatchBuffers()).batches).toBe(2);
+    expect(packKafkaInput(batches, 0, 6n, 4, 1 << 20, 1 << 20, new BatchBuffers()).batches).toBe(1);
+    const converted = inputConverter.convert(input);
+    expect(decodeBatch(converted.abi).map((r) => r.offset)).toEqual(Array.from({ length: 20 }, (_, i) => BigInt(i)));
+  });
+
+  it('inflates a compressed batch its calls stop inside once, in the converter, and lets it go once walked to its end', () => {
+    const batch = buildRecordBatch(Array.from({ length: 50 }, (_, i) => ({ key: null, value: enc(`record ${i}`) })), { baseOffset: 0n, compression: Compression.gzip });
     const buffers = new BatchBuffers();
-    const first = inputConverter.convert(packKafkaInput([batch], 0, 0n, 20, 1 << 20, 1 << 20, buffers, inflated).input);
-    const section = inflated.get(batch)?.records;
-    expect(section).toBeInstanceOf(Uint8Array);
-    const second = inputConverter.convert(packKafkaInput([batch], 0, first.resumeAt, 20, 1 << 20, 1 << 20, buffers, inflated).input);
-    // The same inflated section served the second call: nothing was inflated again.
-    expect(inflated.get(batch)?.records).toBe(section);
-    expect([first.records, first.resumeAt, second.records, second.resumeAt]).toEqual([20, 20n, 20, 40n]);
+    const { hits, kept } = inflatedSections;
+    const size = inflatedSections.size;
+    const offsets: bigint[] = [];
+    let from = 0n;
+    for (let call = 0; call < 3; call++) {
+      const c = inputConverter.convert(packKafkaInput([batch], 0, from, 20, 1 << 20, 1 << 20, buffers).input);
+      offsets.push(...decodeBatch(c.abi).map((r) => r.offset));
+      inputConverter.release(c.abi);
+      from = c.resumeAt;
+    }
+    expect(offsets).toEqual(Array.from({ length: 50 }, (_, i) => BigInt(i)));
+    expect(from).toBe(50n);
+    // Kept after the first call, found by the second and third, dropped after the third.
+    expect(inflatedSections.kept - kept).toBe(1);
+    expect(inflatedSections.hits - hits).toBe(2);
+    expect(inflatedSections.size).toBe(size);
+  });
+
+  it(`keeps at most ${CONVERTER_INFLATED_BATCHES_MAX_COUNT} inflated batches and ${CONVERTER_INFLATED_BATCHES_MAX_BYTES} inflated bytes, the oldest dropped first`, () => {
+    const stopInside = (sections: InflatedSections, batch: Uint8Array, base: bigint): void => {
+      const cursor = new KafkaRecordCursor([batch], base, sections);
+      cursor.fill(new AbiBatchBuilder(new BatchBuffers()), 1, 1 << 20);
+      sections.keep(cursor.stop!);
+    };
+    const small = Array.from({ length: CONVERTER_INFLATED_BATCHES_MAX_COUNT + 1 }, (_, b) =>
+      buildRecordBatch(Array.from({ length: 10 }, (_, i) => ({ key: null, value: enc(`v${i}`) })), { baseOffset: BigInt(b * 10), compression: Compression.gzip }));
+    const byCount = new InflatedSections();
+    small.forEach((b, i) => stopInside(byCount, b, BigInt(i * 10)));
+    expect(byCount.size).toBe(CONVERTER_INFLATED_BATCHES_MAX_COUNT);
+    expect(byCount.find(small[0]!, parseBatchHeader(small[0]!), 1n)).toBeUndefined();
+    // Found again at the record after the first taken, and from the start for an earlier offset.
+    const last = small[small.length - 1]!;
+    const lastBase = BigInt((small.length - 1) * 10);
+    expect(byCount.find(last, parseBatchHeader(last), lastBase + 1n)).toMatchObject({ index: 1, offset: lastBase + 1n });
+    expect(byCount.find(last, parseBatchHeader(last), lastBase)).toMatchObject({ index: 0, at: 0 });
+    // A copy of a batch is the same batch: it is known by its bytes.
+    expect(byCount.find(small[1]!.slice(), parseBatchHeader(small[1]!), 11n)).toMatchObject({ index: 1 });
+    // Batches inflating to over a quarter of the byte bound each (zeros compress well): three fit, not four.
+    const value = new Uint8Array(Math.ceil(CONVERTER_INFLATED_BATCHES_MAX_BYTES / 4 / 6) + 1);
+    const big = Array.from({ length: 4 }, (_, b) => buildRecordBatch(Array.from({ length: 6 }, () => ({ key: null, value })), { baseOffset: BigInt(b * 6), compression: Compression.gzip }));
+    const byBytes = new InflatedSections();
+    big.forEach((b, i) => stopInside(byBytes, b, BigInt(i * 6)));
+    expect(byBytes.size).toBe(3);
+    expect(byBytes.find(big[0]!, parseBatchHeader(big[0]!), 1n)).toBeUndefined();
+    expect(byBytes.find(big[3]!, parseBatchHeader(big[3]!), 19n)).toMatchObject({ index: 1 });
   });
 
   it('copies a batch too large for one input a window at a time, each within the input bound', () => {
-    const value = new Uint8Array(200).fill(3);
-    const batch = buildRecordBatch(Array.from({ length: 100 }, () => ({ key: null, value })), { baseOffset: 1000n, compression: Compression.gzip });
-    const inflated: InflatedBatches = new WeakMap();
-    const buffers = new BatchBuffers();
-    const maxInput = 4096;
-    let from = 1000n;
-    const sizes: number[] = [];
-    let taken = 0;
-    while (from < 1100n) {
-      const { input } = packKafkaInput([batch], 0, from, 1000, 1 << 20, maxInput, buffers, inflated);
-      sizes.push(input.byteLength);
-      const c = inputConverter.convert(input);
-      inputConverter.release(c.abi);
-      taken += c.records;
-      from = c.resumeAt;
+    // Values that do not compress: the gzip batch is as large as the plain one, past the input bound.
+    const noise = (): Uint8Array => randomBytes(200);
+    for (const compression of [Compression.none, Compression.gzip]) {
+      const batch = buildRecordBatch(Array.from({ length: 100 }, () => ({ key: null, value: noise() })), { baseOffset: 1000n, compression });
+      const inflated: InflatedBatches = new WeakMap();
+      const buffers = new BatchBuffers();
+      const maxInput = 4096;
+      let from = 1000n;
+      const sizes: number[] = [];
+      let taken = 0;
+      while (from < 1100n) {
+        const { input } = packKafkaInput([batch], 0, from, 1000, 1 << 20, maxInput, buffers, inflated);
+        sizes.push(input.byteLength);
+        const c = inputConverter.convert(input);
+        inputConverter.release(c.abi);
+        taken += c.records;
+        from = c.resumeAt;
+      }
+      expect(taken).toBe(100);
+      expect(from).toBe(1100n);
+      // ~20 KB of records in inputs of at most 4 KiB: about one window per 19 records.
+      expect(sizes.every((s) => s <= maxInput)).toBe(true);
+      expect(sizes.length).toBeGreaterThanOrEqual(5);
     }
-    expect(taken).toBe(100);
-    expect(from).toBe(1100n);
-    // ~20 KB of records in inputs of at most 4 KiB: about one window per 19 records.
-    expect(sizes.every((s) => s <= maxInput)).toBe(true);
-    expect(sizes.length).toBeGreaterThanOrEqual(5);
   });
 
   it('passes over control batches and stops at the ABI byte bound, resuming at the next record', () => {
@@ -184,6 +245,23 @@ describe('converted calls', () => {
     const out = await pool.run(filter, input, null, { convert: true });
     expect(decodeBatch(out.output).map((r) => r.offset)).toEqual([100n, 200n]);
     expect(out.converted).toEqual({ records: 250, resumeAt: 300n });
+  });
+
+  it('inflate batches of every codec in the worker, across calls that stop inside them', async () => {
+    for (const codec of [Compression.gzip, Compression.snappy, Compression.lz4, Compression.zstd]) {
+      const plainBatch = buildRecordBatch(lines.map((v) => ({ key: null, value: enc(v) })), { baseOffset: 1000n });
+      const batch = withRecordsSection(plainBatch, codec, await compressRecords(codec, recordsSection(plainBatch, parseBatchHeader(plainBatch), 1 << 20)));
+      const kept: bigint[] = [];
+      let from = 1000n;
+      while (from < 1300n) {
+        const { input } = packKafkaInput([batch], 0, from, 64, 1 << 20, 1 << 20, new BatchBuffers());
+        expect(input.byteLength).toBe(KAFKA_INPUT_HEADER_BYTES + batch.byteLength);
+        const out = await pool.run(filter, input, null, { convert: true });
+        kept.push(...decodeBatch(out.output).map((r) => r.offset));
+        from = out.converted!.resumeAt;
+      }
+      expect(kept).toEqual([1000n, 1100n, 1200n]);
+    }
   });
 
   it('fail as kind input when the converter refuses the bytes, and the worker serves the next call', async () => {

@@ -143,6 +143,23 @@ describe('a view whose module fails', () => {
   });
 });
 
+describe('a view whose module misses its deadline inside a large compressed batch', () => {
+  it('skips only the records each call took, one deadline per call', async () => {
+    await createTopic(c, 'big-gz', 1);
+    const lines = logLines(0, 1500, 100);
+    await produce(c, 'big-gz', 0, buildRecordBatch(lines.map((v) => ({ key: null, value: enc.encode(v) })), { compression: Compression.gzip }));
+    expect((await attach(t.address, { kind: 'view', module: 'endless-loop', topic: 'big-gz', as: 'big-gz-loop' })).status).toBe(201);
+    const f = await fetchOnce(c, 'big-gz-loop', 0, 0n);
+    expect(f.errorCode).toBe(0);
+    expect(f.records).toEqual([]);
+    const status = (await admin(t.address, 'GET', '/v1/attachments/view/big-gz-loop')).body as { stats: { errors: Record<string, number>; recordsSkipped: number; lastError: { firstOffset: string; lastOffset: string } } };
+    // A call takes 1,024 records (VIEW_CALL_MAX_RECORDS): the batch's 1,500 cost two calls, each skipping what it took.
+    expect(status.stats.errors['deadline']).toBe(2);
+    expect(status.stats.recordsSkipped).toBe(1500);
+    expect(status.stats.lastError).toMatchObject({ firstOffset: '1024', lastOffset: '1499' });
+  });
+});
+
 describe('a view whose module makes more output than one call may give', () => {
   it('answers what fits the output bound and the rest on the next read, in order', async () => {
     await registerModule(t.address, 'value-flood');
