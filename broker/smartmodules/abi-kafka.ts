@@ -168,8 +168,22 @@ export class AbiBatchBuilder {
     }
     if (r.offset > end) throw corrupt(`record ${index} is shorter than its offset and timestamp`);
     // Room for the whole record at once: every Kafka byte left becomes at most 4 ABI bytes (a
-    // one-byte length varint becomes an i32), plus the offset, timestamp and header count.
-    this.#ensure(20 + 4 * (end - r.offset));
+    // one-byte length varint becomes an i32), plus the offset, timestamp and header count. A record
+    // that bound would not let fit is measured by its varints instead.
+    const rough = 20 + 4 * (end - r.offset);
+    this.#ensure(this.#pos + rough <= INPUT_BATCH_MAX_BYTES ? rough : this.#measure(r, end));
+  }
+
+  /** Room a record needs: its bytes, 3 more for each of its length varints, offset and timestamp. */
+  #measure(r: Reader, end: number): number {
+    const m = new Reader(r.buf, r.offset, end);
+    for (let f = 0; f < 2; f++) {
+      const len = m.varint();
+      if (len > 0) m.skip(len);
+    }
+    // A count past the bound is refused by #putFields before any header is written.
+    const headers = Math.min(Math.max(m.varint(), 0), RECORD_HEADERS_MAX);
+    return 16 + (end - r.offset) + 3 * (3 + 2 * headers);
   }
 
   /** Key, value and headers, from `r` to exactly `end`. */

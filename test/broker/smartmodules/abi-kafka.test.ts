@@ -9,6 +9,7 @@ import {
 import { KafkaError, ProtocolError } from '../../../broker/protocol/errors.js';
 import { ErrorCode } from '../../../broker/protocol/error-codes.js';
 import { BatchBuffers, decodeBatch, encodeBatch, type HostRecord } from '../../../runtime/index.js';
+import { INPUT_BATCH_MAX_BYTES } from '../../../runtime/constants.js';
 
 /** Kafka batches of random records at consecutive offsets from `base`. */
 const batchesArb = fc
@@ -62,6 +63,18 @@ describe('Kafka batches to an ABI batch', () => {
     const builder = new AbiBatchBuilder(new BatchBuffers(), 16);
     new KafkaRecordCursor([batch], 0n).fill(builder, 1000, 1 << 24);
     expect(decodeBatch(builder.finish()).map(plain)).toEqual(decodeRecords(batch).map(plain));
+  });
+
+  it('takes a record of more than a quarter of INPUT_BATCH_MAX_BYTES, and refuses one past it with a RangeError', () => {
+    const huge = new Uint8Array((INPUT_BATCH_MAX_BYTES >> 2) + 1024).fill(9);
+    const batch = buildRecordBatch([{ key: enc('k'), value: enc('small') }, { key: null, value: huge, headers: [{ key: 'h', value: enc('v') }] }], { baseOffset: 0n });
+    const builder = new AbiBatchBuilder(new BatchBuffers());
+    new KafkaRecordCursor([batch], 0n).fill(builder, 10, INPUT_BATCH_MAX_BYTES);
+    const got = decodeBatch(builder.finish());
+    expect(got.map((r) => r.value?.length)).toEqual([5, huge.length]);
+    expect(got[1]!.headers).toEqual([{ key: 'h', value: enc('v') }]);
+    const tooBig = buildRecordBatch([{ key: null, value: new Uint8Array(INPUT_BATCH_MAX_BYTES) }], { baseOffset: 0n });
+    expect(() => new KafkaRecordCursor([tooBig], 0n).fill(new AbiBatchBuilder(new BatchBuffers()), 10, INPUT_BATCH_MAX_BYTES)).toThrow(RangeError);
   });
 
   it('passes over control batches and empty batches, moving past their offsets', () => {

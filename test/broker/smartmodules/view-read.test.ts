@@ -67,6 +67,20 @@ describe('a view on fetch', () => {
     expect(from.records.map((r) => r.offset)).toEqual([300n, 400n, 500n]);
   });
 
+  it('answers a record of several MiB from a source whose max.message.bytes allows it', async () => {
+    const res = await c.request(ApiKey.CreateTopics, 3, {
+      topics: [{ name: 'large-records', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [{ name: 'max.message.bytes', value: String(12 << 20) }] }],
+      timeoutMs: 5_000, validateOnly: false,
+    });
+    expect(res.topics[0]!.errorCode).toBe(0);
+    const large = JSON.stringify({ level: 'error', blob: 'x'.repeat(5 << 20) });
+    await produce(c, 'large-records', 0, valuesBatch(['{"level":"info"}', large, '{"level":"error","n":2}']));
+    expect((await attach(t.address, { kind: 'view', module: 'json-filter', topic: 'large-records', as: 'large-errors', params: { field: 'level', value: 'error' } })).status).toBe(201);
+    const f = await fetchOnce(c, 'large-errors', 0, 0n);
+    expect(f.errorCode).toBe(0);
+    expect(f.records.map((r) => [r.offset, r.value?.length])).toEqual([[1n, large.length], [2n, 23]]);
+  });
+
   it('rewrites values with a map and keeps every offset', async () => {
     expect((await attach(t.address, { kind: 'view', module: 'json-map', topic: 'logs', as: 'levels', params: { fields: 'level' } })).status).toBe(201);
     const all = await fetchAll(c, 'levels', 0);
