@@ -22,6 +22,9 @@ import { ATTR_TRANSACTIONAL, encodeBatchHeader } from './kafka-batches.js';
 
 const utf8Strict = new TextDecoder('utf-8', { fatal: true });
 
+/** How a conversion that would pass INPUT_BATCH_MAX_BYTES fails (a RangeError), also when a sandbox worker reports it. */
+export const ABI_BATCH_TOO_LARGE = 'ABI batch would exceed INPUT_BATCH_MAX_BYTES';
+
 /** Header keys are UTF-8 in Kafka and in the ABI: ASCII is checked by hand, the rest by the decoder. */
 function isUtf8(bytes: Uint8Array, at: number, len: number): boolean {
   for (let i = 0; i < len; i++) {
@@ -87,7 +90,7 @@ export class AbiBatchBuilder {
 
   #ensure(n: number): void {
     if (this.#pos + n <= this.#out.byteLength) return;
-    if (this.#pos + n > INPUT_BATCH_MAX_BYTES) throw new RangeError(`ABI batch would exceed INPUT_BATCH_MAX_BYTES (${INPUT_BATCH_MAX_BYTES})`);
+    if (this.#pos + n > INPUT_BATCH_MAX_BYTES) throw new RangeError(`${ABI_BATCH_TOO_LARGE} (${INPUT_BATCH_MAX_BYTES})`);
     let cap = this.#out.byteLength * 2;
     while (cap < this.#pos + n) cap *= 2;
     const next = this.#take(Math.min(cap, INPUT_BATCH_MAX_BYTES));
@@ -410,10 +413,15 @@ export interface KafkaBatchOptions {
    * the log gives them their place); baseOffset and lastOffset are then ignored.
    */
   renumber?: boolean;
+  /**
+   * Checks the layout and reads the offsets only, building no batch (batch is null): a produce
+   * check's filter keeps the producer's bytes and needs only which records its module kept.
+   */
+  layoutOnly?: boolean;
 }
 
 export interface AbiDecodedBatch {
-  /** One uncompressed RecordBatch v2 with a correct CRC, or null when the ABI batch held no record. */
+  /** One uncompressed RecordBatch v2 with a correct CRC, or null when the ABI batch held no record (or layoutOnly). */
   batch: Uint8Array | null;
   count: number;
   /** Source offsets of the first and last record (-1n when empty). */
@@ -472,6 +480,7 @@ export function abiToRecordBatch(abi: Uint8Array, options: KafkaBatchOptions = {
 
   const firstOffset = offsets[0]!;
   const lastOffset = offsets[count - 1]!;
+  if (options.layoutOnly === true) return { batch: null, count, firstOffset, lastOffset, offsets };
   const renumber = options.renumber === true;
   const baseOffset = renumber ? 0n : options.baseOffset ?? firstOffset;
   const spanLast = renumber ? BigInt(count - 1) : options.lastOffset ?? lastOffset;

@@ -13,10 +13,12 @@ import type { AttachmentInfo } from '../log/index.js';
 import type { ProduceRecordError } from '../protocol/apis/produce.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { KafkaError } from '../protocol/errors.js';
-import { compressionOf, concatRecordSet, isTransactional, iterateBatches } from '../protocol/record-batch.js';
+import { compressionOf, concatRecordSet, isControlBatch, isTransactional, iterateBatches } from '../protocol/record-batch.js';
 import { Compression } from '../protocol/codecs/index.js';
+import { corrupt } from '../protocol/codecs/errors.js';
 import { recompressRecordSet } from '../protocol/recompress.js';
-import { AbiBatchBuilder, KafkaRecordCursor, abiToRecordBatch } from './abi-kafka.js';
+import { ABI_BATCH_TOO_LARGE, abiToRecordBatch } from './abi-kafka.js';
+import { KAFKA_INPUT_HEADER_BYTES, packKafkaInput } from './kafka-input.js';
 import type { ModuleHost } from './module-host.js';
 
 /** A produce refused by its check: INVALID_RECORD with the records it names (Produce v8+). */
@@ -50,27 +52,33 @@ export async function runProduceCheck(
   let changed = false;
   let recordBase = 0; // index of this batch's first record in the request's record set
   for (const { bytes, header } of iterateBatches(records)) {
-    const builder = new AbiBatchBuilder(rt.buffers);
-    try {
-      new KafkaRecordCursor([bytes], header.baseOffset).fill(builder, Number.MAX_SAFE_INTEGER, INPUT_BATCH_MAX_BYTES);
-    } catch (err) {
-      builder.discard();
-      if (err instanceof RangeError) throw new ProduceCheckError(`batch of ${header.recordCount} records is too large for ${describeModule(check)}: ${err.message}`, []);
-      throw err;
-    }
-    const inputCount = builder.count;
-    if (inputCount === 0) {
-      builder.discard();
+    if (header.recordCount === 0 || isControlBatch(header.attributes)) {
       out.push(bytes);
       continue;
     }
+    const tooLarge = (why: string): ProduceCheckError => new ProduceCheckError(`batch of ${header.recordCount} records is too large for ${describeModule(check)}: ${why}`, []);
+    // The batch goes to the worker as it was sent (compressed or not), which converts it beside
+    // the module: the event loop only copies it.
+    const input = packKafkaInput([bytes], 0, header.baseOffset, header.recordCount, INPUT_BATCH_MAX_BYTES, KAFKA_INPUT_HEADER_BYTES + bytes.byteLength, rt.buffers).input;
     const started = performance.now();
     let output: Uint8Array;
+    let inputCount: number;
     try {
-      output = await host.call(rt, builder.finish());
+      const r = await host.convertAndCall(rt, input).finally(() => rt.buffers.give(input));
+      output = r.output;
+      inputCount = r.converted.records;
+      if (r.converted.resumeAt <= header.baseOffset + BigInt(header.lastOffsetDelta)) {
+        rt.buffers.give(output);
+        throw tooLarge(`its records pass ${INPUT_BATCH_MAX_BYTES} bytes in the module's input`);
+      }
     } catch (err) {
       if (!(err instanceof SandboxError)) throw err;
-      rt.stats.failure({ kind: err.kind, message: err.message, partition, firstOffset: '-', lastOffset: '-', atMs: Date.now() }, inputCount);
+      if (err.kind === 'input') {
+        // The worker could not convert the batch: a record too large for one call, or malformed records.
+        if (err.message.includes(ABI_BATCH_TOO_LARGE)) throw tooLarge(err.message);
+        throw corrupt(err.message);
+      }
+      rt.stats.failure({ kind: err.kind, message: err.message, partition, firstOffset: '-', lastOffset: '-', atMs: Date.now() }, header.recordCount);
       host.logger.warn({ check: check.name, topic: check.source, partition, kind: err.kind, err: err.message }, 'produce check failed; batch refused');
       const code = failureCode(err.kind);
       if (code === ErrorCode.INVALID_RECORD) throw new ProduceCheckError(`${describeModule(check)} failed on the batch: ${err.message}`, []);
@@ -85,6 +93,8 @@ export async function runProduceCheck(
         producerEpoch: header.producerEpoch,
         baseSequence: header.baseSequence,
         transactional: isTransactional(header.attributes),
+        // A filter's kept batch is stored as it was sent: only which records it kept is read.
+        layoutOnly: check.module.kind === 'filter',
       });
     } finally {
       rt.buffers.give(output);

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKey } from '../../../broker/protocol/api-keys.js';
 import { ErrorCode } from '../../../broker/protocol/error-codes.js';
-import { Compression, buildRecordBatch, parseBatchHeader, verifyCrc } from '../../../broker/protocol/record-batch.js';
+import { BATCH_CRC_OFFSET, Compression, buildRecordBatch, computeCrc, parseBatchHeader, verifyCrc } from '../../../broker/protocol/record-batch.js';
+import { INPUT_BATCH_MAX_BYTES } from '../../../runtime/constants.js';
 import { recompressRecordSet } from '../../../broker/protocol/recompress.js';
 import type { KafkaClient } from '../../../cli/kafka-client/kafka-client.js';
 import { startTestBroker, type TestBroker } from '../handlers/test-broker.js';
@@ -19,6 +20,35 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await t?.stop();
+});
+
+describe('a produce check given what a module cannot take', () => {
+  it('refuses a batch whose records are malformed with CORRUPT_MESSAGE, storing nothing', async () => {
+    await createTopic(c, 'checked-corrupt', 1);
+    expect((await attach(t.address, { kind: 'produce', module: 'json-filter', topic: 'checked-corrupt', params: { field: 'level', value: 'error' } })).status).toBe(201);
+    const batch = valuesBatch([line('error', 1), line('error', 2)]);
+    batch[61] = 0x7e; // the first record's length varint: far more than is there
+    new DataView(batch.buffer, batch.byteOffset).setUint32(BATCH_CRC_OFFSET, computeCrc(batch), false);
+    const r = await produce(c, 'checked-corrupt', 0, batch);
+    expect(r.errorCode).toBe(ErrorCode.CORRUPT_MESSAGE);
+    expect((await fetchOnce(c, 'checked-corrupt', 0, 0n)).highWatermark).toBe(0n);
+  });
+
+  it(`refuses a batch past ${INPUT_BATCH_MAX_BYTES} bytes of module input with INVALID_RECORD saying so, storing nothing`, async () => {
+    const res = await c.request(ApiKey.CreateTopics, 3, {
+      topics: [{ name: 'checked-large', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [{ name: 'max.message.bytes', value: String(40 << 20) }] }],
+      timeoutMs: 5_000, validateOnly: false,
+    });
+    expect(res.topics[0]!.errorCode).toBe(0);
+    expect((await attach(t.address, { kind: 'produce', module: 'json-filter', topic: 'checked-large', params: { field: 'level', value: 'error' } })).status).toBe(201);
+    const large = JSON.stringify({ level: 'error', blob: 'x'.repeat(INPUT_BATCH_MAX_BYTES / 2) });
+    const r = await produce(c, 'checked-large', 0, valuesBatch([large, large]));
+    expect(r.errorCode).toBe(ErrorCode.INVALID_RECORD);
+    expect(r.errorMessage).toMatch(/^batch of 2 records is too large for module json-filter/);
+    expect((await fetchOnce(c, 'checked-large', 0, 0n)).highWatermark).toBe(0n);
+    // One such record alone is checked and stored.
+    expect((await produce(c, 'checked-large', 0, valuesBatch([large]))).errorCode).toBe(0);
+  });
 });
 
 describe('a filter on the produce path', () => {
