@@ -39,6 +39,8 @@ const FETCH_PARTITION_MAX_BYTES = 4 * 1024 * 1024;
 const PRODUCE_RECORDS = 100;
 const PRODUCE_ROUNDS = 3;
 const SPLIT_RECORDS = 1024;
+const LARGE_BATCH_RECORDS = 5000;
+const LARGE_BATCHES = 100;
 
 type Logger = (line: string) => void;
 
@@ -75,6 +77,8 @@ export interface RecordPathBenchResult {
   };
   eventLoop: { viewP99Ms: number; viewMaxMs: number; sourceP99Ms: number };
   produce: { plainP99Ms: number; checkedP99Ms: number; ratio: number; plainP50Ms: number; checkedP50Ms: number; rounds: { plainP99Ms: number; checkedP99Ms: number; ratio: number }[] };
+  /** Large batches (LARGE_BATCH_RECORDS) to a plain and a json-filter-checked topic: the event-loop thread's CPU per record, each round. */
+  largeBatches: { rounds: { plainNsPerRecord: number; checkedNsPerRecord: number }[] };
   split: { name: string; nsPerRecord: number }[];
   targets: { name: string; value: number; unit: string; target: string; ok: boolean }[];
 }
@@ -199,6 +203,35 @@ async function benchView(broker: BenchBroker, metricsPort: number, log: Logger):
       },
       eventLoop: { viewP99Ms: median(rounds.map((r) => r.viewLoopP99Ms)), viewMaxMs: Math.max(...rounds.map((r) => r.viewLoopMaxMs)), sourceP99Ms: median(rounds.map((r) => r.sourceLoopP99Ms)) },
     };
+  } finally {
+    client.close();
+  }
+}
+
+/**
+ * The event-loop thread's CPU per record while batches of LARGE_BATCH_RECORDS go to a plain topic
+ * and to one with a json-filter check that keeps them (the topics benchProduceCheck made).
+ */
+async function benchLargeBatches(broker: BenchBroker, log: Logger): Promise<RecordPathBenchResult['largeBatches']> {
+  const client = await KafkaClient.connect(`127.0.0.1:${broker.port}`);
+  try {
+    const batches = Array.from({ length: 10 }, (_, b) => buildRecordBatch(Array.from({ length: LARGE_BATCH_RECORDS }, (_, i) => ({ key: null, value: enc.encode(logLine(b * LARGE_BATCH_RECORDS + i)) }))));
+    const nsPerRecord = async (topic: string): Promise<number> => {
+      const cpu0 = threadCpuMs(broker.pid);
+      for (let i = 0; i < LARGE_BATCHES; i++) {
+        const res = await client.request(ApiKey.Produce, 8, { transactionalId: null, acks: -1, timeoutMs: 30_000, topicData: [{ name: topic, partitionData: [{ index: 0, records: batches[i % batches.length]! }] }] });
+        const code = res.responses[0]!.partitionResponses[0]!.errorCode;
+        if (code !== 0) throw new Error(`produce to ${topic}: error ${code}`);
+      }
+      return ((threadCpuMs(broker.pid) - cpu0) * 1e6) / (LARGE_BATCHES * LARGE_BATCH_RECORDS);
+    };
+    const rounds: RecordPathBenchResult['largeBatches']['rounds'] = [];
+    for (let round = 0; round < PRODUCE_ROUNDS; round++) {
+      const r = { plainNsPerRecord: await nsPerRecord('plain'), checkedNsPerRecord: await nsPerRecord('checked') };
+      rounds.push(r);
+      log(`large batches round ${round + 1}: event-loop CPU ${formatNumber(r.plainNsPerRecord, 0)} ns/record plain, ${formatNumber(r.checkedNsPerRecord, 0)} checked`);
+    }
+    return { rounds };
   } finally {
     client.close();
   }
@@ -346,6 +379,8 @@ export function renderRecordPathMarkdown(r: RecordPathBenchResult): string {
     '',
     `kafkajs producer, acks=-1, ${PRODUCE_RECORDS} records per send, one send in flight, to a topic without and one with a json-filter check that keeps every record; tinybench, ${r.produce.rounds.length} rounds alternating: p99 ${r.produce.rounds.map((x) => `${formatNumber(x.plainP99Ms, 2)} / ${formatNumber(x.checkedP99Ms, 2)} ms`).join(', ')} (plain / checked); p50 ${formatNumber(r.produce.plainP50Ms, 2)} / ${formatNumber(r.produce.checkedP50Ms, 2)} ms in the median round.`,
     '',
+    `Batches of ${LARGE_BATCH_RECORDS.toLocaleString('en')} records (${LARGE_BATCHES} per topic and round, one in flight, acks=-1) to the same two topics, the broker's event-loop thread CPU per record (10 ms resolution): ${r.largeBatches.rounds.map((x) => `${formatNumber(x.plainNsPerRecord, 0)} / ${formatNumber(x.checkedNsPerRecord, 0)} ns`).join(', ')} (plain / checked). The check hands each batch to the sandbox worker as sent and reads back only which records its filter kept.`,
+    '',
     '## Where the time goes',
     '',
     `Per record, batches of ${SPLIT_RECORDS} records, tinybench p50 in this process:`,
@@ -369,6 +404,7 @@ export async function runRecordPathBench(options: { write?: boolean; log?: Logge
   try {
     const { view, eventLoop: loop } = await benchView(broker, metricsPort, log);
     const produce = await benchProduceCheck(broker, log);
+    const largeBatches = await benchLargeBatches(broker, log);
     const result: RecordPathBenchResult = {
       generatedAt: new Date().toISOString(),
       node: process.version,
@@ -377,6 +413,7 @@ export async function runRecordPathBench(options: { write?: boolean; log?: Logge
       view,
       eventLoop: loop,
       produce,
+      largeBatches,
       split,
       targets: [
         { name: 'view / source, records scanned per second', value: view.ratio, unit: 'x', target: '>= 0.5', ok: view.ratio >= 0.5 },
