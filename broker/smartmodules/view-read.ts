@@ -167,11 +167,12 @@ async function runViewCall(
     if (err.kind === 'queue-full' || err.kind === 'closed') throw new RetryLaterError(err.message);
     // The source's bytes are malformed: the fetch fails as it would reading them itself.
     if (err.kind === 'input') throw corrupt(err.message);
-    const failure = { kind: err.kind, message: err.message, partition, firstOffset: String(first), lastOffset: String(last), atMs: Date.now() };
     if (rt.info.onError === 'halt') {
-      // The input went to the sandbox: its records are counted again from the log (once per halt).
-      rt.stats.failure(failure, (await callRecords(log, rt.info.source, partition, first, last)).records.length);
-      host.logger.error({ view: rt.info.name, topic: rt.info.source, partition, offset: String(first), lastOffset: String(last), kind: err.kind, err: err.message }, 'view halted by a module failure');
+      // The input went to the sandbox: the records the call took are read again from the log (once per halt).
+      const taken = await callRecords(log, rt.info.source, partition, first, last);
+      const failure = { kind: err.kind, message: err.message, partition, firstOffset: String(first), lastOffset: String(taken.end - 1n), atMs: Date.now() };
+      rt.stats.failure(failure, taken.records.length);
+      host.logger.error({ view: rt.info.name, topic: rt.info.source, partition, offset: failure.firstOffset, lastOffset: failure.lastOffset, kind: err.kind, err: err.message }, 'view halted by a module failure');
       await log.haltAttachment('view', rt.info.name, rt.info.attachmentId, { partition, offset: first, reason: `${err.kind}: ${err.message}`, atMs: failure.atMs });
       throw new ViewHaltedError(rt.info.name, `${err.kind} at offset ${first}: ${err.message}`);
     }
