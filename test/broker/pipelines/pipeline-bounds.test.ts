@@ -54,31 +54,23 @@ afterAll(async () => {
 });
 
 describe('a pipeline', () => {
-  it(`reads at most ${PIPELINE_STEP_MAX_RECORDS} source records a step`, async () => {
-    const n = 2 * PIPELINE_STEP_MAX_RECORDS + 100;
-    await createTopic(c, 'wide', 1);
-    await produceKeyed('wide', Array.from({ length: n }, (_, i) => ({ key: 'k', value: `v${i}` })));
-    expect((await attach(t.address, { kind: 'derived', module: 'pass-through', topic: 'wide', to: 'wide-copy' })).status).toBe(201);
-    const s = await untilIn('wide-copy', n);
-    expect(s.stats!.recordsIn).toBe(n);
-    expect(s.stats!.calls).toBe(3);
-    const copy = await fetchAll(c, 'wide-copy', 0);
-    expect(copy.records.map((r) => r.value)).toEqual(Array.from({ length: n }, (_, i) => `v${i}`));
-  });
-
-  it('steps through one compressed source batch larger than a step, every record once and in order', async () => {
-    const n = 2 * PIPELINE_STEP_MAX_RECORDS + 100;
-    await createTopic(c, 'wide-gz', 1);
-    const batch = buildRecordBatch(Array.from({ length: n }, (_, i) => ({ key: enc.encode('k'), value: enc.encode(`v${i}`) })), { compression: Compression.gzip });
-    expect((await produce(c, 'wide-gz', 0, batch)).errorCode).toBe(0);
-    expect((await attach(t.address, { kind: 'derived', module: 'pass-through', topic: 'wide-gz', to: 'wide-gz-copy' })).status).toBe(201);
-    const s = await untilIn('wide-gz-copy', n);
-    expect(s.stats!.recordsIn).toBe(n);
-    expect(s.stats!.calls).toBe(3);
-    const copy = await fetchAll(c, 'wide-gz-copy', 0);
-    expect(copy.records.map((r) => r.value)).toEqual(Array.from({ length: n }, (_, i) => `v${i}`));
-    expect(copy.records.map((r) => r.offset)).toEqual(Array.from({ length: n }, (_, i) => BigInt(i)));
-  });
+  // One source batch of more records than a step takes, plain and gzip (which the worker inflates once).
+  for (const compression of [Compression.none, Compression.gzip]) {
+    it(`reads at most ${PIPELINE_STEP_MAX_RECORDS} source records a step, every record once and in order (${compression === Compression.none ? 'plain' : 'gzip'} batch)`, async () => {
+      const n = 2 * PIPELINE_STEP_MAX_RECORDS + 100;
+      const topic = `wide-${compression}`;
+      await createTopic(c, topic, 1);
+      const batch = buildRecordBatch(Array.from({ length: n }, (_, i) => ({ key: enc.encode('k'), value: enc.encode(`v${i}`) })), { compression });
+      expect((await produce(c, topic, 0, batch)).errorCode).toBe(0);
+      expect((await attach(t.address, { kind: 'derived', module: 'pass-through', topic, to: `${topic}-copy` })).status).toBe(201);
+      const s = await untilIn(`${topic}-copy`, n);
+      expect(s.stats!.recordsIn).toBe(n);
+      expect(s.stats!.calls).toBe(3);
+      const copy = await fetchAll(c, `${topic}-copy`, 0);
+      expect(copy.records.map((r) => r.value)).toEqual(Array.from({ length: n }, (_, i) => `v${i}`));
+      expect(copy.records.map((r) => r.offset)).toEqual(Array.from({ length: n }, (_, i) => BigInt(i)));
+    });
+  }
 
   it(`commits at most ${PIPELINE_STEP_OUTPUT_MAX_BYTES} output bytes a step, running a larger step again over fewer records`, async () => {
     await createTopic(c, 'seeds', 1);
