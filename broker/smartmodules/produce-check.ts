@@ -67,7 +67,7 @@ export async function runProduceCheck(
       const r = await host.convertAndCall(rt, input).finally(() => rt.buffers.give(input));
       output = r.output;
       inputCount = r.converted.records;
-      if (r.converted.resumeAt <= header.baseOffset + BigInt(header.lastOffsetDelta)) {
+      if (inputCount < header.recordCount) {
         rt.buffers.give(output);
         throw tooLarge(`its records pass ${INPUT_BATCH_MAX_BYTES} bytes in the module's input`);
       }
