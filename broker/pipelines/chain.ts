@@ -11,7 +11,7 @@ import { SandboxError } from '../../runtime/sandbox/errors.js';
 import { PIPELINE_ISOLATE_CALLS_MAX } from '../constants.js';
 import type { AttachmentInfo, Log } from '../log/index.js';
 import type { AttachmentRuntime, ModuleHost } from '../smartmodules/module-host.js';
-import { recordsBetween } from '../smartmodules/source-records.js';
+import { RECORD_FAILURES, recordsBetween } from '../smartmodules/source-records.js';
 
 /** Headers a dead-lettered record gets beside the module's error (sluice.error.*). */
 export const DEAD_LETTER_SOURCE_HEADER = {
@@ -41,8 +41,6 @@ export type StepResult =
   /** The pipeline's policy is halt and the chain failed. */
   | { status: 'halt'; failure: ChainFailure };
 
-/** Failures that belong to records (the same records fail the same way), worth isolating by halving. */
-const RECORD_FAILURES = new Set(['trap', 'guest-error', 'output-too-large', 'memory-limit']);
 
 class RetryLater extends Error {}
 

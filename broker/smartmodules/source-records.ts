@@ -4,6 +4,13 @@ import { VIEW_SOURCE_READ_MAX_BYTES } from '../constants.js';
 import type { Log } from '../log/index.js';
 import { decodeRecords, isControlBatch, parseBatchHeader } from '../protocol/record-batch.js';
 
+/**
+ * Failures that belong to records (a retry of the same records fails the same way), worth
+ * halving a failed call over: a module's trap, error, output or memory, and an input too large
+ * for a module call ('input' from a converter, 'bad-input' from the runner).
+ */
+export const RECORD_FAILURES: ReadonlySet<string> = new Set(['trap', 'guest-error', 'output-too-large', 'memory-limit', 'input', 'bad-input']);
+
 /** The records of `topic`-`partition` with offsets in [first, last], decoded (control records left out), the first `maxRecords` of them. */
 export async function recordsBetween(
   log: Pick<Log, 'read'>, topic: string, partition: number, first: bigint, last: bigint, maxRecords = Number.POSITIVE_INFINITY,

@@ -12,8 +12,8 @@ import {
 import type { AttachmentInfo, Log } from '../log/index.js';
 import { corrupt } from '../protocol/codecs/errors.js';
 import { batchLastOffset } from '../protocol/record-batch.js';
-import { recordsBetween } from './source-records.js';
-import { abiToRecordBatch } from './abi-kafka.js';
+import { RECORD_FAILURES, recordsBetween } from './source-records.js';
+import { ABI_BATCH_TOO_LARGE, abiToRecordBatch } from './abi-kafka.js';
 import { endOfBatches, firstBatchWithRecords, packKafkaInput, type InflatedBatches } from './kafka-input.js';
 import { controlSpanBatch, emptySpanBatch, placeholderBatch } from './kafka-batches.js';
 import type { AttachmentRuntime, ModuleHost } from './module-host.js';
@@ -165,8 +165,9 @@ async function runViewCall(
   } catch (err) {
     if (!(err instanceof SandboxError)) throw err;
     if (err.kind === 'queue-full' || err.kind === 'closed') throw new RetryLaterError(err.message);
-    // The source's bytes are malformed: the fetch fails as it would reading them itself.
-    if (err.kind === 'input') throw corrupt(err.message);
+    // The source's bytes are malformed: the fetch fails as it would reading them itself. A record
+    // too large for a module's input is not: it fails the call under the view's policy.
+    if (err.kind === 'input' && !err.message.includes(ABI_BATCH_TOO_LARGE)) throw corrupt(err.message);
     if (rt.info.onError === 'halt') {
       // The input went to the sandbox: the records the call took are read again from the log (once per halt).
       const taken = await callRecords(log, rt.info.source, partition, first, last);
@@ -180,8 +181,6 @@ async function runViewCall(
   }
 }
 
-/** Failures that belong to records (a retry of the same records fails the same way), worth isolating. */
-const RECORD_FAILURES = new Set(['trap', 'guest-error', 'output-too-large', 'memory-limit']);
 
 /**
  * Skip policy: finds the records that make the module fail by halving the call (at most

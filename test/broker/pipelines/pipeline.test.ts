@@ -3,6 +3,7 @@ import { ApiKey } from '../../../broker/protocol/api-keys.js';
 import { buildRecordBatch, decodeRecords, isControlBatch, iterateBatches } from '../../../broker/protocol/record-batch.js';
 import type { KafkaClient } from '../../../cli/kafka-client/kafka-client.js';
 import type { HostRecord } from '../../../runtime/index.js';
+import { INPUT_BATCH_MAX_BYTES } from '../../../runtime/constants.js';
 import { startTestBroker, type TestBroker } from '../handlers/test-broker.js';
 import { admin, attach, createTopic, produce, registerModule } from '../smartmodules/record-path-helpers.js';
 import { foldCountSum, referenceOutput, type RefStep } from './reference.js';
@@ -138,6 +139,19 @@ describe('a derived topic', () => {
 
 describe('a derived topic whose module fails on some records', () => {
   const values = ['a', 'boom', 'b', 'c', 'boom', 'd'];
+
+  it(`under skip leaves out a record past ${INPUT_BATCH_MAX_BYTES} bytes of module input, counts it, and the rest flows`, async () => {
+    const res = await c.request(ApiKey.CreateTopics, 3, {
+      topics: [{ name: 'huge-source', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [{ name: 'max.message.bytes', value: String(40 << 20) }] }],
+      timeoutMs: 5_000, validateOnly: false,
+    });
+    expect(res.topics[0]!.errorCode).toBe(0);
+    await produceValues('huge-source', 0, ['a', 'x'.repeat(INPUT_BATCH_MAX_BYTES), 'b'].map((v) => ({ key: 'k', value: v })));
+    expect((await attach(t.address, { kind: 'derived', module: 'pass-through', topic: 'huge-source', to: 'huge-copy' })).status).toBe(201);
+    const s = await until('huge-copy', (x) => x.lag === '0');
+    expect((await readAll('huge-copy', 0)).map((x) => dec(x.value))).toEqual(['a', 'b']);
+    expect(s.stats).toMatchObject({ recordsSkipped: 1, errors: { 'bad-input': 1 } });
+  });
 
   it('under skip leaves them out, counts them, and the rest flows', async () => {
     await createTopic(c, 'mixed-skip', 1);

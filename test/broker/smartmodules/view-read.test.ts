@@ -3,6 +3,7 @@ import { ApiKey } from '../../../broker/protocol/api-keys.js';
 import { ErrorCode } from '../../../broker/protocol/error-codes.js';
 import { Compression, buildRecordBatch, isControlBatch } from '../../../broker/protocol/record-batch.js';
 import type { KafkaClient } from '../../../cli/kafka-client/kafka-client.js';
+import { INPUT_BATCH_MAX_BYTES } from '../../../runtime/constants.js';
 import { startTestBroker, type TestBroker } from '../handlers/test-broker.js';
 import { admin, attach, createTopic, fetchAll, fetchOnce, fetchWhileStuck, produce, registerModule, valuesBatch } from './record-path-helpers.js';
 
@@ -79,6 +80,24 @@ describe('a view on fetch', () => {
     const f = await fetchOnce(c, 'large-errors', 0, 0n);
     expect(f.errorCode).toBe(0);
     expect(f.records.map((r) => [r.offset, r.value?.length])).toEqual([[1n, large.length], [2n, 23]]);
+  });
+
+  it(`under skip leaves out a record past ${INPUT_BATCH_MAX_BYTES} bytes of module input, counting it, and answers the rest`, async () => {
+    const res = await c.request(ApiKey.CreateTopics, 3, {
+      topics: [{ name: 'huge-records', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [{ name: 'max.message.bytes', value: String(40 << 20) }] }],
+      timeoutMs: 5_000, validateOnly: false,
+    });
+    expect(res.topics[0]!.errorCode).toBe(0);
+    const huge = JSON.stringify({ level: 'error', blob: 'x'.repeat(INPUT_BATCH_MAX_BYTES) });
+    await produce(c, 'huge-records', 0, valuesBatch(['{"level":"error","n":0}', '{"level":"error","n":1}', huge, '{"level":"error","n":3}']));
+    expect((await attach(t.address, { kind: 'view', module: 'json-filter', topic: 'huge-records', as: 'huge-errors', params: { field: 'level', value: 'error' } })).status).toBe(201);
+    const got = await fetchAll(c, 'huge-errors', 0);
+    expect(got.errorCode).toBe(0);
+    expect(got.records.map((r) => r.offset)).toEqual([0n, 1n, 3n]);
+    const status = (await admin(t.address, 'GET', '/v1/attachments/view/huge-errors')).body as { stats: { recordsSkipped: number; lastError: { kind: string; firstOffset: string; lastOffset: string; message: string } } };
+    expect(status.stats.recordsSkipped).toBe(1);
+    expect(status.stats.lastError).toMatchObject({ kind: 'bad-input', firstOffset: '2', lastOffset: '2' });
+    expect(status.stats.lastError.message).toMatch(/input batch of \d+ bytes exceeds 16777216/);
   });
 
   it('rewrites values with a map and keeps every offset', async () => {
