@@ -218,7 +218,7 @@ export class InflatedSections implements RecordsSections {
   }
 
   find(batch: Uint8Array, header: RecordBatchHeader, from: bigint): RecordsResume | undefined {
-    if (compressionOf(header.attributes) === Compression.none) return undefined;
+    if (this.#entries.length === 0 || compressionOf(header.attributes) === Compression.none) return undefined;
     const i = this.#indexOf(batch);
     if (i < 0) return undefined;
     const e = this.#entries[i]!;
