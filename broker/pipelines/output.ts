@@ -5,7 +5,7 @@
  */
 import { decodeBatch, encodeBatch, type HostRecord } from '../../runtime/index.js';
 import { concatRecordSet } from '../protocol/record-batch.js';
-import { abiToRecordBatch } from '../smartmodules/abi-kafka.js';
+import { abiToRecordBatch } from '../smartmodules/abi-to-kafka.js';
 
 /** Kafka bytes one record adds beyond its key, value and headers, at most: varints and fixed fields. */
 const RECORD_OVERHEAD_MAX_BYTES = 40;

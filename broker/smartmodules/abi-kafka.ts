@@ -1,24 +1,19 @@
 /**
- * Kafka RecordBatch v2 ⇄ SmartModule ABI v1 batches (sdk/ABI.md §4), byte to byte, with no
+ * Kafka RecordBatch v2 to SmartModule ABI v1 batches (sdk/ABI.md §4), byte to byte, with no
  * record objects in between: the record path converts every record it hands a module, so this is
- * the hot loop of views and produce checks. Kafka bytes are read with the protocol Reader and
- * written with the Writer; an ABI batch is written through one DataView with one bounds check per
- * record (the hot loop), and read with the LittleEndianReader.
+ * the hot loop of views, derived topics and produce checks. Kafka bytes are read with the protocol
+ * Reader; an ABI batch is written through one DataView with one bounds check per record. The way
+ * back, a module's output to a Kafka batch, is abi-to-kafka.ts.
  */
-import {
-  ABI_COUNT_BYTES, ABI_HEADER_MIN_BYTES, ABI_RECORD_MIN_BYTES, BATCH_RECORDS_MAX, INPUT_BATCH_MAX_BYTES, RECORD_HEADERS_MAX,
-} from '../../runtime/constants.js';
+import { ABI_COUNT_BYTES, INPUT_BATCH_MAX_BYTES, RECORD_HEADERS_MAX } from '../../runtime/constants.js';
 import type { BatchBuffers } from '../../runtime/index.js';
 import { RECORD_BATCH_DECOMPRESSED_MAX_BYTES, SPAN_WORD_COPY_MAX_BYTES } from '../constants.js';
 import { corrupt } from '../protocol/codecs/errors.js';
 import { ProtocolError } from '../protocol/errors.js';
 import { Reader } from '../protocol/reader.js';
-import { LittleEndianReader } from '../protocol/little-endian.js';
 import {
   isControlBatch, isLogAppendTime, parseBatchHeader, recordsSection, type RecordBatchHeader,
 } from '../protocol/record-batch.js';
-import { Writer } from '../protocol/writer.js';
-import { ATTR_TRANSACTIONAL, encodeBatchHeader } from './kafka-batches.js';
 
 const utf8Strict = new TextDecoder('utf-8', { fatal: true });
 
@@ -396,123 +391,4 @@ export class KafkaRecordCursor {
       }
     }
   }
-}
-
-export interface KafkaBatchOptions {
-  /** Base offset of the batch; records' deltas are taken from it. Defaults to the first record's offset. */
-  baseOffset?: bigint;
-  /** Last offset the batch spans (≥ the last record's); defaults to the last record's. */
-  lastOffset?: bigint;
-  producerId?: bigint;
-  producerEpoch?: number;
-  baseSequence?: number;
-  /** Attribute bits other than compression and timestamp type (the transactional bit). */
-  transactional?: boolean;
-  /**
-   * Records get new offsets 0..n-1 instead of their source offsets (a derived topic's records:
-   * the log gives them their place); baseOffset and lastOffset are then ignored.
-   */
-  renumber?: boolean;
-  /**
-   * Checks the layout and reads the offsets only, building no batch (batch is null): a produce
-   * check's filter keeps the producer's bytes and needs only which records its module kept.
-   */
-  layoutOnly?: boolean;
-}
-
-export interface AbiDecodedBatch {
-  /** One uncompressed RecordBatch v2 with a correct CRC, or null when the ABI batch held no record (or layoutOnly). */
-  batch: Uint8Array | null;
-  count: number;
-  /** Source offsets of the first and last record (-1n when empty). */
-  firstOffset: bigint;
-  lastOffset: bigint;
-  /** Offsets of the records, in order: what produce checks compare with their input. */
-  offsets: bigint[];
-}
-
-/** Copies one checked ABI field (i32 length, -1 for null, then bytes) at `p` as a varint-length Kafka field; returns where the next starts. */
-function copyField(rec: Writer, abi: Uint8Array, view: DataView, p: number): number {
-  const len = view.getInt32(p, true);
-  if (len < 0) {
-    rec.varint(-1);
-    return p + 4;
-  }
-  rec.varint(len).raw(abi.subarray(p + 4, p + 4 + len));
-  return p + 4 + len;
-}
-
-/**
- * One Kafka batch from an ABI batch (a module's output), checking every length against the bytes
- * that remain: a malformed output throws ProtocolError and allocates no more than its own size.
- * Record offsets are the ABI records' source offsets, as deltas from the base offset.
- */
-export function abiToRecordBatch(abi: Uint8Array, options: KafkaBatchOptions = {}): AbiDecodedBatch {
-  const view = new DataView(abi.buffer, abi.byteOffset, abi.byteLength);
-  const end = abi.byteLength;
-  const r = new LittleEndianReader(abi, (message) => new ProtocolError(`module output: ${message}`));
-  const count = r.uint32('record count');
-  if (count > BATCH_RECORDS_MAX || count * ABI_RECORD_MIN_BYTES > r.remaining) throw new ProtocolError(`module output claims ${count} records in ${end} bytes`);
-  const offsets: bigint[] = new Array<bigint>(count);
-  if (count === 0) return { batch: null, count, firstOffset: -1n, lastOffset: -1n, offsets };
-  // First pass: check the layout, and read offsets and timestamps, so the header's base and max
-  // are known before writing.
-  const starts = new Int32Array(count);
-  let baseTimestamp = 0n;
-  let maxTimestamp = 0n;
-  for (let i = 0; i < count; i++) {
-    starts[i] = r.offset;
-    offsets[i] = r.int64('offset');
-    const ts = r.int64('timestamp');
-    if (i === 0) baseTimestamp = maxTimestamp = ts;
-    else if (ts > maxTimestamp) maxTimestamp = ts;
-    if (i > 0 && offsets[i]! < offsets[i - 1]!) throw new ProtocolError(`module output: record ${i} offset ${offsets[i]} goes back from ${offsets[i - 1]}`);
-    r.skipBytes32('key', true);
-    r.skipBytes32('value', true);
-    const hc = r.int32('header count');
-    if (hc < 0 || hc > RECORD_HEADERS_MAX || hc * ABI_HEADER_MIN_BYTES > r.remaining) throw new ProtocolError(`module output: record ${i} header count ${hc}`);
-    for (let h = 0; h < hc; h++) {
-      r.skipBytes32('header key', false);
-      r.skipBytes32('header value', true);
-    }
-  }
-  if (r.remaining !== 0) throw new ProtocolError(`module output: ${r.remaining} bytes after the last record`);
-
-  const firstOffset = offsets[0]!;
-  const lastOffset = offsets[count - 1]!;
-  if (options.layoutOnly === true) return { batch: null, count, firstOffset, lastOffset, offsets };
-  const renumber = options.renumber === true;
-  const baseOffset = renumber ? 0n : options.baseOffset ?? firstOffset;
-  const spanLast = renumber ? BigInt(count - 1) : options.lastOffset ?? lastOffset;
-  if (!renumber && (baseOffset > firstOffset || spanLast < lastOffset || spanLast - baseOffset > 0x7fffffffn)) {
-    throw new RangeError(`batch span ${baseOffset}..${spanLast} does not hold records ${firstOffset}..${lastOffset}`);
-  }
-  const body = new Writer(end + count * 4);
-  const rec = new Writer(256);
-  let p = 0;
-  for (let i = 0; i < count; i++) {
-    p = starts[i]! + 8;
-    const ts = view.getBigInt64(p, true);
-    p += 8;
-    rec.reset();
-    rec.int8(0).varlong(ts - baseTimestamp).varint(renumber ? i : Number(offsets[i]! - baseOffset));
-    p = copyField(rec, abi, view, copyField(rec, abi, view, p)); // key, value
-    const hc = view.getInt32(p, true);
-    p += 4;
-    rec.varint(hc);
-    for (let h = 0; h < 2 * hc; h++) p = copyField(rec, abi, view, p);
-    body.varint(rec.length).raw(rec.toUint8Array());
-  }
-  const batch = encodeBatchHeader(body.toUint8Array(), {
-    baseOffset,
-    lastOffsetDelta: Number(spanLast - baseOffset),
-    baseTimestamp,
-    maxTimestamp,
-    recordCount: count,
-    producerId: options.producerId ?? -1n,
-    producerEpoch: options.producerEpoch ?? -1,
-    baseSequence: options.baseSequence ?? -1,
-    attributes: options.transactional ? ATTR_TRANSACTIONAL : 0,
-  });
-  return { batch, count, firstOffset, lastOffset, offsets };
 }

@@ -17,7 +17,8 @@ import { compressionOf, concatRecordSet, isControlBatch, isTransactional, iterat
 import { Compression } from '../protocol/codecs/index.js';
 import { corrupt } from '../protocol/codecs/errors.js';
 import { recompressRecordSet } from '../protocol/recompress.js';
-import { ABI_BATCH_TOO_LARGE, abiToRecordBatch } from './abi-kafka.js';
+import { ABI_BATCH_TOO_LARGE } from './abi-kafka.js';
+import { abiToRecordBatch } from './abi-to-kafka.js';
 import { KAFKA_INPUT_HEADER_BYTES, packKafkaInput } from './kafka-input.js';
 import type { ModuleHost } from './module-host.js';
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { plainRecord, recordArb } from '../../helpers/record-arbitraries.js';
-import { AbiBatchBuilder, KafkaRecordCursor, abiToRecordBatch } from '../../../broker/smartmodules/abi-kafka.js';
+import { AbiBatchBuilder, KafkaRecordCursor } from '../../../broker/smartmodules/abi-kafka.js';
+import { abiToRecordBatch } from '../../../broker/smartmodules/abi-to-kafka.js';
 import { controlSpanBatch, emptySpanBatch } from '../../../broker/smartmodules/kafka-batches.js';
 import {
   Compression, buildRecordBatch, decodeRecords, parseBatchHeader, verifyCrc,
