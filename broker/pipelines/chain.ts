@@ -41,7 +41,6 @@ export type StepResult =
   /** The pipeline's policy is halt and the chain failed. */
   | { status: 'halt'; failure: ChainFailure };
 
-
 class RetryLater extends Error {}
 
 class ChainError extends Error {

@@ -18,7 +18,12 @@ import {
 const utf8Strict = new TextDecoder('utf-8', { fatal: true });
 
 /** How a conversion that would pass INPUT_BATCH_MAX_BYTES fails (a RangeError), also when a sandbox worker reports it. */
-export const ABI_BATCH_TOO_LARGE = 'ABI batch would exceed INPUT_BATCH_MAX_BYTES';
+const ABI_BATCH_TOO_LARGE = 'ABI batch would exceed INPUT_BATCH_MAX_BYTES';
+
+/** True for a converter's failure (a sandbox error of kind 'input') on records too large for one module call, not malformed ones. */
+export function isTooLargeForModule(err: { kind: string; message: string }): boolean {
+  return err.kind === 'input' && err.message.includes(ABI_BATCH_TOO_LARGE);
+}
 
 /** Header keys are UTF-8 in Kafka and in the ABI: ASCII is checked by hand, the rest by the decoder. */
 function isUtf8(bytes: Uint8Array, at: number, len: number): boolean {

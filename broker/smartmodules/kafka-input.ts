@@ -47,8 +47,9 @@ interface BatchRecords {
 export type InflatedBatches = WeakMap<Uint8Array, BatchRecords>;
 
 /**
- * A batch as it goes into an input: its header and its records, inflated when compressed. A
- * records section over `maxBytes` goes in as a window: the records from the first at or after
+ * A batch as it goes into an input: a compressed batch whose stored records fit `maxBytes` as
+ * stored (`asStored`, the worker inflates it), any other its header and its records, inflated
+ * when compressed. A records section over `maxBytes` goes in as a window: the records from the first at or after
  * `from`, at most `maxRecords` and `maxBytes` of them (always one), under a copy of the header
  * that counts only them, so that no call copies more than its bound of a batch however large it
  * inflates (RECORD_BATCH_DECOMPRESSED_MAX_BYTES).
@@ -58,9 +59,9 @@ function plainBatch(
 ): { header: Uint8Array; records: Uint8Array; count: number; partial: boolean; asStored?: boolean } {
   const h = parseBatchHeader(batch);
   const header = batch.subarray(0, RECORD_BATCH_HEADER_BYTES);
-  const stored = batch.subarray(RECORD_BATCH_HEADER_BYTES, BATCH_LENGTH_END + h.batchLength);
-  if (compressionOf(h.attributes) !== Compression.none && stored.byteLength <= maxBytes) {
+  if (compressionOf(h.attributes) !== Compression.none && BATCH_LENGTH_END + h.batchLength - RECORD_BATCH_HEADER_BYTES <= maxBytes) {
     // As stored: the worker inflates it. Its records from `from` on, at most, count toward the call's.
+    const stored = batch.subarray(RECORD_BATCH_HEADER_BYTES, BATCH_LENGTH_END + h.batchLength);
     const left = h.baseOffset + BigInt(h.lastOffsetDelta) + 1n - (from > h.baseOffset ? from : h.baseOffset);
     const count = left < BigInt(h.recordCount) ? Math.max(Number(left), 0) : h.recordCount;
     return { header, records: stored, count, partial: false, asStored: true };

@@ -17,7 +17,7 @@ import { compressionOf, concatRecordSet, isControlBatch, isTransactional, iterat
 import { Compression } from '../protocol/codecs/index.js';
 import { corrupt } from '../protocol/codecs/errors.js';
 import { recompressRecordSet } from '../protocol/recompress.js';
-import { ABI_BATCH_TOO_LARGE } from './abi-kafka.js';
+import { isTooLargeForModule } from './abi-kafka.js';
 import { abiToRecordBatch } from './abi-to-kafka.js';
 import { KAFKA_INPUT_HEADER_BYTES, packKafkaInput } from './kafka-input.js';
 import type { ModuleHost } from './module-host.js';
@@ -76,7 +76,7 @@ export async function runProduceCheck(
       if (!(err instanceof SandboxError)) throw err;
       if (err.kind === 'input') {
         // The worker could not convert the batch: a record too large for one call, or malformed records.
-        if (err.message.includes(ABI_BATCH_TOO_LARGE)) throw tooLarge(err.message);
+        if (isTooLargeForModule(err)) throw tooLarge(err.message);
         throw corrupt(err.message);
       }
       rt.stats.failure({ kind: err.kind, message: err.message, partition, firstOffset: '-', lastOffset: '-', atMs: Date.now() }, header.recordCount);

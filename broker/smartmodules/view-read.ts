@@ -13,7 +13,7 @@ import type { AttachmentInfo, Log } from '../log/index.js';
 import { corrupt } from '../protocol/codecs/errors.js';
 import { batchLastOffset } from '../protocol/record-batch.js';
 import { RECORD_FAILURES, recordsBetween } from './source-records.js';
-import { ABI_BATCH_TOO_LARGE } from './abi-kafka.js';
+import { isTooLargeForModule } from './abi-kafka.js';
 import { abiToRecordBatch } from './abi-to-kafka.js';
 import { endOfBatches, firstBatchWithRecords, packKafkaInput, type InflatedBatches } from './kafka-input.js';
 import { controlSpanBatch, emptySpanBatch, placeholderBatch } from './kafka-batches.js';
@@ -168,7 +168,7 @@ async function runViewCall(
     if (err.kind === 'queue-full' || err.kind === 'closed') throw new RetryLaterError(err.message);
     // The source's bytes are malformed: the fetch fails as it would reading them itself. A record
     // too large for a module's input is not: it fails the call under the view's policy.
-    if (err.kind === 'input' && !err.message.includes(ABI_BATCH_TOO_LARGE)) throw corrupt(err.message);
+    if (err.kind === 'input' && !isTooLargeForModule(err)) throw corrupt(err.message);
     if (rt.info.onError === 'halt') {
       // The input went to the sandbox: the records the call took are read again from the log (once per halt).
       const taken = await callRecords(log, rt.info.source, partition, first, last);
