@@ -25,7 +25,7 @@ import { packKafkaInput } from '../broker/smartmodules/kafka-input.js';
 import { KafkaClient } from '../cli/kafka-client/kafka-client.js';
 import { BatchBuffers, InlineRunner, loadModule, SandboxPool } from '../runtime/index.js';
 import { adminRequest } from './lib/admin.js';
-import { startBenchBroker, type BenchBroker } from './lib/broker-process.js';
+import { cpuMsOf, startBenchBroker, type BenchBroker } from './lib/broker-process.js';
 import { packageRoot, resultsHeader, writeResults } from './lib/results.js';
 import { formatNumber, median, medianBy } from './lib/stats.js';
 
@@ -109,12 +109,6 @@ async function produceSource(client: KafkaClient, topic: string, compression: ty
   }
 }
 
-/** CPU time of one thread of a process so far (its main thread by default: the event loop), in ms. */
-function threadCpuMs(pid: number, tid = pid): number {
-  const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
 
 /** Reads every partition of `topic` from 0 to its end, decoding every record sent; returns the records seen. */
 async function readAll(client: KafkaClient, topic: string, end: bigint[]): Promise<number> {
@@ -141,11 +135,11 @@ async function readAll(client: KafkaClient, topic: string, end: bigint[]): Promi
 /** Reads `topic` whole and what the broker's event loop went through meanwhile. */
 async function timedRead(client: KafkaClient, broker: BenchBroker, metricsPort: number, topic: string, end: bigint[]): Promise<{ seen: number; s: number; loop: { p99Ms: number; maxMs: number }; cpuMs: number }> {
   await eventLoop(metricsPort);
-  const cpu0 = threadCpuMs(broker.pid);
+  const cpu0 = cpuMsOf(broker.pid, broker.pid);
   const t0 = performance.now();
   const seen = await readAll(client, topic, end);
   const s = (performance.now() - t0) / 1000;
-  const cpuMs = threadCpuMs(broker.pid) - cpu0;
+  const cpuMs = cpuMsOf(broker.pid, broker.pid) - cpu0;
   return { seen, s, loop: await eventLoop(metricsPort), cpuMs };
 }
 
@@ -218,13 +212,13 @@ async function benchLargeBatches(broker: BenchBroker, log: Logger): Promise<Reco
   try {
     const batches = Array.from({ length: 10 }, (_, b) => buildRecordBatch(Array.from({ length: LARGE_BATCH_RECORDS }, (_, i) => ({ key: null, value: enc.encode(logLine(b * LARGE_BATCH_RECORDS + i)) }))));
     const nsPerRecord = async (topic: string): Promise<number> => {
-      const cpu0 = threadCpuMs(broker.pid);
+      const cpu0 = cpuMsOf(broker.pid, broker.pid);
       for (let i = 0; i < LARGE_BATCHES; i++) {
         const res = await client.request(ApiKey.Produce, 8, { transactionalId: null, acks: -1, timeoutMs: 30_000, topicData: [{ name: topic, partitionData: [{ index: 0, records: batches[i % batches.length]! }] }] });
         const code = res.responses[0]!.partitionResponses[0]!.errorCode;
         if (code !== 0) throw new Error(`produce to ${topic}: error ${code}`);
       }
-      return ((threadCpuMs(broker.pid) - cpu0) * 1e6) / (LARGE_BATCHES * LARGE_BATCH_RECORDS);
+      return ((cpuMsOf(broker.pid, broker.pid) - cpu0) * 1e6) / (LARGE_BATCHES * LARGE_BATCH_RECORDS);
     };
     const rounds: RecordPathBenchResult['largeBatches']['rounds'] = [];
     for (let round = 0; round < PRODUCE_ROUNDS; round++) {

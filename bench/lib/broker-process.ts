@@ -35,9 +35,12 @@ function tryConnect(port: number): Promise<boolean> {
   });
 }
 
-/** User + system CPU time of a process so far, in ms (from /proc/<pid>/stat, clock ticks of 10 ms). */
-export function cpuMsOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+/**
+ * User + system CPU time of a process so far, in ms (from /proc/<pid>/stat, clock ticks of 10 ms);
+ * of one of its threads only when given `tid` (its main thread, the event loop, is `tid` = `pid`).
+ */
+export function cpuMsOf(pid: number, tid?: number): number {
+  const stat = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
   // Fields after the command name (which may contain spaces) start at the last ")".
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const CLOCK_TICKS_PER_S = 100;
