@@ -11,7 +11,7 @@ import { SandboxError } from '../../runtime/sandbox/errors.js';
 import { PIPELINE_ISOLATE_CALLS_MAX } from '../constants.js';
 import type { AttachmentInfo, Log } from '../log/index.js';
 import type { AttachmentRuntime, ModuleHost } from '../smartmodules/module-host.js';
-import { RECORD_FAILURES, recordsBetween } from '../smartmodules/source-records.js';
+import { RECORD_FAILURES, takenRecords } from '../smartmodules/source-records.js';
 
 /** Headers a dead-lettered record gets beside the module's error (sluice.error.*). */
 export const DEAD_LETTER_SOURCE_HEADER = {
@@ -115,9 +115,7 @@ export async function runStep(
     if (!(err instanceof ChainError)) throw err;
     // The input went to the sandbox: its records are read again (the rare path), at most the
     // `maxRecords` a step takes, and the step covers them.
-    const all = await recordsBetween(log, pipeline.source, partition, first, last, maxRecords + 1);
-    const records = all.length > maxRecords ? all.slice(0, maxRecords) : all;
-    const to = records.length < all.length ? records[records.length - 1]!.offset + 1n : last + 1n;
+    const { records, end: to } = await takenRecords(log, pipeline.source, partition, first, last, maxRecords);
     const failure: ChainFailure = { kind: err.failed.kind, message: err.failed.message, module: err.module, firstOffset: first, lastOffset: to - 1n, records: records.length };
     if (pipeline.onError === 'halt') return { status: 'halt', failure };
     try {

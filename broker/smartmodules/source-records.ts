@@ -29,3 +29,17 @@ export async function recordsBetween(
   }
   return out.length > maxRecords ? out.slice(0, maxRecords) : out;
 }
+
+/**
+ * The records a failed call over the input spanning `first`..`last` took: at most `maxRecords`
+ * from `first` (what the converter would have handed the module), and the offset after them,
+ * where reading goes on.
+ */
+export async function takenRecords(
+  log: Pick<Log, 'read'>, topic: string, partition: number, first: bigint, last: bigint, maxRecords: number,
+): Promise<{ records: HostRecord[]; end: bigint }> {
+  const all = await recordsBetween(log, topic, partition, first, last, maxRecords + 1);
+  if (all.length <= maxRecords) return { records: all, end: last + 1n };
+  const records = all.slice(0, maxRecords);
+  return { records, end: records[records.length - 1]!.offset + 1n };
+}

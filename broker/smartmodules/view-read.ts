@@ -12,7 +12,7 @@ import {
 import type { AttachmentInfo, Log } from '../log/index.js';
 import { corrupt } from '../protocol/codecs/errors.js';
 import { batchLastOffset } from '../protocol/record-batch.js';
-import { RECORD_FAILURES, recordsBetween } from './source-records.js';
+import { RECORD_FAILURES, takenRecords } from './source-records.js';
 import { isTooLargeForModule } from './abi-kafka.js';
 import { abiToRecordBatch } from './abi-to-kafka.js';
 import { endOfBatches, firstBatchWithRecords, packKafkaInput, type InflatedBatches } from './kafka-input.js';
@@ -171,7 +171,7 @@ async function runViewCall(
     if (err.kind === 'input' && !isTooLargeForModule(err)) throw corrupt(err.message);
     if (rt.info.onError === 'halt') {
       // The input went to the sandbox: the records the call took are read again from the log (once per halt).
-      const taken = await callRecords(log, rt.info.source, partition, first, last);
+      const taken = await takenRecords(log, rt.info.source, partition, first, last, VIEW_CALL_MAX_RECORDS);
       const failure = { kind: err.kind, message: err.message, partition, firstOffset: String(first), lastOffset: String(taken.end - 1n), atMs: Date.now() };
       rt.stats.failure(failure, taken.records.length);
       host.logger.error({ view: rt.info.name, topic: rt.info.source, partition, offset: failure.firstOffset, lastOffset: failure.lastOffset, kind: err.kind, err: err.message }, 'view halted by a module failure');
@@ -238,17 +238,9 @@ async function skipFailing(
   // The failed call's input went to the sandbox: the records are read again (this is the rare
   // path). The call took at most VIEW_CALL_MAX_RECORDS of them, so only those are looked at and
   // the scan goes on after them.
-  const { records, end } = await callRecords(log, rt.info.source, partition, first, last);
+  const { records, end } = await takenRecords(log, rt.info.source, partition, first, last, VIEW_CALL_MAX_RECORDS);
   if (records.length > 0) await isolate(records, err);
   rt.stats.call(records.length, kept.length, performance.now() - started);
   const batch = kept.length === 0 ? null : abiToRecordBatch(encodeBatch(kept)).batch;
   return resumeAt === undefined ? { batch, resumeAt: end, stopped: false } : { batch, resumeAt, stopped: true };
-}
-
-/** The records a failed call over `first`..`last` took: at most VIEW_CALL_MAX_RECORDS from `first`, and the offset after them. */
-async function callRecords(log: ViewLog, topic: string, partition: number, first: bigint, last: bigint): Promise<{ records: HostRecord[]; end: bigint }> {
-  const all = await recordsBetween(log, topic, partition, first, last, VIEW_CALL_MAX_RECORDS + 1);
-  if (all.length <= VIEW_CALL_MAX_RECORDS) return { records: all, end: last + 1n };
-  const records = all.slice(0, VIEW_CALL_MAX_RECORDS);
-  return { records, end: records[records.length - 1]!.offset + 1n };
 }
