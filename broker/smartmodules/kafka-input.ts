@@ -5,7 +5,10 @@
  * (docs/sandbox.md, "The event loop").
  *
  * Input (little-endian): i64 the first offset wanted, u32 records at most, u32 ABI bytes at most,
- * then whole RecordBatch v2 objects to the end. A compressed batch that fits the input goes as
+ * the output wanted (OUTPUT_AT: u32 flags, i32 base sequence, i64 base offset, i64 last offset,
+ * i64 producer id, i16 producer epoch, 6 bytes unused), then whole RecordBatch v2 objects to the
+ * end. With flags 0 the module's ABI output comes back as it is; with OUTPUT_KAFKA the worker makes
+ * it one Kafka batch (requestKafkaOutput), so the event loop does no per-record work either way. A compressed batch that fits the input goes as
  * stored and the worker inflates it, so inflating costs the event loop nothing; the worker keeps a
  * batch it stopped inside (InflatedSections), so one split across calls is inflated once. A
  * larger one (or an uncompressed batch past the bound) goes in windows the host cuts. The
@@ -21,8 +24,16 @@ import { ProtocolError } from '../protocol/errors.js';
 import { Reader } from '../protocol/reader.js';
 import { RECORD_BATCH_HEADER_BYTES, batchLastOffset, compressionOf, isControlBatch, parseBatchHeader, recordsSection, type RecordBatchHeader } from '../protocol/record-batch.js';
 import { AbiBatchBuilder, KafkaRecordCursor, type CursorStop, type RecordsResume, type RecordsSections } from './abi-kafka.js';
+import { abiToRecordBatch, type KafkaBatchOptions } from './abi-to-kafka.js';
 
-export const KAFKA_INPUT_HEADER_BYTES = 16;
+export const KAFKA_INPUT_HEADER_BYTES = 56;
+/** Where the header's output request starts (requestKafkaOutput). */
+const OUTPUT_AT = 16;
+/** Output flags: the output comes back as one Kafka batch; its span and producer fields are given; it is transactional. */
+const OUTPUT_KAFKA = 1;
+const OUTPUT_SPAN = 2;
+const OUTPUT_TRANSACTIONAL = 4;
+const EMPTY = new Uint8Array(0);
 /** Bytes of a batch before its length field ends (baseOffset, batchLength): batchLength counts from here. */
 const BATCH_LENGTH_END = 12;
 /** Offset of the attributes (int16) in a batch header; bits 0-2 are the codec. */
@@ -163,6 +174,7 @@ export function packKafkaInput(
   view.setBigInt64(0, from, true);
   view.setUint32(8, maxRecords, true);
   view.setUint32(12, maxAbiBytes, true);
+  input.fill(0, OUTPUT_AT, KAFKA_INPUT_HEADER_BYTES);
   let at = KAFKA_INPUT_HEADER_BYTES;
   for (const { header, records, count, asStored } of parts) {
     input.set(header, at);
@@ -178,8 +190,45 @@ export function packKafkaInput(
   return { input, batches: parts.length };
 }
 
+/** The options of a Kafka output: where its records may lie, and the producer fields it carries. */
+export type KafkaOutputOptions = Pick<KafkaBatchOptions, 'baseOffset' | 'lastOffset' | 'producerId' | 'producerEpoch' | 'baseSequence' | 'transactional'>;
+
+/**
+ * Asks for a packed input's output as one Kafka batch built in the worker (abiToRecordBatch with
+ * `options`; an empty array when the module kept nothing) instead of the module's ABI batch. The
+ * worker refuses, as the module's bad output, a malformed output and records outside the offsets
+ * the call took.
+ */
+export function requestKafkaOutput(input: Uint8Array, options: KafkaOutputOptions = {}): void {
+  const view = new DataView(input.buffer, input.byteOffset, input.byteLength);
+  const span = options.baseOffset !== undefined && options.lastOffset !== undefined;
+  view.setUint32(OUTPUT_AT, OUTPUT_KAFKA | (span ? OUTPUT_SPAN : 0) | (options.transactional === true ? OUTPUT_TRANSACTIONAL : 0), true);
+  view.setInt32(OUTPUT_AT + 4, options.baseSequence ?? -1, true);
+  view.setBigInt64(OUTPUT_AT + 8, options.baseOffset ?? -1n, true);
+  view.setBigInt64(OUTPUT_AT + 16, options.lastOffset ?? -1n, true);
+  view.setBigInt64(OUTPUT_AT + 24, options.producerId ?? -1n, true);
+  view.setInt16(OUTPUT_AT + 32, options.producerEpoch ?? -1, true);
+}
+
+/** The output an input asks for: null for the module's ABI batch as it is. */
+function outputRequest(view: DataView): KafkaOutputOptions | null {
+  const flags = view.getUint32(OUTPUT_AT, true);
+  if ((flags & OUTPUT_KAFKA) === 0) return null;
+  const options: KafkaOutputOptions = {
+    producerId: view.getBigInt64(OUTPUT_AT + 24, true),
+    producerEpoch: view.getInt16(OUTPUT_AT + 32, true),
+    baseSequence: view.getInt32(OUTPUT_AT + 4, true),
+    transactional: (flags & OUTPUT_TRANSACTIONAL) !== 0,
+  };
+  if ((flags & OUTPUT_SPAN) !== 0) {
+    options.baseOffset = view.getBigInt64(OUTPUT_AT + 8, true);
+    options.lastOffset = view.getBigInt64(OUTPUT_AT + 16, true);
+  }
+  return options;
+}
+
 /** Reads an input's header and splits its batches (views into it). */
-function unpack(input: Uint8Array): { from: bigint; maxRecords: number; maxAbiBytes: number; batches: Uint8Array[] } {
+function unpack(input: Uint8Array): { from: bigint; maxRecords: number; maxAbiBytes: number; output: KafkaOutputOptions | null; batches: Uint8Array[] } {
   if (input.byteLength < KAFKA_INPUT_HEADER_BYTES) throw corrupt(`view input of ${input.byteLength} bytes has no header`);
   const view = new DataView(input.buffer, input.byteOffset, input.byteLength);
   const batches: Uint8Array[] = [];
@@ -191,7 +240,7 @@ function unpack(input: Uint8Array): { from: bigint; maxRecords: number; maxAbiBy
     batches.push(input.subarray(at, end));
     at = end;
   }
-  return { from: view.getBigInt64(0, true), maxRecords: view.getUint32(8, true), maxAbiBytes: view.getUint32(12, true), batches };
+  return { from: view.getBigInt64(0, true), maxRecords: view.getUint32(8, true), maxAbiBytes: view.getUint32(12, true), output: outputRequest(view), batches };
 }
 
 /**
@@ -259,10 +308,19 @@ const abiBuffers = new BatchBuffers();
 /** This thread's converter's kept batches (exported for tests). */
 export const inflatedSections = new InflatedSections();
 
-/** The converter a sandbox worker imports (SandboxPoolOptions.inputConverter): Kafka batches to one ABI batch. */
+/** What the converter made of an input, with what it asked back and the offsets it started from. */
+interface KafkaConvertedInput extends ConvertedInput {
+  from: bigint;
+  output: KafkaOutputOptions | null;
+}
+
+/**
+ * The converter a sandbox worker imports (SandboxPoolOptions.inputConverter): Kafka batches to one
+ * ABI batch, and the module's output back to one Kafka batch when the input asks for it.
+ */
 export const inputConverter: InputConverter = {
-  convert(input: Uint8Array): ConvertedInput {
-    const { from, maxRecords, maxAbiBytes, batches } = unpack(input);
+  convert(input: Uint8Array): KafkaConvertedInput {
+    const { from, maxRecords, maxAbiBytes, output, batches } = unpack(input);
     const cursor = new KafkaRecordCursor(batches, from, inflatedSections);
     const builder = new AbiBatchBuilder(abiBuffers);
     try {
@@ -275,10 +333,20 @@ export const inputConverter: InputConverter = {
     inflatedSections.forgetBefore(batches, resumeAt);
     const stop = cursor.stop;
     if (stop !== null) inflatedSections.keep(stop);
-    return { abi: builder.finish(), records: builder.count, resumeAt };
+    return { abi: builder.finish(), records: builder.count, resumeAt, from, output };
   },
   release(abi: Uint8Array): void {
     abiBuffers.give(abi);
+  },
+  convertOutput(output: Uint8Array, converted: ConvertedInput): Uint8Array {
+    const { output: options, from, resumeAt } = converted as KafkaConvertedInput;
+    if (options === null) return output;
+    const decoded = abiToRecordBatch(output, options);
+    // A view's records keep their source offsets: a module cannot place one where its input had none.
+    if (decoded.count > 0 && (decoded.firstOffset < from || decoded.lastOffset >= resumeAt)) {
+      throw new ProtocolError(`module output: records at offsets ${decoded.firstOffset}..${decoded.lastOffset}, outside its input's ${from}..${resumeAt - 1n}`);
+    }
+    return decoded.batch ?? EMPTY;
   },
 };
 

@@ -6,20 +6,20 @@
  * and acknowledgements stay as they were; it is compressed in the topic's codec (or, for
  * compression.type=producer, the codec the producer sent it in), with a fresh CRC.
  */
-import { SandboxError } from '../../runtime/index.js';
+import { ABI_ERROR, SandboxError } from '../../runtime/index.js';
 import { INPUT_BATCH_MAX_BYTES } from '../../runtime/constants.js';
 import { PRODUCE_CHECK_RECORD_ERRORS_MAX } from '../constants.js';
 import type { AttachmentInfo } from '../log/index.js';
 import type { ProduceRecordError } from '../protocol/apis/produce.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { KafkaError } from '../protocol/errors.js';
-import { compressionOf, concatRecordSet, isControlBatch, isTransactional, iterateBatches } from '../protocol/record-batch.js';
+import { compressionOf, concatRecordSet, decodeRecords, isControlBatch, isTransactional, iterateBatches, parseBatchHeader } from '../protocol/record-batch.js';
 import { Compression } from '../protocol/codecs/index.js';
 import { corrupt } from '../protocol/codecs/errors.js';
 import { recompressRecordSet } from '../protocol/recompress.js';
 import { isTooLargeForModule } from './abi-kafka.js';
 import { abiToRecordBatch } from './abi-to-kafka.js';
-import { KAFKA_INPUT_HEADER_BYTES, packKafkaInput } from './kafka-input.js';
+import { KAFKA_INPUT_HEADER_BYTES, packKafkaInput, requestKafkaOutput } from './kafka-input.js';
 import type { ModuleHost } from './module-host.js';
 
 /** A produce refused by its check: INVALID_RECORD with the records it names (Produce v8+). */
@@ -61,16 +61,29 @@ export async function runProduceCheck(
     // The batch goes to the worker as it was sent (compressed or not), which converts it beside
     // the module: the event loop only copies it.
     const input = packKafkaInput([bytes], 0, header.baseOffset, header.recordCount, INPUT_BATCH_MAX_BYTES, KAFKA_INPUT_HEADER_BYTES + bytes.byteLength, rt.buffers).input;
+    const rewrites = check.module.kind !== 'filter';
+    if (rewrites) {
+      // The worker builds the rewritten batch, keeping the producer's fields and the batch's span.
+      requestKafkaOutput(input, {
+        baseOffset: header.baseOffset,
+        lastOffset: header.baseOffset + BigInt(header.lastOffsetDelta),
+        producerId: header.producerId,
+        producerEpoch: header.producerEpoch,
+        baseSequence: header.baseSequence,
+        transactional: isTransactional(header.attributes),
+      });
+    }
     const started = performance.now();
-    let output: Uint8Array;
+    let decoded: { batch: Uint8Array | null; count: number; offsets: () => bigint[] };
     let inputCount: number;
     try {
       const r = await host.convertAndCall(rt, input).finally(() => rt.buffers.give(input));
-      output = r.output;
       inputCount = r.converted.records;
-      if (inputCount < header.recordCount) {
-        rt.buffers.give(output);
-        throw tooLarge(`its records pass ${INPUT_BATCH_MAX_BYTES} bytes in the module's input`);
+      try {
+        if (inputCount < header.recordCount) throw tooLarge(`its records pass ${INPUT_BATCH_MAX_BYTES} bytes in the module's input`);
+        decoded = rewrites ? rewrittenBatch(r.output) : keptByFilter(r.output);
+      } finally {
+        rt.buffers.give(r.output);
       }
     } catch (err) {
       if (!(err instanceof SandboxError)) throw err;
@@ -85,25 +98,10 @@ export async function runProduceCheck(
       if (code === ErrorCode.INVALID_RECORD) throw new ProduceCheckError(`${describeModule(check)} failed on the batch: ${err.message}`, []);
       throw new KafkaError(code, `${describeModule(check)} could not check the batch: ${err.message}`);
     }
-    let decoded;
-    try {
-      decoded = abiToRecordBatch(output, {
-        baseOffset: header.baseOffset,
-        lastOffset: header.baseOffset + BigInt(header.lastOffsetDelta),
-        producerId: header.producerId,
-        producerEpoch: header.producerEpoch,
-        baseSequence: header.baseSequence,
-        transactional: isTransactional(header.attributes),
-        // A filter's kept batch is stored as it was sent: only which records it kept is read.
-        layoutOnly: check.module.kind === 'filter',
-      });
-    } finally {
-      rt.buffers.give(output);
-    }
     rt.stats.call(inputCount, decoded.count, performance.now() - started);
     if (decoded.count < inputCount) {
       // Which records the module dropped: their index in the request, as record_errors names them.
-      const kept = new Set(decoded.offsets.map(String));
+      const kept = new Set(decoded.offsets().map(String));
       const refused: ProduceRecordError[] = [];
       let dropped = 0;
       for (let i = 0; i < inputCount; i++) {
@@ -132,4 +130,25 @@ export async function runProduceCheck(
     recordBase += inputCount;
   }
   return changed ? concatRecordSet(out) : records;
+}
+
+/**
+ * A filter's kept batch is stored as it was sent: only which records it kept is read from its
+ * output. A malformed output is the module's failure, as the worker reports a map's.
+ */
+function keptByFilter(output: Uint8Array): { batch: null; count: number; offsets: () => bigint[] } {
+  let layout;
+  try {
+    layout = abiToRecordBatch(output, { layoutOnly: true });
+  } catch (err) {
+    throw new SandboxError('guest-error', err instanceof Error ? err.message : String(err), ABI_ERROR.BAD_OUTPUT, { cause: err });
+  }
+  return { batch: null, count: layout.count, offsets: () => layout.offsets };
+}
+
+/** The Kafka batch the worker built from a map's output (a copy of its own: the buffer goes back); its offsets read only when asked. */
+function rewrittenBatch(output: Uint8Array): { batch: Uint8Array | null; count: number; offsets: () => bigint[] } {
+  if (output.byteLength === 0) return { batch: null, count: 0, offsets: () => [] };
+  const batch = output.slice();
+  return { batch, count: parseBatchHeader(batch).recordCount, offsets: () => decodeRecords(batch).map((r) => r.offset) };
 }

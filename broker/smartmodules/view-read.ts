@@ -5,17 +5,17 @@
  * themselves, and a trailing gap is closed with a batch that spans it, so every client reaches
  * the high watermark even through a view that keeps nothing (docs/smartmodules.md).
  */
-import { decodeBatch, encodeBatch, SandboxError, type HostRecord } from '../../runtime/index.js';
+import { ABI_ERROR, decodeBatch, encodeBatch, SandboxError, type HostRecord } from '../../runtime/index.js';
 import {
   ATTACHMENT_OUTPUT_MAX_BYTES, VIEW_CALL_MAX_BYTES, VIEW_CALL_MAX_RECORDS, VIEW_FETCH_SCAN_MAX_BYTES, VIEW_ISOLATE_CALLS_MAX, VIEW_SOURCE_READ_MAX_BYTES,
 } from '../constants.js';
 import type { AttachmentInfo, Log } from '../log/index.js';
 import { corrupt } from '../protocol/codecs/errors.js';
-import { batchLastOffset } from '../protocol/record-batch.js';
+import { batchLastOffset, parseBatchHeader } from '../protocol/record-batch.js';
 import { RECORD_FAILURES, takenRecords } from './source-records.js';
 import { isTooLargeForModule } from './abi-kafka.js';
 import { abiToRecordBatch } from './abi-to-kafka.js';
-import { endOfBatches, firstBatchWithRecords, packKafkaInput, type InflatedBatches } from './kafka-input.js';
+import { endOfBatches, firstBatchWithRecords, packKafkaInput, requestKafkaOutput, type InflatedBatches } from './kafka-input.js';
 import { controlSpanBatch, emptySpanBatch, placeholderBatch } from './kafka-batches.js';
 import type { AttachmentRuntime, ModuleHost } from './module-host.js';
 
@@ -152,17 +152,17 @@ async function runViewCall(
 ): Promise<ViewCallResult> {
   const started = performance.now();
   try {
+    // The worker gives back the kept records as one Kafka batch at their source offsets.
+    requestKafkaOutput(input);
     const { output, converted } = await host.convertAndCall(rt, input).finally(() => {
       // Copied into the worker's region, the input's buffer serves the next call (a transferred one is dropped).
       rt.buffers.give(input);
     });
-    try {
-      const decoded = abiToRecordBatch(output);
-      rt.stats.call(converted.records, decoded.count, performance.now() - started);
-      return { batch: decoded.batch, resumeAt: converted.resumeAt, stopped: false };
-    } finally {
-      rt.buffers.give(output);
-    }
+    // The answer keeps the batch: a copy of its own, and the buffer serves the next call.
+    const batch = output.byteLength === 0 ? null : output.slice();
+    rt.buffers.give(output);
+    rt.stats.call(converted.records, batch === null ? 0 : parseBatchHeader(batch).recordCount, performance.now() - started);
+    return { batch, resumeAt: converted.resumeAt, stopped: false };
   } catch (err) {
     if (!(err instanceof SandboxError)) throw err;
     if (err.kind === 'queue-full' || err.kind === 'closed') throw new RetryLaterError(err.message);
@@ -225,7 +225,7 @@ async function skipFailing(
             return;
           }
           keptBytes += out.byteLength - 4;
-          kept.push(...decodeBatch(out));
+          kept.push(...decodeModuleOutput(out, half[0]!.offset, half[half.length - 1]!.offset));
         } finally {
           rt.buffers.give(out);
         }
@@ -243,4 +243,25 @@ async function skipFailing(
   rt.stats.call(records.length, kept.length, performance.now() - started);
   const batch = kept.length === 0 ? null : abiToRecordBatch(encodeBatch(kept)).batch;
   return resumeAt === undefined ? { batch, resumeAt: end, stopped: false } : { batch, resumeAt, stopped: true };
+}
+
+/**
+ * A module's ABI output over the records at `first`..`last` as records. A malformed one, or one
+ * whose offsets go back or leave that range, is the module's failure (guest-error), as the worker
+ * reports it for a converted call.
+ */
+function decodeModuleOutput(out: Uint8Array, first: bigint, last: bigint): HostRecord[] {
+  const bad = (message: string, cause?: unknown): SandboxError => new SandboxError('guest-error', `module output: ${message}`, ABI_ERROR.BAD_OUTPUT, { cause });
+  let records: HostRecord[];
+  try {
+    records = decodeBatch(out);
+  } catch (err) {
+    throw bad(err instanceof Error ? err.message : String(err), err);
+  }
+  let at = first;
+  for (const r of records) {
+    if (r.offset < at || r.offset > last) throw bad(`record at offset ${r.offset}, outside its input's ${first}..${last} or before the record ahead of it`);
+    at = r.offset;
+  }
+  return records;
 }

@@ -7,7 +7,7 @@ import { createGuestInstance } from '../guest-code.js';
 import type { GuestInstance } from '../guest-instance.js';
 import type { LoadedModule } from '../module-loader.js';
 import { SandboxError } from './errors.js';
-import { guestErrorOf } from './guest-error.js';
+import { badOutputOf, guestErrorOf } from './guest-error.js';
 import { ModuleHandle, type ConvertedInput, type InputConverter, type ModuleRunner, type RegisterOptions, type RunOptions, type RunOutput } from './runner.js';
 
 const NO_PROCESS_OPTIONS = {};
@@ -56,8 +56,22 @@ export class InlineRunner implements ModuleRunner {
     try {
       const buffers = options?.buffers;
       const out = instance.processEncoded(converted?.abi ?? input, state, buffers === undefined ? NO_PROCESS_OPTIONS : { outputBuffers: buffers });
-      return converted === undefined ? out : { ...out, converted: { records: converted.records, resumeAt: converted.resumeAt } };
+      if (converted === undefined) return out;
+      let output = out.output;
+      const convertOutput = this.#converter!.convertOutput;
+      if (convertOutput !== undefined) {
+        try {
+          output = convertOutput.call(this.#converter, out.output, converted);
+        } catch (err) {
+          const { kind, code, message } = badOutputOf(err);
+          throw new SandboxError(kind, `module ${handle.label}: ${message}`, code, { cause: err });
+        } finally {
+          if (output !== out.output) buffers?.give(out.output);
+        }
+      }
+      return { output, state: out.state, converted: { records: converted.records, resumeAt: converted.resumeAt } };
     } catch (err) {
+      if (err instanceof SandboxError) throw err;
       // The instance stays: after a trap it re-instantiates itself on its next call.
       const { kind, code, message } = guestErrorOf(err);
       throw new SandboxError(kind, `module ${handle.label}: ${message}`, code, { cause: err });

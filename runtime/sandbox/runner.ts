@@ -53,6 +53,12 @@ export interface InputConverter {
   convert(input: Uint8Array): ConvertedInput;
   /** Takes back a converted batch once the module has its copy. */
   release(abi: Uint8Array): void;
+  /**
+   * What the caller gets back instead of the module's ABI output (a view into guest memory, read
+   * only during this call), made on the module's thread too: the input said what it wants back.
+   * Throwing fails the call as the module's bad output (kind 'guest-error', ABI BAD_OUTPUT).
+   */
+  convertOutput?(output: Uint8Array, converted: ConvertedInput): Uint8Array;
 }
 
 export interface RunOutput {

@@ -14,7 +14,7 @@ import {
 } from '../constants.js';
 import { ownBuffer, type ModuleSpec, type PingTask } from './messages.js';
 import type { ConvertedInput, InputConverter } from './runner.js';
-import { guestErrorOf } from './guest-error.js';
+import { badOutputOf, guestErrorOf } from './guest-error.js';
 import { pollingPays } from './poll-gate.js';
 import {
   MAILBOX_FLAG, MAILBOX_HEADER_BYTES, MAILBOX_HEADER_INTS, MAILBOX_OP, MAILBOX_STATE, MAILBOX_STATUS,
@@ -133,11 +133,18 @@ function convertAndCall(key: number, instance: GuestInstance): CallResult {
   } catch (err) {
     return { kind: 'input', code: 0, message: err instanceof Error ? err.message : String(err), recycle: false };
   }
+  let result: CallResult;
   try {
-    return callGuest(key, instance, converted.abi, request.state);
+    result = callGuest(key, instance, converted.abi, request.state);
   } finally {
     // The guest has its own copy of the batch by now.
     converter.release(converted.abi);
+  }
+  if (typeof result === 'string' || 'kind' in result || converter.convertOutput === undefined) return result;
+  try {
+    return { output: converter.convertOutput(result.output, converted), state: result.state };
+  } catch (err) {
+    return { ...badOutputOf(err), recycle: false };
   }
 }
 

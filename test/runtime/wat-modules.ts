@@ -89,3 +89,11 @@ export function abiModuleWat(o: WatOptions = {}): string {
 export function abiModule(o: WatOptions = {}): Uint8Array<ArrayBuffer> {
   return watToWasm(abiModuleWat(o));
 }
+
+/** sluice_process bodies (for WatOptions.process) of modules whose output is wrong in one way. */
+export const BAD_OUTPUT_PROCESS = {
+  /** The input given back less its last byte when it holds records: a record count its bytes do not hold. */
+  truncated: '(global.set $out_ptr (local.get $in)) (global.set $out_len (i32.sub (local.get $len) (i32.ne (i32.load (local.get $in)) (i32.const 0)))) (i32.load (local.get $in))',
+  /** The input given back with its first record moved 1000 offsets on. */
+  moved: '(i64.store (i32.add (local.get $in) (i32.const 4)) (i64.add (i64.load (i32.add (local.get $in) (i32.const 4))) (i64.const 1000))) (global.set $out_ptr (local.get $in)) (global.set $out_len (local.get $len)) (i32.load (local.get $in))',
+} as const;

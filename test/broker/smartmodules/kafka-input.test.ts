@@ -6,7 +6,8 @@ import { pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { plainRecord, recordArb } from '../../helpers/record-arbitraries.js';
-import { InflatedSections, KAFKA_INPUT_HEADER_BYTES, endOfBatches, inflatedSections, inputConverter, packKafkaInput, type InflatedBatches } from '../../../broker/smartmodules/kafka-input.js';
+import { InflatedSections, KAFKA_INPUT_HEADER_BYTES, endOfBatches, inflatedSections, inputConverter, packKafkaInput, requestKafkaOutput, type InflatedBatches, type KafkaOutputOptions } from '../../../broker/smartmodules/kafka-input.js';
+import { abiToRecordBatch } from '../../../broker/smartmodules/abi-to-kafka.js';
 import { AbiBatchBuilder, KafkaRecordCursor } from '../../../broker/smartmodules/abi-kafka.js';
 import { CONVERTER_INFLATED_BATCHES_MAX_BYTES, CONVERTER_INFLATED_BATCHES_MAX_COUNT } from '../../../broker/constants.js';
 import { controlSpanBatch } from '../../../broker/smartmodules/kafka-batches.js';
@@ -15,7 +16,8 @@ import { compressRecords } from '../../../broker/protocol/codecs/index.js';
 import { KafkaError } from '../../../broker/protocol/errors.js';
 import { ErrorCode } from '../../../broker/protocol/error-codes.js';
 import { compiledFile } from '../../../runtime/sandbox/worker-path.js';
-import { BatchBuffers, InlineRunner, SandboxError, SandboxPool, decodeBatch, type ModuleHandle } from '../../../runtime/index.js';
+import { ABI_ERROR, BatchBuffers, InlineRunner, SandboxError, SandboxPool, decodeBatch, loadModule, type ModuleHandle } from '../../../runtime/index.js';
+import { BAD_OUTPUT_PROCESS, abiModule } from '../../runtime/wat-modules.js';
 import { exampleModule } from '../../runtime/sandbox/fixtures.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -285,6 +287,54 @@ describe('converted calls', () => {
     } finally {
       await bare.close();
       await broken.close();
+    }
+  });
+
+  it('give back the module output as the Kafka batch the host would build, made in the worker, when the input asks', async () => {
+    const map = pool.register(await exampleModule('json-map'), { params: { fields: 'n' } });
+    const inline = new InlineRunner({ inputConverter });
+    const inlineMap = inline.register(await exampleModule('json-map'), { params: { fields: 'n' } });
+    const cases = [
+      { from: 50n, options: {} },
+      { from: 0n, options: { baseOffset: 0n, lastOffset: 299n, producerId: 7n, producerEpoch: 2, baseSequence: 40, transactional: true } },
+    ];
+    for (const { from, options } of cases) {
+      const abi = await pool.run(map, packKafkaInput(batches, 0, from, 1000, 1 << 20, 1 << 20, new BatchBuffers()).input, null, { convert: true });
+      const expected = abiToRecordBatch(abi.output, options).batch!;
+      for (const runner of [{ run: () => pool.run(map, asKafka(from, options), null, { convert: true }) }, { run: () => inline.run(inlineMap, asKafka(from, options), null, { convert: true }) }]) {
+        const out = await runner.run();
+        expect(Buffer.from(out.output).equals(Buffer.from(expected))).toBe(true);
+        expect(out.converted).toEqual(abi.converted);
+      }
+    }
+    // A filter that keeps nothing gives back no batch at all.
+    const none = pool.register(await exampleModule('json-filter'), { params: { field: 'level', value: 'none-such' } });
+    expect((await pool.run(none, asKafka(0n, {}), null, { convert: true })).output.byteLength).toBe(0);
+
+    function asKafka(from: bigint, options: KafkaOutputOptions): Uint8Array {
+      const { input } = packKafkaInput(batches, 0, from, 1000, 1 << 20, 1 << 20, new BatchBuffers());
+      requestKafkaOutput(input, options);
+      return input;
+    }
+  });
+
+  it('fail as the module\'s bad output (guest-error) when its output is malformed or leaves its input\'s offsets, in the worker and inline', async () => {
+    const truncated = await loadModule(abiModule({ kind: 2, process: BAD_OUTPUT_PROCESS.truncated }));
+    const moved = await loadModule(abiModule({ kind: 2, process: BAD_OUTPUT_PROCESS.moved }));
+    const inline = new InlineRunner({ inputConverter });
+    for (const [module, why] of [[truncated, /module output/], [moved, /outside its input's 100\.\.100/]] as const) {
+      for (const runner of [pool, inline]) {
+        const h = runner.register(module);
+        const { input } = packKafkaInput(batches, 1, 100n, 1, 1 << 20, 1 << 20, new BatchBuffers());
+        requestKafkaOutput(input);
+        const err = await runner.run(h, input, null, { convert: true }).then(() => null, (e: unknown) => e);
+        expect(err).toBeInstanceOf(SandboxError);
+        expect(err).toMatchObject({ kind: 'guest-error', code: ABI_ERROR.BAD_OUTPUT });
+        expect((err as Error).message).toMatch(why);
+        // Asked for its ABI output, the same module's output comes back as it is.
+        const plainInput = packKafkaInput(batches, 1, 100n, 1, 1 << 20, 1 << 20, new BatchBuffers()).input;
+        expect((await runner.run(h, plainInput, null, { convert: true })).converted?.records).toBe(1);
+      }
     }
   });
 

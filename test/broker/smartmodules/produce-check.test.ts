@@ -7,6 +7,7 @@ import { recompressRecordSet } from '../../../broker/protocol/recompress.js';
 import type { KafkaClient } from '../../../cli/kafka-client/kafka-client.js';
 import { startTestBroker, type TestBroker } from '../handlers/test-broker.js';
 import { admin, attach, createTopic, fetchAll, fetchOnce, produce, registerModule, storedBatches, valuesBatch } from './record-path-helpers.js';
+import { BAD_OUTPUT_PROCESS, abiModule } from '../../runtime/wat-modules.js';
 
 let t: TestBroker;
 let c: KafkaClient;
@@ -17,6 +18,9 @@ beforeAll(async () => {
   t = await startTestBroker();
   c = await t.client();
   for (const m of ['json-filter', 'json-map', 'json-filter-map', 'trap', 'endless-loop', 'memory-hog', 'value-flood']) await registerModule(t.address, m);
+  for (const [name, kind, process] of [['truncating-map', 2, BAD_OUTPUT_PROCESS.truncated], ['truncating-filter', 1, BAD_OUTPUT_PROCESS.truncated], ['moving-map', 2, BAD_OUTPUT_PROCESS.moved]] as const) {
+    expect((await admin(t.address, 'PUT', `/v1/modules/${name}`, abiModule({ kind, process }))).status).toBe(201);
+  }
 });
 afterAll(async () => {
   await t?.stop();
@@ -147,6 +151,9 @@ describe('a produce check whose module misbehaves', () => {
     ['memory-hog', ErrorCode.INVALID_RECORD, /memory/],
     ['value-flood', ErrorCode.INVALID_RECORD, /output/],
     ['endless-loop', ErrorCode.REQUEST_TIMED_OUT, /deadline/],
+    ['truncating-map', ErrorCode.INVALID_RECORD, /module truncating-map failed on the batch: .*module output/],
+    ['truncating-filter', ErrorCode.INVALID_RECORD, /module truncating-filter failed on the batch: .*module output/],
+    ['moving-map', ErrorCode.INVALID_RECORD, /module moving-map failed on the batch: .*module output/],
   ];
   for (const [module, code, message] of cases) {
     it(`${module}: fails the batch with a clear message, stores nothing, and the broker serves other topics`, async () => {

@@ -6,6 +6,7 @@ import type { KafkaClient } from '../../../cli/kafka-client/kafka-client.js';
 import { INPUT_BATCH_MAX_BYTES } from '../../../runtime/constants.js';
 import { startTestBroker, type TestBroker } from '../handlers/test-broker.js';
 import { admin, attach, createTopic, fetchAll, fetchOnce, fetchWhileStuck, produce, registerModule, valuesBatch } from './record-path-helpers.js';
+import { BAD_OUTPUT_PROCESS, abiModule } from '../../runtime/wat-modules.js';
 
 let t: TestBroker;
 let c: KafkaClient;
@@ -173,6 +174,26 @@ describe('a view whose module fails', () => {
     const status = (await admin(t.address, 'GET', '/v1/attachments/view/booms-loop')).body as { stats: { errors: Record<string, number>; recordsSkipped: number } };
     expect(status.stats.errors['deadline']).toBe(1);
     expect(status.stats.recordsSkipped).toBe(8);
+  });
+});
+
+describe('a view whose module gives back a malformed output', () => {
+  it('under skip leaves out the records it failed on as guest-error, and under halt halts, as for a trap', async () => {
+    await createTopic(c, 'bad-outs', 1);
+    await produce(c, 'bad-outs', 0, valuesBatch(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']));
+    for (const [name, process] of [['truncating-map', BAD_OUTPUT_PROCESS.truncated], ['moving-map', BAD_OUTPUT_PROCESS.moved]] as const) {
+      expect((await admin(t.address, 'PUT', `/v1/modules/${name}`, abiModule({ kind: 2, process }))).status).toBe(201);
+      expect((await attach(t.address, { kind: 'view', module: name, topic: 'bad-outs', as: `${name}-skip` })).status).toBe(201);
+      const got = await fetchAll(c, `${name}-skip`, 0);
+      expect(got.records).toEqual([]);
+      const status = (await admin(t.address, 'GET', `/v1/attachments/view/${name}-skip`)).body as { stats: { errors: Record<string, number>; recordsSkipped: number } };
+      expect(status.stats.errors['guest-error']).toBeGreaterThanOrEqual(1);
+      expect(status.stats.recordsSkipped).toBe(8);
+      expect((await attach(t.address, { kind: 'view', module: name, topic: 'bad-outs', as: `${name}-halt`, onError: 'halt' })).status).toBe(201);
+      expect((await fetchOnce(c, `${name}-halt`, 0, 0n)).errorCode).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
+      const halted = (await admin(t.address, 'GET', `/v1/attachments/view/${name}-halt`)).body as { halted: { reason: string } };
+      expect(halted.halted.reason).toMatch(/^guest-error: .*module output/);
+    }
   });
 });
 
