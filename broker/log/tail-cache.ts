@@ -1,20 +1,24 @@
 /**
- * The batches of recently flushed (or fetched) chunks, bounded in bytes, least recently used
- * first out. Tailing consumers read what was just written without a GET, and without parsing
- * the segment again: a chunk is kept as its list of whole batches.
+ * The batches of recently flushed chunks, bounded in bytes, least recently used first out.
+ * Tailing consumers read what was just written without a GET, and without parsing the segment
+ * again: a chunk is kept as its list of whole batches.
+ *
+ * Chunks read from the bucket are not kept there: a consumer catching up on a long partition
+ * would push every tailing consumer's chunks out (and keep each chunk it read alive past the
+ * young generation, for a full GC to collect). Only a chunk a read stopped inside is kept, in a
+ * region of its own (LOG_READ_RESUME_CACHE_MAX_BYTES), until the next read goes past its end:
+ * that read resumes inside it without a second GET.
  */
-export class TailCache {
+import { LOG_READ_RESUME_CACHE_MAX_BYTES } from '../constants.js';
+
+/** Chunks' batches by segment and start byte, least recently used first out past `maxBytes`. */
+class ChunkLru {
   private readonly entries = new Map<string, { batches: Uint8Array[]; bytes: number }>(); // in LRU order
   private readonly bySegment = new Map<string, Set<string>>();
-  private bytes = 0;
+  bytes = 0;
 
   constructor(private readonly maxBytes: number) {}
 
-  get size(): number {
-    return this.bytes;
-  }
-
-  /** Keeps the batches of the chunk of `segment` that starts at byte `start`. */
   add(segment: string, start: number, batches: Uint8Array[]): void {
     const id = `${segment}#${start}`;
     let size = 0;
@@ -25,10 +29,12 @@ export class TailCache {
     if (!ids) this.bySegment.set(segment, (ids = new Set()));
     ids.add(id);
     this.bytes += size;
-    this.evict();
+    for (const old of this.entries.keys()) {
+      if (this.bytes <= this.maxBytes) break;
+      this.remove(old);
+    }
   }
 
-  /** The batches of the chunk of `segment` starting at byte `start`, if cached. */
   get(segment: string, start: number): Uint8Array[] | undefined {
     const id = `${segment}#${start}`;
     const e = this.entries.get(id);
@@ -38,12 +44,16 @@ export class TailCache {
     return e.batches;
   }
 
+  has(segment: string, start: number): boolean {
+    return this.entries.has(`${segment}#${start}`);
+  }
+
   drop(segment: string): void {
     for (const id of this.bySegment.get(segment) ?? []) this.remove(id);
     this.bySegment.delete(segment);
   }
 
-  private remove(id: string): void {
+  remove(id: string): void {
     const e = this.entries.get(id);
     if (!e) return;
     this.entries.delete(id);
@@ -53,11 +63,44 @@ export class TailCache {
     ids?.delete(id);
     if (ids?.size === 0) this.bySegment.delete(segment);
   }
+}
 
-  private evict(): void {
-    for (const id of this.entries.keys()) {
-      if (this.bytes <= this.maxBytes) break;
-      this.remove(id);
-    }
+export class TailCache {
+  private readonly flushed: ChunkLru;
+  private readonly resumed: ChunkLru;
+
+  constructor(maxBytes: number, resumeMaxBytes = Math.min(maxBytes, LOG_READ_RESUME_CACHE_MAX_BYTES)) {
+    this.flushed = new ChunkLru(maxBytes);
+    this.resumed = new ChunkLru(resumeMaxBytes);
+  }
+
+  /** Bytes kept, both regions. */
+  get size(): number {
+    return this.flushed.bytes + this.resumed.bytes;
+  }
+
+  /** Keeps the batches of a flushed (or compacted) chunk of `segment` that starts at byte `start`. */
+  add(segment: string, start: number, batches: Uint8Array[]): void {
+    this.flushed.add(segment, start, batches);
+  }
+
+  /** Keeps a chunk read from the bucket that a read stopped inside, until a read goes past its end (forgetResumed). */
+  addResumed(segment: string, start: number, batches: Uint8Array[]): void {
+    if (!this.flushed.has(segment, start)) this.resumed.add(segment, start, batches);
+  }
+
+  /** A read went past the end of this chunk: a chunk kept for it to resume in is let go. */
+  forgetResumed(segment: string, start: number): void {
+    this.resumed.remove(`${segment}#${start}`);
+  }
+
+  /** The batches of the chunk of `segment` starting at byte `start`, if kept. */
+  get(segment: string, start: number): Uint8Array[] | undefined {
+    return this.flushed.get(segment, start) ?? this.resumed.get(segment, start);
+  }
+
+  drop(segment: string): void {
+    this.flushed.drop(segment);
+    this.resumed.drop(segment);
   }
 }

@@ -313,6 +313,59 @@ describe('fencing of an idle broker', () => {
   });
 });
 
+describe('reads from the bucket', () => {
+  /** A cold log over `chunks` flushed chunks of 2 batches each in t-0, on a counting store. */
+  async function coldLog(chunks: number, opts: { tailCacheMaxBytes?: number } = {}) {
+    const t = tempStore('log-reads');
+    const writer = await Log.open({ store: t.store, flushIntervalMs: 20, maintenanceIntervalMs: 0 });
+    await writer.createTopic('t', 1);
+    await writer.createTopic('tail', 1);
+    for (let c = 0; c < chunks; c++) await Promise.all([0, 1].map((b) => writer.append('t', 0, batchOf([...Array(10).keys()].map((i) => `c${c}-b${b}-${i}`)))));
+    await writer.close();
+    const store = new CountingStore(t.store);
+    const log = await Log.open({ store, flushIntervalMs: 20, maintenanceIntervalMs: 0, ...opts });
+    cleanups.push(async () => {
+      await log.close();
+      t.cleanup();
+    });
+    store.reset();
+    return { log, store };
+  }
+  /** Every batch of t-0 is this long: ten values of the same length. */
+  const batchBytes = batchOf([...Array(10).keys()].map((i) => `c0-b0-${i}`)).byteLength;
+  const lastOffset = (batches: Uint8Array[]): bigint => recordsOf(batches).at(-1)!.offset;
+
+  test('a read stopping inside a chunk leaves it for the next read, which GETs it no second time', async () => {
+    const { log, store } = await coldLog(6);
+    let next = 0n;
+    const seen: string[] = [];
+    // Three batches per read: every other read stops inside a chunk.
+    while (next < 120n) {
+      const r = await log.read('t', 0, next, 3 * batchBytes);
+      for (const rec of recordsOf(r.records)) if (rec.offset >= next) seen.push(rec.value);
+      next = lastOffset(r.records) + 1n;
+    }
+    expect(seen).toEqual([...Array(6).keys()].flatMap((c) => [0, 1].flatMap((b) => [...Array(10).keys()].map((i) => `c${c}-b${b}-${i}`))));
+    expect(store.snapshot().get.requests).toBe(6);
+  });
+
+  test('a consumer catching up on old chunks does not push the flushed tail out of the cache', async () => {
+    // The cache holds about four chunks: the catch-up read goes through six.
+    const { log, store } = await coldLog(6, { tailCacheMaxBytes: 9 * batchBytes });
+    await log.append('tail', 0, batchOf(['fresh-1']));
+    await log.append('tail', 0, batchOf(['fresh-2']));
+    store.reset();
+    let next = 0n;
+    while (next < 120n) {
+      next = lastOffset((await log.read('t', 0, next, 3 * batchBytes)).records) + 1n;
+    }
+    expect(store.snapshot().get.requests).toBe(6);
+    const tail = await log.read('tail', 0, 0n, 1 << 20);
+    expect(recordsOf(tail.records).map((r) => r.value)).toEqual(['fresh-1', 'fresh-2']);
+    expect(store.snapshot().get.requests).toBe(6);
+  });
+});
+
 describe('object requests', () => {
   test('one segment PUT and one manifest putIfAbsent per flush', async () => {
     const t = tempStore('log-count');

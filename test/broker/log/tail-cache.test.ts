@@ -24,3 +24,27 @@ test('keeps chunks as batch lists, evicts least recently used past its byte boun
   cache.add('huge', 0, [bytes(101)]); // larger than the bound: not kept
   expect(cache.size).toBe(60);
 });
+
+test('keeps a chunk a read stopped inside in a region of its own, until a read goes past it or its segment is dropped', () => {
+  const cache = new TailCache(100, 50);
+  const flushed = [bytes(30, 1)];
+  cache.add('s', 0, flushed);
+  // Chunks read from the bucket do not push flushed ones out: they have their own bound.
+  const r1 = [bytes(30, 2)];
+  const r2 = [bytes(30, 3)];
+  cache.addResumed('s', 100, r1);
+  cache.addResumed('t', 0, r2);
+  expect(cache.get('s', 0)).toBe(flushed);
+  expect(cache.get('s', 100)).toBeUndefined();
+  expect(cache.get('t', 0)).toBe(r2);
+  expect(cache.size).toBe(60);
+  // A flushed chunk is not kept twice.
+  cache.addResumed('s', 0, flushed);
+  expect(cache.size).toBe(60);
+  cache.forgetResumed('t', 0);
+  expect(cache.get('t', 0)).toBeUndefined();
+  cache.addResumed('t', 0, r2);
+  cache.drop('t');
+  expect(cache.get('t', 0)).toBeUndefined();
+  expect(cache.size).toBe(30);
+});
