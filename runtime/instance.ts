@@ -14,7 +14,7 @@ import {
 import type { GuestExports } from './abi/exports.js';
 import { ABI_ERROR, abiErrorName } from './abi/error-codes.js';
 import { encodeParams } from './abi/params.js';
-import { decodeBatch, encodeBatch, type HostRecord } from './abi/batch.js';
+import { batchLayoutError, decodeBatch, encodeBatch, type HostRecord } from './abi/batch.js';
 import { checkStateLength, kindRulesForCode, type KindRules, type ModuleKind } from './kinds/index.js';
 import { guestImports, type GuestLogHandler } from './guest-imports.js';
 import { ModuleError } from './module-error.js';
@@ -188,6 +188,9 @@ export class ModuleInstance implements GuestInstance {
     }
     const why = this.rules.checkOutputCount(inCount, outCount);
     if (why) throw new ModuleError(ABI_ERROR.BAD_OUTPUT, why, 'guest-error');
+    // No host reads a malformed batch: its layout is checked here, beside the module.
+    const malformed = batchLayoutError(region);
+    if (malformed !== null) throw new ModuleError(ABI_ERROR.BAD_OUTPUT, `output batch: ${malformed}`, 'guest-error');
 
     let newState: Uint8Array | null = null;
     if (useState) {

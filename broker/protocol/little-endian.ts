@@ -69,6 +69,12 @@ export class LittleEndianReader {
     return v;
   }
 
+  /** Passes over `n` bytes. */
+  skip(n: number, what = 'bytes'): void {
+    this.need(n, what);
+    this.pos += n;
+  }
+
   /** `n` bytes as a view into the input (no copy). */
   raw(n: number, what = 'bytes'): Uint8Array {
     this.need(n, what);

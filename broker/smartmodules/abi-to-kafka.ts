@@ -77,7 +77,8 @@ export function abiToRecordBatch(abi: Uint8Array, options: KafkaBatchOptions = {
     const ts = r.int64('timestamp');
     if (i === 0) baseTimestamp = maxTimestamp = ts;
     else if (ts > maxTimestamp) maxTimestamp = ts;
-    if (i > 0 && offsets[i]! < offsets[i - 1]!) throw new ProtocolError(`module output: record ${i} offset ${offsets[i]} goes back from ${offsets[i - 1]}`);
+    // Renumbered records take their place from the log: their offsets need no order.
+    if (i > 0 && offsets[i]! < offsets[i - 1]! && options.renumber !== true) throw new ProtocolError(`module output: record ${i} offset ${offsets[i]} goes back from ${offsets[i - 1]}`);
     r.skipBytes32('key', true);
     r.skipBytes32('value', true);
     const hc = r.int32('header count');

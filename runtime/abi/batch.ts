@@ -6,6 +6,7 @@
  *   header = key:bytes value:bytes?
  *   bytes  = len:i32 byte{len}        (bytes? allows len = -1 for null; header keys are UTF-8)
  */
+import { isUtf8 } from 'node:buffer';
 import { LittleEndianReader, LittleEndianWriter } from '../../broker/protocol/little-endian.js';
 import {
   ABI_COUNT_BYTES, ABI_HEADER_MIN_BYTES, ABI_RECORD_MIN_BYTES, BATCH_RECORDS_MAX, INPUT_BATCH_MAX_BYTES, OUTPUT_BATCH_MAX_BYTES, RECORD_HEADERS_MAX,
@@ -83,6 +84,38 @@ const batchError = (message: string): Error => new BatchDecodeError(message);
 export function batchRecordCount(bytes: Uint8Array): number {
   if (bytes.length < ABI_COUNT_BYTES) throw new BatchDecodeError(`batch of ${bytes.length} bytes is shorter than its count`);
   return new LittleEndianReader(bytes, batchError).uint32();
+}
+
+/**
+ * Why `bytes` is not a well-formed batch (what decodeBatch would refuse), or null: the layout is
+ * walked once and nothing is allocated. The runtime checks every module output with it, so no
+ * host ever reads a malformed one.
+ */
+export function batchLayoutError(bytes: Uint8Array): string | null {
+  if (bytes.length < ABI_COUNT_BYTES) return `batch of ${bytes.length} bytes is shorter than its count`;
+  let at = 0;
+  const r = new LittleEndianReader(bytes, (message) => new BatchDecodeError(`record ${at}: ${message}`));
+  try {
+    const count = r.uint32();
+    if (count > BATCH_RECORDS_MAX || count * ABI_RECORD_MIN_BYTES > r.remaining) return `batch claims ${count} records in ${bytes.length} bytes`;
+    for (; at < count; at++) {
+      r.skip(16, 'offset and timestamp');
+      r.skipBytes32('key', true);
+      r.skipBytes32('value', true);
+      const headerCount = r.int32('header count');
+      if (headerCount < 0 || headerCount > RECORD_HEADERS_MAX || headerCount * ABI_HEADER_MIN_BYTES > r.remaining) return `record ${at}: header count ${headerCount}`;
+      for (let h = 0; h < headerCount; h++) {
+        const start = r.offset + 4;
+        const len = r.skipBytes32('header key', false);
+        if (!isUtf8(bytes.subarray(start, start + len))) return `record ${at}: header ${h} key is not UTF-8`;
+        r.skipBytes32('header value', true);
+      }
+    }
+  } catch (err) {
+    if (err instanceof BatchDecodeError) return err.message;
+    throw err;
+  }
+  return r.remaining === 0 ? null : `${r.remaining} bytes after the last record`;
 }
 
 /**

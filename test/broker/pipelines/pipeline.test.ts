@@ -7,6 +7,7 @@ import { INPUT_BATCH_MAX_BYTES } from '../../../runtime/constants.js';
 import { startTestBroker, type TestBroker } from '../handlers/test-broker.js';
 import { admin, attach, createTopic, produce, registerModule } from '../smartmodules/record-path-helpers.js';
 import { foldCountSum, referenceOutput, type RefStep } from './reference.js';
+import { BAD_OUTPUT_PROCESS, abiModule } from '../../runtime/wat-modules.js';
 
 let t: TestBroker;
 let c: KafkaClient;
@@ -151,6 +152,16 @@ describe('a derived topic whose module fails on some records', () => {
     const s = await until('huge-copy', (x) => x.lag === '0');
     expect((await readAll('huge-copy', 0)).map((x) => dec(x.value))).toEqual(['a', 'b']);
     expect(s.stats).toMatchObject({ recordsSkipped: 1, errors: { 'bad-input': 1 } });
+  });
+
+  it('under skip leaves out what a module with a malformed output gave, as guest-error, and the rest flows', async () => {
+    await createTopic(c, 'bad-output-source', 1);
+    await produceValues('bad-output-source', 0, values.map((v) => ({ key: v, value: v })));
+    expect((await admin(t.address, 'PUT', '/v1/modules/truncating-map', abiModule({ kind: 2, process: BAD_OUTPUT_PROCESS.truncated }))).status).toBe(201);
+    expect((await attach(t.address, { kind: 'derived', module: 'truncating-map', topic: 'bad-output-source', to: 'bad-output-copy' })).status).toBe(201);
+    const s = await until('bad-output-copy', (x) => x.lag === '0');
+    expect(await readAll('bad-output-copy', 0)).toEqual([]);
+    expect(s.stats).toMatchObject({ recordsSkipped: values.length, errors: { 'guest-error': values.length } });
   });
 
   it('under skip leaves them out, counts them, and the rest flows', async () => {

@@ -318,23 +318,30 @@ describe('converted calls', () => {
     }
   });
 
-  it('fail as the module\'s bad output (guest-error) when its output is malformed or leaves its input\'s offsets, in the worker and inline', async () => {
+  it('fail as the module\'s bad output (guest-error) when its output is malformed, or leaves its input\'s offsets when a Kafka batch is asked, in the worker and inline', async () => {
     const truncated = await loadModule(abiModule({ kind: 2, process: BAD_OUTPUT_PROCESS.truncated }));
     const moved = await loadModule(abiModule({ kind: 2, process: BAD_OUTPUT_PROCESS.moved }));
     const inline = new InlineRunner({ inputConverter });
-    for (const [module, why] of [[truncated, /module output/], [moved, /outside its input's 100\.\.100/]] as const) {
-      for (const runner of [pool, inline]) {
-        const h = runner.register(module);
-        const { input } = packKafkaInput(batches, 1, 100n, 1, 1 << 20, 1 << 20, new BatchBuffers());
-        requestKafkaOutput(input);
-        const err = await runner.run(h, input, null, { convert: true }).then(() => null, (e: unknown) => e);
+    const failure = async (runner: SandboxPool | InlineRunner, h: ModuleHandle, kafka: boolean): Promise<unknown> => {
+      const { input } = packKafkaInput(batches, 1, 100n, 1, 1 << 20, 1 << 20, new BatchBuffers());
+      if (kafka) requestKafkaOutput(input);
+      return runner.run(h, input, null, { convert: true }).then(() => null, (e: unknown) => e);
+    };
+    for (const runner of [pool, inline]) {
+      // A malformed output is refused by the runtime itself, whatever the caller asked back.
+      const t = runner.register(truncated);
+      for (const kafka of [true, false]) {
+        const err = await failure(runner, t, kafka);
         expect(err).toBeInstanceOf(SandboxError);
         expect(err).toMatchObject({ kind: 'guest-error', code: ABI_ERROR.BAD_OUTPUT });
-        expect((err as Error).message).toMatch(why);
-        // Asked for its ABI output, the same module's output comes back as it is.
-        const plainInput = packKafkaInput(batches, 1, 100n, 1, 1 << 20, 1 << 20, new BatchBuffers()).input;
-        expect((await runner.run(h, plainInput, null, { convert: true })).converted?.records).toBe(1);
+        expect((err as Error).message).toMatch(/output batch: record \d+: /);
       }
+      // Offsets are the converter's business: out of place, they fail only a Kafka batch.
+      const m = runner.register(moved);
+      const err = await failure(runner, m, true);
+      expect(err).toMatchObject({ kind: 'guest-error', code: ABI_ERROR.BAD_OUTPUT });
+      expect((err as Error).message).toMatch(/outside its input's 100\.\.100/);
+      expect(await failure(runner, m, false)).toBeNull();
     }
   });
 

@@ -151,9 +151,9 @@ describe('a produce check whose module misbehaves', () => {
     ['memory-hog', ErrorCode.INVALID_RECORD, /memory/],
     ['value-flood', ErrorCode.INVALID_RECORD, /output/],
     ['endless-loop', ErrorCode.REQUEST_TIMED_OUT, /deadline/],
-    ['truncating-map', ErrorCode.INVALID_RECORD, /module truncating-map failed on the batch: .*module output/],
-    ['truncating-filter', ErrorCode.INVALID_RECORD, /module truncating-filter failed on the batch: .*module output/],
-    ['moving-map', ErrorCode.INVALID_RECORD, /module moving-map failed on the batch: .*module output/],
+    ['truncating-map', ErrorCode.INVALID_RECORD, /module truncating-map failed on the batch: .*output batch: record \d+: /],
+    ['truncating-filter', ErrorCode.INVALID_RECORD, /module truncating-filter failed on the batch: .*output batch: record \d+: /],
+    ['moving-map', ErrorCode.INVALID_RECORD, /module moving-map failed on the batch: .*module output: record 1 offset 1 goes back/],
   ];
   for (const [module, code, message] of cases) {
     it(`${module}: fails the batch with a clear message, stores nothing, and the broker serves other topics`, async () => {

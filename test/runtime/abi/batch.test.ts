@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BatchDecodeError, batchRecordCount, decodeBatch, encodeBatch, type HostRecord } from '../../../runtime/abi/batch.js';
+import { BatchDecodeError, batchLayoutError, batchRecordCount, decodeBatch, encodeBatch, type HostRecord } from '../../../runtime/abi/batch.js';
 
 const bytes = fc.uint8Array({ maxLength: 64 }).map((b) => new Uint8Array(b));
 const record: fc.Arbitrary<HostRecord> = fc.record({
@@ -72,6 +72,32 @@ describe('ABI v1 record batch', () => {
           } catch (err) {
             expect(err).toBeInstanceOf(BatchDecodeError);
           }
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('finds a layout error exactly where decoding fails, in valid, mutated and truncated batches', () => {
+    fc.assert(
+      fc.property(
+        fc.array(record, { maxLength: 5 }),
+        fc.nat(),
+        fc.integer({ min: 0, max: 255 }),
+        fc.constantFrom('keep', 'mutate', 'truncate'),
+        (records, at, byte, how) => {
+          const encoded = encodeBatch(records);
+          const i = at % encoded.length;
+          const batch = how === 'truncate' ? encoded.slice(0, i) : encoded.slice();
+          if (how === 'mutate') batch[i] = byte;
+          let decodes = true;
+          try {
+            decodeBatch(batch);
+          } catch {
+            decodes = false;
+          }
+          expect(batchLayoutError(batch) === null).toBe(decodes);
+          if (how === 'keep') expect(batchLayoutError(batch)).toBeNull();
         },
       ),
       { numRuns: 2000 },
