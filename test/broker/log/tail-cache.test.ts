@@ -1,5 +1,6 @@
 import { expect, test } from 'vitest';
 import { TailCache } from '../../../broker/log/tail-cache.js';
+import { LOG_READ_RESUME_CACHE_MAX_BYTES, LOG_TAIL_CACHE_MAX_BYTES } from '../../../broker/constants.js';
 
 const bytes = (n: number, fill = 0) => new Uint8Array(n).fill(fill);
 
@@ -47,4 +48,15 @@ test('keeps a chunk a read stopped inside in a region of its own, until a read g
   cache.drop('t');
   expect(cache.get('t', 0)).toBeUndefined();
   expect(cache.size).toBe(30);
+});
+
+test(`keeps at most ${LOG_READ_RESUME_CACHE_MAX_BYTES} bytes of chunks for reads to resume in, whatever the flushed chunks' bound`, () => {
+  const cache = new TailCache(LOG_TAIL_CACHE_MAX_BYTES);
+  const chunk = 1024 * 1024;
+  const count = LOG_READ_RESUME_CACHE_MAX_BYTES / chunk + 1;
+  for (let i = 0; i < count; i++) cache.addResumed('s', i * chunk, [bytes(chunk)]);
+  expect(cache.size).toBe(LOG_READ_RESUME_CACHE_MAX_BYTES);
+  // The oldest went first.
+  expect(cache.get('s', 0)).toBeUndefined();
+  expect(cache.get('s', (count - 1) * chunk)).toBeDefined();
 });
