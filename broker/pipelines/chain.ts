@@ -12,6 +12,7 @@ import { PIPELINE_ISOLATE_CALLS_MAX } from '../constants.js';
 import type { AttachmentInfo, Log } from '../log/index.js';
 import type { AttachmentRuntime, ModuleHost } from '../smartmodules/module-host.js';
 import { RECORD_FAILURES, takenRecords } from '../smartmodules/source-records.js';
+import { requestKafkaOutput } from '../smartmodules/kafka-input.js';
 
 /** Headers a dead-lettered record gets beside the module's error (sluice.error.*). */
 export const DEAD_LETTER_SOURCE_HEADER = {
@@ -30,12 +31,18 @@ export interface ChainFailure {
   records: number;
 }
 
+/**
+ * A step's output: the chain's ABI batch; the derived topic's record set itself, made in the
+ * worker (a chain of one module); or the records kept after failures were left out.
+ */
+export type StepOutput = { abi: Uint8Array } | { recordSet: Uint8Array } | { records: HostRecord[] };
+
 export type StepResult =
   /**
-   * The chain ran: its output (an ABI batch, or records after failures were left out), the new
-   * states, dead letters, and the source records it covered and the offset after them.
+   * The chain ran: its output, the new states, dead letters, and the source records it covered
+   * and the offset after them.
    */
-  | { status: 'ok'; output: Uint8Array | HostRecord[]; states: (Uint8Array | null)[]; deadLetters: HostRecord[]; failures: ChainFailure[]; records: number; to: bigint }
+  | { status: 'ok'; output: StepOutput; states: (Uint8Array | null)[]; deadLetters: HostRecord[]; failures: ChainFailure[]; records: number; to: bigint }
   /** Nothing ran (the sandbox's queue is full or it is closing): try the same step later. */
   | { status: 'retry'; reason: string }
   /** The pipeline's policy is halt and the chain failed. */
@@ -99,17 +106,20 @@ function deadLetter(r: HostRecord, source: string, partition: number, f: ChainFa
 
 /**
  * Runs one step: `input` holds the source's Kafka batches spanning `first`..`last` (packKafkaInput,
- * at most `maxRecords` records taken), converted in the first module's worker. The states passed
- * in stay the caller's; the new ones come back only with an ok result.
+ * at most `maxRecords` records taken), converted in the first module's worker; a chain of one
+ * module gives back its output there too, as a record set in batches of at most `batchBytes`. The
+ * states passed in stay the caller's; the new ones come back only with an ok result.
  */
 export async function runStep(
   host: ModuleHost, log: Pick<Log, 'read'>, pipeline: AttachmentInfo, steps: AttachmentRuntime[], partition: number,
-  input: Uint8Array, first: bigint, last: bigint, maxRecords: number, states: (Uint8Array | null)[],
+  input: Uint8Array, first: bigint, last: bigint, maxRecords: number, states: (Uint8Array | null)[], batchBytes: number,
 ): Promise<StepResult> {
   try {
+    const recordSet = steps.length === 1;
+    if (recordSet) requestKafkaOutput(input, { renumberInBatchesOf: batchBytes });
     const r = await runChain(host, steps, input, states, true);
     const { records, resumeAt } = r.converted!;
-    return { status: 'ok', output: r.output, states: r.states, deadLetters: [], failures: [], records, to: resumeAt };
+    return { status: 'ok', output: recordSet ? { recordSet: r.output } : { abi: r.output }, states: r.states, deadLetters: [], failures: [], records, to: resumeAt };
   } catch (err) {
     if (err instanceof RetryLater) return { status: 'retry', reason: err.message };
     if (!(err instanceof ChainError)) throw err;
@@ -170,5 +180,5 @@ async function isolate(
     await visit(rs.slice(mid), null);
   };
   if (records.length > 0) await visit(records, first);
-  return { status: 'ok', output, states: current, deadLetters, failures };
+  return { status: 'ok', output: { records: output }, states: current, deadLetters, failures };
 }

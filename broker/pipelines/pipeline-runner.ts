@@ -13,12 +13,13 @@ import {
 } from '../constants.js';
 import { chainOf, LogError, OffsetOutOfRangeError, UnknownAttachmentError, type AttachmentInfo, type Log, type StateRef } from '../log/index.js';
 import type { BrokerMetrics } from '../metrics.js';
-import type { HostRecord } from '../../runtime/index.js';
+import type { BatchBuffers, HostRecord } from '../../runtime/index.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { AttachmentRuntime, ModuleHost } from '../smartmodules/module-host.js';
 import { endOfBatches, firstBatchWithRecords, packKafkaInput } from '../smartmodules/kafka-input.js';
-import { runStep, type ChainFailure } from './chain.js';
-import { outputRecordSet } from './output.js';
+import { runStep, type ChainFailure, type StepOutput } from './chain.js';
+import { iterateBatches } from '../protocol/record-batch.js';
+import { outputRecordSet } from '../smartmodules/abi-to-kafka.js';
 import { loadStates, objectKeys, saveStates } from './state-refs.js';
 
 export type PipelineLog = Pick<Log,
@@ -38,6 +39,26 @@ export interface PipelineDeps {
 function settledLater<T>(p: Promise<T>): Promise<T> {
   p.catch(() => undefined);
   return p;
+}
+
+/**
+ * A step's output as the record set to append (null when it holds no record) and its record count.
+ * A buffer of the last module's (`buffers`) goes back to them: what is appended is a copy.
+ */
+function appendable(output: StepOutput, batchBytes: number, buffers: BatchBuffers): { recordSet: Uint8Array | null; count: number } {
+  if ('records' in output) return { recordSet: outputRecordSet(output.records, batchBytes), count: output.records.length };
+  if ('abi' in output) {
+    const count = new DataView(output.abi.buffer, output.abi.byteOffset).getUint32(0, true);
+    const recordSet = outputRecordSet(output.abi, batchBytes);
+    buffers.give(output.abi);
+    return { recordSet, count };
+  }
+  // Made in the worker: its batches are only counted here.
+  const recordSet = output.recordSet.byteLength === 0 ? null : output.recordSet.slice();
+  buffers.give(output.recordSet);
+  let count = 0;
+  if (recordSet !== null) for (const { header } of iterateBatches(recordSet)) count += header.recordCount;
+  return { recordSet, count };
 }
 
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
@@ -154,7 +175,7 @@ export class PipelineRunner {
         const packed = packKafkaInput(read.records, start, first, maxRecords, PIPELINE_STEP_MAX_BYTES, PIPELINE_STEP_MAX_BYTES, steps[0]!.buffers);
         const last = endOfBatches(read.records, start + packed.batches) - 1n;
         const started = performance.now();
-        const result = await runStep(host, log, info, steps, partition, packed.input, first, last, maxRecords, cursor.states);
+        const result = await runStep(host, log, info, steps, partition, packed.input, first, last, maxRecords, cursor.states, DERIVED_TOPIC_MAX_MESSAGE_BYTES);
         if (result.status === 'retry') {
           await landed();
           await sleep(backoff, this.#abort.signal);
@@ -167,7 +188,7 @@ export class PipelineRunner {
           return;
         }
         const { to, records: count } = result;
-        const output = outputRecordSet(result.output, DERIVED_TOPIC_MAX_MESSAGE_BYTES);
+        const { recordSet: output, count: outCount } = appendable(result.output, DERIVED_TOPIC_MAX_MESSAGE_BYTES, steps[steps.length - 1]!.buffers);
         const deadLetters = this.#deadLetterSet(result.deadLetters, partition);
         const outputBytes = (output?.byteLength ?? 0) + (deadLetters?.recordSet.byteLength ?? 0);
         if (outputBytes > PIPELINE_STEP_OUTPUT_MAX_BYTES && count > 1) {
@@ -178,12 +199,6 @@ export class PipelineRunner {
         const appends: { topic: string; partition: number; recordSet: Uint8Array }[] = [];
         if (output !== null) appends.push({ topic: info.name, partition, recordSet: output });
         if (deadLetters !== null) appends.push({ topic: info.deadLetterTopic!, partition: deadLetters.partition, recordSet: deadLetters.recordSet });
-        let outCount: number;
-        if (Array.isArray(result.output)) outCount = result.output.length;
-        else {
-          outCount = new DataView(result.output.buffer, result.output.byteOffset).getUint32(0, true);
-          steps[steps.length - 1]!.buffers.give(result.output);
-        }
         // At most PIPELINE_UNCOMMITTED_STEPS_MAX steps held: the oldest must land first.
         await landed(PIPELINE_UNCOMMITTED_STEPS_MAX - 1);
         cursor = await this.#write(partition, cursor, to, result.states, appends, (w) => {

@@ -1,10 +1,13 @@
 /**
  * SmartModule ABI v1 batches (a module's output, sdk/ABI.md §4) to Kafka RecordBatch v2, byte to
  * byte: the ABI batch is read and checked with the LittleEndianReader, the Kafka batch written
- * with the Writer. The other way is abi-kafka.ts.
+ * with the Writer. The other way is abi-kafka.ts. A derived topic's output is renumbered and cut
+ * into batches the topic takes (outputRecordSet).
  */
 import { ABI_HEADER_MIN_BYTES, ABI_RECORD_MIN_BYTES, BATCH_RECORDS_MAX, RECORD_HEADERS_MAX } from '../../runtime/constants.js';
+import { decodeBatch, encodeBatch, type HostRecord } from '../../runtime/abi/batch.js';
 import { ProtocolError } from '../protocol/errors.js';
+import { concatRecordSet } from '../protocol/record-batch.js';
 import { LittleEndianReader } from '../protocol/little-endian.js';
 import { Writer } from '../protocol/writer.js';
 import { ATTR_TRANSACTIONAL, encodeBatchHeader } from './kafka-batches.js';
@@ -127,4 +130,46 @@ export function abiToRecordBatch(abi: Uint8Array, options: KafkaBatchOptions = {
     attributes: options.transactional ? ATTR_TRANSACTIONAL : 0,
   });
   return { batch, count, firstOffset, lastOffset, offsets };
+}
+
+/** Kafka bytes one record adds beyond its key, value and headers, at most: varints and fixed fields. */
+const RECORD_OVERHEAD_MAX_BYTES = 40;
+/** Kafka bytes of a batch header. */
+const BATCH_OVERHEAD_BYTES = 61;
+
+function recordBytes(r: HostRecord): number {
+  let n = RECORD_OVERHEAD_MAX_BYTES + (r.key?.length ?? 0) + (r.value?.length ?? 0);
+  for (const h of r.headers) n += 10 + h.key.length * 3 + (h.value?.length ?? 0);
+  return n;
+}
+
+/**
+ * One record set (one or more batches of at most `maxBatchBytes` each, records renumbered from 0
+ * in each: the log gives them their place) of `output`, an ABI batch or decoded records; null
+ * when there is no record. A derived topic's records and dead letters are appended as these.
+ */
+export function outputRecordSet(output: Uint8Array | HostRecord[], maxBatchBytes: number): Uint8Array | null {
+  if (output instanceof Uint8Array) {
+    // The common case: one call's output, small enough for one batch (ABI bytes bound its Kafka size).
+    if (output.byteLength + BATCH_OVERHEAD_BYTES <= maxBatchBytes) return abiToRecordBatch(output, { renumber: true }).batch;
+    return outputRecordSet(decodeBatch(output), maxBatchBytes);
+  }
+  if (output.length === 0) return null;
+  const batches: Uint8Array[] = [];
+  let chunk: HostRecord[] = [];
+  let size = BATCH_OVERHEAD_BYTES;
+  const flush = (): void => {
+    if (chunk.length === 0) return;
+    batches.push(abiToRecordBatch(encodeBatch(chunk), { renumber: true }).batch!);
+    chunk = [];
+    size = BATCH_OVERHEAD_BYTES;
+  };
+  for (const r of output) {
+    const n = recordBytes(r);
+    if (chunk.length > 0 && size + n > maxBatchBytes) flush();
+    chunk.push(r);
+    size += n;
+  }
+  flush();
+  return batches.length === 1 ? batches[0]! : concatRecordSet(batches);
 }

@@ -6,8 +6,8 @@
  *
  * Input (little-endian): i64 the first offset wanted, u32 records at most, u32 ABI bytes at most,
  * the output wanted (OUTPUT_AT: u32 flags, i32 base sequence, i64 base offset, i64 last offset,
- * i64 producer id, i16 producer epoch, 6 bytes unused), then whole RecordBatch v2 objects to the
- * end. With flags 0 the module's ABI output comes back as it is; with OUTPUT_KAFKA the worker makes
+ * i64 producer id, i16 producer epoch, 2 bytes unused, u32 batch bytes at most), then whole
+ * RecordBatch v2 objects to the end. With flags 0 the module's ABI output comes back as it is; with OUTPUT_KAFKA the worker makes
  * it one Kafka batch (requestKafkaOutput), so the event loop does no per-record work either way. A compressed batch that fits the input goes as
  * stored and the worker inflates it, so inflating costs the event loop nothing; the worker keeps a
  * batch it stopped inside (InflatedSections), so one split across calls is inflated once. A
@@ -24,15 +24,20 @@ import { ProtocolError } from '../protocol/errors.js';
 import { Reader } from '../protocol/reader.js';
 import { RECORD_BATCH_HEADER_BYTES, batchLastOffset, compressionOf, isControlBatch, parseBatchHeader, recordsSection, type RecordBatchHeader } from '../protocol/record-batch.js';
 import { AbiBatchBuilder, KafkaRecordCursor, type CursorStop, type RecordsResume, type RecordsSections } from './abi-kafka.js';
-import { abiToRecordBatch, type KafkaBatchOptions } from './abi-to-kafka.js';
+import { abiToRecordBatch, outputRecordSet, type KafkaBatchOptions } from './abi-to-kafka.js';
 
 export const KAFKA_INPUT_HEADER_BYTES = 56;
 /** Where the header's output request starts (requestKafkaOutput). */
 const OUTPUT_AT = 16;
-/** Output flags: the output comes back as one Kafka batch; its span and producer fields are given; it is transactional. */
+/**
+ * Output flags: the output comes back as one Kafka batch; its span and producer fields are given;
+ * it is transactional; it is renumbered and cut into batches of at most the bytes given (a derived
+ * topic's record set).
+ */
 const OUTPUT_KAFKA = 1;
 const OUTPUT_SPAN = 2;
 const OUTPUT_TRANSACTIONAL = 4;
+const OUTPUT_RENUMBER = 8;
 const EMPTY = new Uint8Array(0);
 /** Bytes of a batch before its length field ends (baseOffset, batchLength): batchLength counts from here. */
 const BATCH_LENGTH_END = 12;
@@ -190,8 +195,12 @@ export function packKafkaInput(
   return { input, batches: parts.length };
 }
 
-/** The options of a Kafka output: where its records may lie, and the producer fields it carries. */
-export type KafkaOutputOptions = Pick<KafkaBatchOptions, 'baseOffset' | 'lastOffset' | 'producerId' | 'producerEpoch' | 'baseSequence' | 'transactional'>;
+/**
+ * The options of a Kafka output: where its records may lie and the producer fields it carries;
+ * or, with `renumberInBatchesOf`, a record set renumbered and cut into batches of at most that
+ * many bytes (outputRecordSet), whatever the records' offsets.
+ */
+export type KafkaOutputOptions = Pick<KafkaBatchOptions, 'baseOffset' | 'lastOffset' | 'producerId' | 'producerEpoch' | 'baseSequence' | 'transactional'> & { renumberInBatchesOf?: number };
 
 /**
  * Asks for a packed input's output as one Kafka batch built in the worker (abiToRecordBatch with
@@ -202,7 +211,9 @@ export type KafkaOutputOptions = Pick<KafkaBatchOptions, 'baseOffset' | 'lastOff
 export function requestKafkaOutput(input: Uint8Array, options: KafkaOutputOptions = {}): void {
   const view = new DataView(input.buffer, input.byteOffset, input.byteLength);
   const span = options.baseOffset !== undefined && options.lastOffset !== undefined;
-  view.setUint32(OUTPUT_AT, OUTPUT_KAFKA | (span ? OUTPUT_SPAN : 0) | (options.transactional === true ? OUTPUT_TRANSACTIONAL : 0), true);
+  const renumber = options.renumberInBatchesOf !== undefined;
+  view.setUint32(OUTPUT_AT, OUTPUT_KAFKA | (span ? OUTPUT_SPAN : 0) | (options.transactional === true ? OUTPUT_TRANSACTIONAL : 0) | (renumber ? OUTPUT_RENUMBER : 0), true);
+  view.setUint32(OUTPUT_AT + 36, options.renumberInBatchesOf ?? 0, true);
   view.setInt32(OUTPUT_AT + 4, options.baseSequence ?? -1, true);
   view.setBigInt64(OUTPUT_AT + 8, options.baseOffset ?? -1n, true);
   view.setBigInt64(OUTPUT_AT + 16, options.lastOffset ?? -1n, true);
@@ -224,6 +235,7 @@ function outputRequest(view: DataView): KafkaOutputOptions | null {
     options.baseOffset = view.getBigInt64(OUTPUT_AT + 8, true);
     options.lastOffset = view.getBigInt64(OUTPUT_AT + 16, true);
   }
+  if ((flags & OUTPUT_RENUMBER) !== 0) options.renumberInBatchesOf = view.getUint32(OUTPUT_AT + 36, true);
   return options;
 }
 
@@ -341,6 +353,7 @@ export const inputConverter: InputConverter = {
   convertOutput(output: Uint8Array, converted: ConvertedInput): Uint8Array {
     const { output: options, from, resumeAt } = converted as KafkaConvertedInput;
     if (options === null) return output;
+    if (options.renumberInBatchesOf !== undefined) return outputRecordSet(output, options.renumberInBatchesOf) ?? EMPTY;
     const decoded = abiToRecordBatch(output, options);
     // A view's records keep their source offsets: a module cannot place one where its input had none.
     if (decoded.count > 0 && (decoded.firstOffset < from || decoded.lastOffset >= resumeAt)) {

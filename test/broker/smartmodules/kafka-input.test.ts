@@ -7,11 +7,11 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { plainRecord, recordArb } from '../../helpers/record-arbitraries.js';
 import { InflatedSections, KAFKA_INPUT_HEADER_BYTES, endOfBatches, inflatedSections, inputConverter, packKafkaInput, requestKafkaOutput, type InflatedBatches, type KafkaOutputOptions } from '../../../broker/smartmodules/kafka-input.js';
-import { abiToRecordBatch } from '../../../broker/smartmodules/abi-to-kafka.js';
+import { abiToRecordBatch, outputRecordSet } from '../../../broker/smartmodules/abi-to-kafka.js';
 import { AbiBatchBuilder, KafkaRecordCursor } from '../../../broker/smartmodules/abi-kafka.js';
 import { CONVERTER_INFLATED_BATCHES_MAX_BYTES, CONVERTER_INFLATED_BATCHES_MAX_COUNT } from '../../../broker/constants.js';
 import { controlSpanBatch } from '../../../broker/smartmodules/kafka-batches.js';
-import { Compression, buildRecordBatch, decodeRecords, parseBatchHeader, recordsSection, withRecordsSection } from '../../../broker/protocol/record-batch.js';
+import { Compression, buildRecordBatch, decodeRecords, iterateBatches, parseBatchHeader, recordsSection, withRecordsSection } from '../../../broker/protocol/record-batch.js';
 import { compressRecords } from '../../../broker/protocol/codecs/index.js';
 import { KafkaError } from '../../../broker/protocol/errors.js';
 import { ErrorCode } from '../../../broker/protocol/error-codes.js';
@@ -315,6 +315,24 @@ describe('converted calls', () => {
       const { input } = packKafkaInput(batches, 0, from, 1000, 1 << 20, 1 << 20, new BatchBuffers());
       requestKafkaOutput(input, options);
       return input;
+    }
+  });
+
+  it('give back a derived topic\'s record set, renumbered and cut into batches of the bytes asked, as the host would make it', async () => {
+    const map = pool.register(await exampleModule('json-map'), { params: { fields: 'n' } });
+    const abi = await pool.run(map, packKafkaInput(batches, 0, 0n, 1000, 1 << 20, 1 << 20, new BatchBuffers()).input, null, { convert: true });
+    for (const batchBytes of [1 << 20, 2000]) {
+      const { input } = packKafkaInput(batches, 0, 0n, 1000, 1 << 20, 1 << 20, new BatchBuffers());
+      requestKafkaOutput(input, { renumberInBatchesOf: batchBytes });
+      const out = await pool.run(map, input, null, { convert: true });
+      expect(Buffer.from(out.output).equals(Buffer.from(outputRecordSet(abi.output, batchBytes)!))).toBe(true);
+      const got = [...iterateBatches(out.output)];
+      expect(got.length > 1).toBe(batchBytes === 2000);
+      for (const b of got) {
+        expect(b.bytes.byteLength).toBeLessThanOrEqual(batchBytes);
+        expect(decodeRecords(b.bytes).map((r) => r.offset)).toEqual([...Array(b.header.recordCount).keys()].map(BigInt));
+      }
+      expect(got.reduce((n, b) => n + b.header.recordCount, 0)).toBe(300);
     }
   });
 
