@@ -86,6 +86,12 @@ export function batchRecordCount(bytes: Uint8Array): number {
   return new LittleEndianReader(bytes, batchError).uint32();
 }
 
+/** True when bytes[from, to) are all ASCII: most header keys, checked without a view and a native call each. */
+function isAscii(bytes: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (bytes[i]! >= 0x80) return false;
+  return true;
+}
+
 /**
  * Why `bytes` is not a well-formed batch (what decodeBatch would refuse), or null: the layout is
  * walked once and nothing is allocated. The runtime checks every module output with it, so no
@@ -107,7 +113,7 @@ export function batchLayoutError(bytes: Uint8Array): string | null {
       for (let h = 0; h < headerCount; h++) {
         const start = r.offset + 4;
         const len = r.skipBytes32('header key', false);
-        if (!isUtf8(bytes.subarray(start, start + len))) return `record ${at}: header ${h} key is not UTF-8`;
+        if (!isAscii(bytes, start, start + len) && !isUtf8(bytes.subarray(start, start + len))) return `record ${at}: header ${h} key is not UTF-8`;
         r.skipBytes32('header value', true);
       }
     }

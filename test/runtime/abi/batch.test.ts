@@ -104,6 +104,16 @@ describe('ABI v1 record batch', () => {
     );
   });
 
+  it('takes header keys in any UTF-8 and refuses one that is not', () => {
+    const batch = encodeBatch([{ offset: 0n, timestampMs: 0n, key: null, value: null, headers: [{ key: 'ключ-🔑', value: null }] }]);
+    expect(batchLayoutError(batch)).toBeNull();
+    const at = batch.indexOf(0xd0); // the first byte of 'к'
+    const bad = batch.slice();
+    bad[at] = 0xff;
+    expect(batchLayoutError(bad)).toBe('record 0: header 0 key is not UTF-8');
+    expect(() => decodeBatch(bad)).toThrow(BatchDecodeError);
+  });
+
   it('refuses a count that cannot fit before allocating for it', () => {
     const huge = new Uint8Array([0xff, 0xff, 0xff, 0x7f, 0, 0, 0, 0]);
     expect(() => decodeBatch(huge)).toThrow(/claims 2147483647 records in 8 bytes/);
