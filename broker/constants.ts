@@ -98,8 +98,12 @@ export const LOG_SEGMENT_MAX_BYTES = 64 * 1024 * 1024;
 export const LOG_MANIFEST_ENTRY_MAX_BYTES = 4 * 1024 * 1024;
 /** Bytes of recently flushed segments kept in memory so tailing consumers never GET. */
 export const LOG_TAIL_CACHE_MAX_BYTES = 64 * 1024 * 1024;
-/** Bytes of chunks read from the bucket that reads stopped inside, kept for the next read to resume in (tail-cache.ts). */
-export const LOG_READ_RESUME_CACHE_MAX_BYTES = 16 * 1024 * 1024;
+/**
+ * Bytes of chunks read from the bucket kept until a read of their partition starts past them
+ * (tail-cache.ts): room for a derived topic's 4 MiB read windows (PIPELINE_READ_MAX_BYTES) on 8
+ * partitions at once.
+ */
+export const LOG_READ_RESUME_CACHE_MAX_BYTES = 32 * 1024 * 1024;
 /** Chunk GETs one partition read has in flight at once (a read spans many small chunks). */
 export const LOG_READ_CHUNKS_IN_FLIGHT_MAX = 8;
 /** Write a checkpoint every this many manifest entries so recovery replays at most this many. */

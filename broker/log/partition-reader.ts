@@ -1,7 +1,7 @@
 /**
  * Partition reads: the chunks of a partition from a fetch offset on, as whole record batches,
- * from the tail cache or with one ranged GET per chunk; and ListOffsets by time. A chunk a read
- * stops inside is kept for the next read (TailCache.addResumed), the others are not.
+ * from the tail cache or with one ranged GET per chunk; and ListOffsets by time. A chunk read from
+ * the bucket is kept for the reads after (TailCache.addResumed) until one starts past it.
  */
 import { ObjectNotFoundError, type ObjectStore } from '../storage/object-store.js';
 import { isRetriable } from '../storage/retrying-store.js';
@@ -48,6 +48,8 @@ export class PartitionReader {
     const records: Uint8Array[] = [];
     let total = 0;
     let i = firstChunkEndingAtOrAfter(chunks, fetchOffset);
+    // A read of this partition from here on is past the chunks before: those kept for it go.
+    for (let j = i - 1; j >= 0 && j >= i - LOG_READ_CHUNKS_IN_FLIGHT_MAX; j--) this.deps.cache.forgetResumed(chunks[j]!.segment, chunks[j]!.start);
     while (i < chunks.length) {
       // The next chunks that may be wanted (their sizes are in the manifest), fetched together:
       // sequential GETs of small chunks made a read wait for one round trip per chunk.
@@ -59,31 +61,18 @@ export class PartitionReader {
         planned += c.end - c.start;
       }
       const fetched = await Promise.all(wave.map((c) => this.readChunk(c, topic, partition, fetchOffset, logStartOffset)));
-      for (let j = 0; j < fetched.length; j++) {
-        const batches = fetched[j]!;
+      for (const batches of fetched) {
         for (const batch of batches) {
           const h = parseBatchHeader(batch);
           if (h.baseOffset + BigInt(h.lastOffsetDelta) < fetchOffset) continue;
-          if (records.length > 0 && total + batch.byteLength > maxBytes) {
-            // The next read resumes inside this chunk (and the wave's later ones, read already).
-            this.keepForNextRead(wave, fetched, j);
-            return { records, highWatermark, logStartOffset };
-          }
+          if (records.length > 0 && total + batch.byteLength > maxBytes) return { records, highWatermark, logStartOffset };
           records.push(batch);
           total += batch.byteLength;
         }
-        this.deps.cache.forgetResumed(wave[j]!.segment, wave[j]!.start);
-        if (total >= maxBytes) {
-          this.keepForNextRead(wave, fetched, j + 1);
-          return { records, highWatermark, logStartOffset };
-        }
+        if (total >= maxBytes) return { records, highWatermark, logStartOffset };
       }
     }
     return { records, highWatermark, logStartOffset };
-  }
-
-  private keepForNextRead(wave: readonly Chunk[], fetched: readonly Uint8Array[][], from: number): void {
-    for (let j = from; j < wave.length; j++) this.deps.cache.addResumed(wave[j]!.segment, wave[j]!.start, fetched[j]!);
   }
 
   /** chunkBatches for a read: a chunk gone under retention is OFFSET_OUT_OF_RANGE, a failed GET a StorageError. */
@@ -100,13 +89,18 @@ export class PartitionReader {
     }
   }
 
-  /** The whole batches of a chunk: from the tail cache, else one ranged GET (kept only when a read stops inside it). */
+  /**
+   * The whole batches of a chunk: from the tail cache, else one ranged GET, kept for the reads
+   * after until one starts past the chunk (the caller may take only part of what a read gives).
+   */
   async chunkBatches(c: Chunk): Promise<Uint8Array[]> {
     const hit = this.deps.cache.get(c.segment, c.start);
     if (hit) return hit;
     const bytes = await this.deps.store.get(c.segment, { start: c.start, end: c.end });
     if (bytes.byteLength !== c.end - c.start) throw new StorageError(`short read of ${c.segment}: ${bytes.byteLength} of ${c.end - c.start} bytes`);
-    return parseRecordSet(bytes).map((v) => v.bytes);
+    const batches = parseRecordSet(bytes).map((v) => v.bytes);
+    this.deps.cache.addResumed(c.segment, c.start, batches);
+    return batches;
   }
 
   /** ListOffsets max_timestamp (-3): the first record with the largest timestamp; null for an empty partition. */

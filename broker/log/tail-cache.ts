@@ -5,9 +5,10 @@
  *
  * Chunks read from the bucket are not kept there: a consumer catching up on a long partition
  * would push every tailing consumer's chunks out (and keep each chunk it read alive past the
- * young generation, for a full GC to collect). Only a chunk a read stopped inside is kept, in a
- * region of its own (LOG_READ_RESUME_CACHE_MAX_BYTES), until the next read goes past its end:
- * that read resumes inside it without a second GET.
+ * young generation, for a full GC to collect). They are kept in a region of their own
+ * (LOG_READ_RESUME_CACHE_MAX_BYTES) until a read of their partition starts past them: the reads
+ * after resume inside them without a second GET, whether the last read stopped inside a chunk or
+ * its caller took only part of what it gave (a pipeline step, a view call).
  */
 import { LOG_READ_RESUME_CACHE_MAX_BYTES } from '../constants.js';
 
@@ -84,12 +85,12 @@ export class TailCache {
     this.flushed.add(segment, start, batches);
   }
 
-  /** Keeps a chunk read from the bucket that a read stopped inside, until a read goes past its end (forgetResumed). */
+  /** Keeps a chunk read from the bucket for the reads after, until one starts past it (forgetResumed). */
   addResumed(segment: string, start: number, batches: Uint8Array[]): void {
     if (!this.flushed.has(segment, start)) this.resumed.add(segment, start, batches);
   }
 
-  /** A read went past the end of this chunk: a chunk kept for it to resume in is let go. */
+  /** A read started past this chunk: kept for reads to resume in, it is let go. */
   forgetResumed(segment: string, start: number): void {
     this.resumed.remove(`${segment}#${start}`);
   }

@@ -349,6 +349,18 @@ describe('reads from the bucket', () => {
     expect(store.snapshot().get.requests).toBe(6);
   });
 
+  test('a read whose caller took only part of what it gave finds the rest kept, and lets go of what it passed', async () => {
+    const { log, store } = await coldLog(6);
+    // A pipeline step reads far ahead and takes a few records: its next read starts inside chunk 1.
+    expect(recordsOf((await log.read('t', 0, 0n, 1 << 20)).records)).toHaveLength(120);
+    expect(store.snapshot().get.requests).toBe(6);
+    expect(recordsOf((await log.read('t', 0, 25n, 1 << 20)).records).at(-1)!.offset).toBe(119n);
+    expect(store.snapshot().get.requests).toBe(6);
+    // Chunk 0 ends before that read started: it was let go, and reading it again costs a GET.
+    expect(recordsOf((await log.read('t', 0, 0n, 3 * batchBytes)).records)[0]!.offset).toBe(0n);
+    expect(store.snapshot().get.requests).toBe(7);
+  });
+
   test('a consumer catching up on old chunks does not push the flushed tail out of the cache', async () => {
     // The cache holds about four chunks: the catch-up read goes through six.
     const { log, store } = await coldLog(6, { tailCacheMaxBytes: 9 * batchBytes });

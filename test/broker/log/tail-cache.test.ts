@@ -26,7 +26,7 @@ test('keeps chunks as batch lists, evicts least recently used past its byte boun
   expect(cache.size).toBe(60);
 });
 
-test('keeps a chunk a read stopped inside in a region of its own, until a read goes past it or its segment is dropped', () => {
+test('keeps chunks read from the bucket in a region of its own, until let go or their segment is dropped', () => {
   const cache = new TailCache(100, 50);
   const flushed = [bytes(30, 1)];
   cache.add('s', 0, flushed);
