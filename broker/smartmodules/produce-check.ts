@@ -129,7 +129,9 @@ export async function runProduceCheck(
     }
     recordBase += inputCount;
   }
-  return changed ? concatRecordSet(out) : records;
+  if (!changed) return records;
+  // One batch (a request's usual partition data) is already a buffer of its own: no copy.
+  return out.length === 1 ? out[0]! : concatRecordSet(out);
 }
 
 /**
