@@ -7,9 +7,10 @@
  * Input (little-endian): i64 the first offset wanted, u32 records at most, u32 ABI bytes at most,
  * the output wanted (OUTPUT_AT: u32 flags, i32 base sequence, i64 base offset, i64 last offset,
  * i64 producer id, i16 producer epoch, 2 bytes unused, u32 batch bytes at most), then whole
- * RecordBatch v2 objects to the end. With flags 0 the module's ABI output comes back as it is; with OUTPUT_KAFKA the worker makes
- * it one Kafka batch (requestKafkaOutput), so the event loop does no per-record work either way. A compressed batch that fits the input goes as
- * stored and the worker inflates it, so inflating costs the event loop nothing; the worker keeps a
+ * RecordBatch v2 objects to the end. With flags 0 the module's ABI output comes back as it is;
+ * otherwise the worker makes it Kafka batches (requestKafkaOutput), so the event loop does no
+ * per-record work either way. A compressed batch that fits the input goes as stored and the
+ * worker inflates it, so inflating costs the event loop nothing; the worker keeps a
  * batch it stopped inside (InflatedSections), so one split across calls is inflated once. A
  * larger one (or an uncompressed batch past the bound) goes in windows the host cuts. The
  * converter takes records from the first offset on until a bound or the batches run out, and says
@@ -203,10 +204,11 @@ export function packKafkaInput(
 export type KafkaOutputOptions = Pick<KafkaBatchOptions, 'baseOffset' | 'lastOffset' | 'producerId' | 'producerEpoch' | 'baseSequence' | 'transactional'> & { renumberInBatchesOf?: number };
 
 /**
- * Asks for a packed input's output as one Kafka batch built in the worker (abiToRecordBatch with
- * `options`; an empty array when the module kept nothing) instead of the module's ABI batch. The
- * worker refuses, as the module's bad output, a malformed output and records outside the offsets
- * the call took.
+ * Asks for a packed input's output as Kafka batches built in the worker instead of the module's
+ * ABI batch: one batch (abiToRecordBatch with `options`), or with `renumberInBatchesOf` a derived
+ * topic's record set (outputRecordSet); an empty array when the module kept nothing. For one
+ * batch the worker refuses, as the module's bad output, records whose offsets go back or lie
+ * outside those the call took.
  */
 export function requestKafkaOutput(input: Uint8Array, options: KafkaOutputOptions = {}): void {
   const view = new DataView(input.buffer, input.byteOffset, input.byteLength);

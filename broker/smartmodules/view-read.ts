@@ -246,21 +246,17 @@ async function skipFailing(
 }
 
 /**
- * A module's ABI output over the records at `first`..`last` as records. A malformed one, or one
- * whose offsets go back or leave that range, is the module's failure (guest-error), as the worker
- * reports it for a converted call.
+ * A module's ABI output over the records at `first`..`last` as records (the runtime checked its
+ * layout). One whose offsets go back or leave that range is the module's failure (guest-error),
+ * as the worker reports it for a converted call.
  */
 function decodeModuleOutput(out: Uint8Array, first: bigint, last: bigint): HostRecord[] {
-  const bad = (message: string, cause?: unknown): SandboxError => new SandboxError('guest-error', `module output: ${message}`, ABI_ERROR.BAD_OUTPUT, { cause });
-  let records: HostRecord[];
-  try {
-    records = decodeBatch(out);
-  } catch (err) {
-    throw bad(err instanceof Error ? err.message : String(err), err);
-  }
+  const records = decodeBatch(out);
   let at = first;
   for (const r of records) {
-    if (r.offset < at || r.offset > last) throw bad(`record at offset ${r.offset}, outside its input's ${first}..${last} or before the record ahead of it`);
+    if (r.offset < at || r.offset > last) {
+      throw new SandboxError('guest-error', `module output: record at offset ${r.offset}, outside its input's ${first}..${last} or before the record ahead of it`, ABI_ERROR.BAD_OUTPUT);
+    }
     at = r.offset;
   }
   return records;

@@ -34,7 +34,8 @@ export class BatchDecodeError extends Error {
 }
 
 const utf8 = new TextEncoder();
-const utf8Strict = new TextDecoder('utf-8', { fatal: true });
+/** Header keys are checked UTF-8 (batchLayoutError) before they are decoded. */
+const utf8Decoder = new TextDecoder();
 
 /** Bytes `encodeBatch` will produce, computed first so the batch is written into one buffer. */
 export function encodedBatchSize(records: readonly HostRecord[], headerKeys?: Uint8Array[][]): number {
@@ -133,40 +134,22 @@ export function batchLayoutError(bytes: Uint8Array): string | null {
 export function decodeBatch(input: Uint8Array): HostRecord[] {
   const limit = Math.max(INPUT_BATCH_MAX_BYTES, OUTPUT_BATCH_MAX_BYTES);
   if (input.length > limit) throw new BatchDecodeError(`batch of ${input.length} bytes exceeds ${limit}`);
+  // The layout is checked first (nothing allocated for a count that cannot fit): the walk below
+  // then reads what is there.
+  const malformed = batchLayoutError(input);
+  if (malformed !== null) throw new BatchDecodeError(malformed);
   const bytes = input.slice();
-  const count = batchRecordCount(bytes);
-  const end = bytes.length;
-  // A count that cannot fit is refused before allocating for it.
-  if (count > BATCH_RECORDS_MAX || count * ABI_RECORD_MIN_BYTES > end - ABI_COUNT_BYTES) {
-    throw new BatchDecodeError(`batch claims ${count} records in ${end} bytes`);
-  }
-  /** The record being read, named in every error. */
-  let at = 0;
-  const r = new LittleEndianReader(bytes, (message) => new BatchDecodeError(`record ${at}: ${message}`));
-  r.uint32();
+  const r = new LittleEndianReader(bytes, batchError);
+  const count = r.uint32();
   const records: HostRecord[] = new Array(count);
-  for (; at < count; at++) {
-    const offset = r.int64('offset');
-    const timestampMs = r.int64('timestamp');
-    const key = r.nullableBytes('key');
-    const value = r.nullableBytes('value');
-    const headerCount = r.int32('header count');
-    if (headerCount < 0 || headerCount > RECORD_HEADERS_MAX || headerCount * ABI_HEADER_MIN_BYTES > r.remaining) {
-      throw new BatchDecodeError(`record ${at}: header count ${headerCount}`);
-    }
-    const headers: HostHeader[] = new Array(headerCount);
-    for (let h = 0; h < headerCount; h++) {
-      const k = r.bytes32('header key');
-      let keyText: string;
-      try {
-        keyText = utf8Strict.decode(k);
-      } catch {
-        throw new BatchDecodeError(`record ${at}: header ${h} key is not UTF-8`);
-      }
-      headers[h] = { key: keyText, value: r.nullableBytes('header value') };
-    }
+  for (let at = 0; at < count; at++) {
+    const offset = r.int64();
+    const timestampMs = r.int64();
+    const key = r.nullableBytes();
+    const value = r.nullableBytes();
+    const headers: HostHeader[] = new Array(r.int32());
+    for (let h = 0; h < headers.length; h++) headers[h] = { key: utf8Decoder.decode(r.bytes32()), value: r.nullableBytes() };
     records[at] = { offset, timestampMs, key, value, headers };
   }
-  if (r.remaining !== 0) throw new BatchDecodeError(`${r.remaining} bytes after the last record`);
   return records;
 }
