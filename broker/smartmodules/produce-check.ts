@@ -81,7 +81,7 @@ export async function runProduceCheck(
       inputCount = r.converted.records;
       try {
         if (inputCount < header.recordCount) throw tooLarge(`its records pass ${INPUT_BATCH_MAX_BYTES} bytes in the module's input`);
-        decoded = rewrites ? rewrittenBatch(r.output) : keptByFilter(r.output);
+        decoded = rewrites ? rewrittenBatch(r.output) : keptByFilter(r.output, inputCount);
       } finally {
         rt.buffers.give(r.output);
       }
@@ -135,17 +135,20 @@ export async function runProduceCheck(
 }
 
 /**
- * A filter's kept batch is stored as it was sent: only which records it kept is read from its
- * output. A malformed output is the module's failure, as the worker reports a map's.
+ * A filter's kept batch is stored as it was sent: only how many records it kept is read from its
+ * output (the runtime checked its layout), and which ones only when it dropped some. Offsets
+ * that go back are the module's failure, as the worker reports a map's.
  */
-function keptByFilter(output: Uint8Array): { batch: null; count: number; offsets: () => bigint[] } {
-  let layout;
+function keptByFilter(output: Uint8Array, inputCount: number): { batch: null; count: number; offsets: () => bigint[] } {
+  const count = new DataView(output.buffer, output.byteOffset, output.byteLength).getUint32(0, true);
+  if (count === inputCount) return { batch: null, count, offsets: () => [] };
+  let offsets: bigint[];
   try {
-    layout = abiToRecordBatch(output, { layoutOnly: true });
+    offsets = abiToRecordBatch(output, { layoutOnly: true }).offsets;
   } catch (err) {
     throw new SandboxError('guest-error', err instanceof Error ? err.message : String(err), ABI_ERROR.BAD_OUTPUT, { cause: err });
   }
-  return { batch: null, count: layout.count, offsets: () => layout.offsets };
+  return { batch: null, count, offsets: () => offsets };
 }
 
 /** The Kafka batch the worker built from a map's output (a copy of its own: the buffer goes back); its offsets read only when asked. */
