@@ -6,6 +6,7 @@
  * back, a module's output to a Kafka batch, is abi-to-kafka.ts.
  */
 import { ABI_COUNT_BYTES, INPUT_BATCH_MAX_BYTES, RECORD_HEADERS_MAX } from '../../runtime/constants.js';
+import { isUtf8At } from '../../runtime/abi/batch.js';
 import type { BatchBuffers } from '../../runtime/index.js';
 import { RECORD_BATCH_DECOMPRESSED_MAX_BYTES, SPAN_WORD_COPY_MAX_BYTES } from '../constants.js';
 import { corrupt } from '../protocol/codecs/errors.js';
@@ -15,29 +16,12 @@ import {
   isControlBatch, isLogAppendTime, parseBatchHeader, recordsSection, type RecordBatchHeader,
 } from '../protocol/record-batch.js';
 
-const utf8Strict = new TextDecoder('utf-8', { fatal: true });
-
 /** How a conversion that would pass INPUT_BATCH_MAX_BYTES fails (a RangeError), also when a sandbox worker reports it. */
 const ABI_BATCH_TOO_LARGE = 'ABI batch would exceed INPUT_BATCH_MAX_BYTES';
 
 /** True for a converter's failure (a sandbox error of kind 'input') on records too large for one module call, not malformed ones. */
 export function isTooLargeForModule(err: { kind: string; message: string }): boolean {
   return err.kind === 'input' && err.message.includes(ABI_BATCH_TOO_LARGE);
-}
-
-/** Header keys are UTF-8 in Kafka and in the ABI: ASCII is checked by hand, the rest by the decoder. */
-function isUtf8(bytes: Uint8Array, at: number, len: number): boolean {
-  for (let i = 0; i < len; i++) {
-    if (bytes[at + i]! >= 0x80) {
-      try {
-        utf8Strict.decode(bytes.subarray(at, at + len));
-        return true;
-      } catch {
-        return false;
-      }
-    }
-  }
-  return true;
 }
 
 /**
@@ -208,7 +192,7 @@ export class AbiBatchBuilder {
       if (len < (h % 2 === 0 ? 0 : -1) || len > end - r.offset) throw corrupt(`record ${index} has a header ${h % 2 === 0 ? 'key' : 'value'} of length ${len}`);
       const at = r.offset;
       if (len > 0) r.skip(len);
-      if (h % 2 === 0 && !isUtf8(section, at, len)) throw corrupt(`record ${index} has a header key that is not UTF-8`);
+      if (h % 2 === 0 && !isUtf8At(section, at, len)) throw corrupt(`record ${index} has a header key that is not UTF-8`);
       this.#putSpan(section, at, len);
     }
     if (r.offset !== end) throw corrupt(`record ${index} ends at byte ${r.offset} of its section, not at ${end} as its length says`);

@@ -87,9 +87,12 @@ export function batchRecordCount(bytes: Uint8Array): number {
   return new LittleEndianReader(bytes, batchError).uint32();
 }
 
-/** True when bytes[from, to) are all ASCII: most header keys, checked without a view and a native call each. */
-function isAscii(bytes: Uint8Array, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) if (bytes[i]! >= 0x80) return false;
+/**
+ * True when the `len` bytes at `at` are UTF-8, as header keys must be in the ABI and in Kafka.
+ * ASCII (most keys) is checked by hand, without a view and a native call each.
+ */
+export function isUtf8At(bytes: Uint8Array, at: number, len: number): boolean {
+  for (let i = at; i < at + len; i++) if (bytes[i]! >= 0x80) return isUtf8(bytes.subarray(at, at + len));
   return true;
 }
 
@@ -114,7 +117,7 @@ export function batchLayoutError(bytes: Uint8Array): string | null {
       for (let h = 0; h < headerCount; h++) {
         const start = r.offset + 4;
         const len = r.skipBytes32('header key', false);
-        if (!isAscii(bytes, start, start + len) && !isUtf8(bytes.subarray(start, start + len))) return `record ${at}: header ${h} key is not UTF-8`;
+        if (!isUtf8At(bytes, start, len)) return `record ${at}: header ${h} key is not UTF-8`;
         r.skipBytes32('header value', true);
       }
     }
