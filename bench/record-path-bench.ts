@@ -6,7 +6,8 @@
  *   produce check  produce p99 (kafkajs, acks=-1, 100 records a batch) to a topic with a filter on
  *                  its produce path, against a topic without;
  *   event loop     the broker's event-loop delay p99 (1 ms resolution, its metrics endpoint) while a
- *                  view is read flat out, against while the source is;
+ *                  view is read flat out, against an empty Node process's over the same window
+ *                  (bench/lib/loop-probe.ts) and against the broker's while the source is read;
  *   time split     per record, in this process: Kafka decode, Kafka to ABI, the module call (sandbox
  *                  and inline), ABI to Kafka, against a plain JavaScript filter over decoded records.
  * Writes bench/results/record-path.json and record-path.md.
@@ -26,6 +27,7 @@ import { KafkaClient } from '../cli/kafka-client/kafka-client.js';
 import { BatchBuffers, InlineRunner, loadModule, SandboxPool } from '../runtime/index.js';
 import { adminRequest } from './lib/admin.js';
 import { cpuMsOf, startBenchBroker, type BenchBroker } from './lib/broker-process.js';
+import { LoopProbe } from './lib/loop-probe.js';
 import { packageRoot, resultsHeader, writeResults } from './lib/results.js';
 import { formatNumber, median, medianBy } from './lib/stats.js';
 
@@ -42,6 +44,8 @@ const PRODUCE_ROUNDS = 3;
 const SPLIT_RECORDS = 1024;
 const LARGE_BATCH_RECORDS = 5000;
 const LARGE_BATCHES = 100;
+/** How long the idle broker and the empty probe are watched before the reads. */
+const IDLE_WINDOW_MS = 3000;
 
 type Logger = (line: string) => void;
 
@@ -56,6 +60,9 @@ export interface ViewRound {
   sourceLoopP99Ms: number;
   viewLoopP99Ms: number;
   viewLoopMaxMs: number;
+  /** An empty Node process's event-loop delay p99 over the same read (the machine's share). */
+  sourceProbeP99Ms: number;
+  viewProbeP99Ms: number;
   /** CPU of the broker's event-loop thread during each read, in ms (10 ms resolution). */
   sourceLoopCpuMs: number;
   viewLoopCpuMs: number;
@@ -76,7 +83,16 @@ export interface RecordPathBenchResult {
     /** The same records in gzip batches of RECORDS_PER_PRODUCE_BATCH, read the same way. */
     gzip: { sourceRecordsPerS: number; viewRecordsPerS: number; ratio: number; rounds: ViewRound[] };
   };
-  eventLoop: { viewP99Ms: number; viewMaxMs: number; sourceP99Ms: number };
+  eventLoop: {
+    viewP99Ms: number;
+    viewMaxMs: number;
+    sourceP99Ms: number;
+    /** The empty probe's p99 over the view reads, and the median of the rounds' broker / probe ratios. */
+    viewProbeP99Ms: number;
+    viewOverProbe: number;
+    /** Both loops' p99 with the broker idle, before the reads. */
+    idle: { brokerP99Ms: number; probeP99Ms: number };
+  };
   produce: { plainP99Ms: number; checkedP99Ms: number; ratio: number; plainP50Ms: number; checkedP50Ms: number; rounds: { plainP99Ms: number; checkedP99Ms: number; ratio: number }[] };
   /** Large batches (LARGE_BATCH_RECORDS) to a plain, a json-filter-checked and a json-map-checked topic: the event-loop thread's CPU per record, each round. */
   largeBatches: { rounds: { plainNsPerRecord: number; checkedNsPerRecord: number; mappedNsPerRecord: number }[] };
@@ -133,27 +149,29 @@ async function readAll(client: KafkaClient, topic: string, end: bigint[]): Promi
 }
 
 /** Reads `topic` whole and what the broker's event loop went through meanwhile. */
-async function timedRead(client: KafkaClient, broker: BenchBroker, metricsPort: number, topic: string, end: bigint[]): Promise<{ seen: number; s: number; loop: { p99Ms: number; maxMs: number }; cpuMs: number }> {
+async function timedRead(client: KafkaClient, broker: BenchBroker, metricsPort: number, probe: LoopProbe, topic: string, end: bigint[]): Promise<{ seen: number; s: number; loop: { p99Ms: number; maxMs: number }; probeP99Ms: number; cpuMs: number }> {
   await eventLoop(metricsPort);
+  probe.begin();
   const cpu0 = cpuMsOf(broker.pid, broker.pid);
   const t0 = performance.now();
   const seen = await readAll(client, topic, end);
   const s = (performance.now() - t0) / 1000;
   const cpuMs = cpuMsOf(broker.pid, broker.pid) - cpu0;
-  return { seen, s, loop: await eventLoop(metricsPort), cpuMs };
+  const loop = await eventLoop(metricsPort);
+  return { seen, s, loop, probeP99Ms: (await probe.end()).p99Ms, cpuMs };
 }
 
 /** READ_ROUNDS rounds of the source then the view read whole; returns every round and the kept count. */
-async function viewRounds(client: KafkaClient, broker: BenchBroker, metricsPort: number, source: string, view: string, label: string, log: Logger): Promise<{ rounds: ViewRound[]; kept: number }> {
+async function viewRounds(client: KafkaClient, broker: BenchBroker, metricsPort: number, probe: LoopProbe, source: string, view: string, label: string, log: Logger): Promise<{ rounds: ViewRound[]; kept: number }> {
   const end = Array.from({ length: PARTITIONS }, () => BigInt(SOURCE_RECORDS / PARTITIONS));
   const rounds: ViewRound[] = [];
   let kept = 0;
   // Warm-up: the module is instantiated in each worker, the code paths optimised.
   await readAll(client, view, end.map(() => 20_000n));
   for (let round = 0; round < READ_ROUNDS; round++) {
-    const src = await timedRead(client, broker, metricsPort, source, end);
+    const src = await timedRead(client, broker, metricsPort, probe, source, end);
     if (src.seen !== SOURCE_RECORDS) throw new Error(`read ${src.seen} ${source} records, expected ${SOURCE_RECORDS}`);
-    const v = await timedRead(client, broker, metricsPort, view, end);
+    const v = await timedRead(client, broker, metricsPort, probe, view, end);
     kept = v.seen;
     const r: ViewRound = {
       sourceRecordsPerS: SOURCE_RECORDS / src.s,
@@ -162,17 +180,20 @@ async function viewRounds(client: KafkaClient, broker: BenchBroker, metricsPort:
       sourceLoopP99Ms: src.loop.p99Ms,
       viewLoopP99Ms: v.loop.p99Ms,
       viewLoopMaxMs: v.loop.maxMs,
+      sourceProbeP99Ms: src.probeP99Ms,
+      viewProbeP99Ms: v.probeP99Ms,
       sourceLoopCpuMs: src.cpuMs,
       viewLoopCpuMs: v.cpuMs,
     };
     rounds.push(r);
-    log(`${label} round ${round + 1}: source ${formatNumber(r.sourceRecordsPerS / 1e6, 2)} M records/s, view ${formatNumber(r.viewRecordsPerS / 1e6, 2)} M/s (${formatNumber(r.ratio, 2)}x), event loop p99 ${formatNumber(r.viewLoopP99Ms, 2)} ms (max ${formatNumber(r.viewLoopMaxMs, 1)}) and ${r.viewLoopCpuMs} ms CPU reading the view, ${formatNumber(r.sourceLoopP99Ms, 2)} ms and ${r.sourceLoopCpuMs} ms the source`);
+    log(`${label} round ${round + 1}: source ${formatNumber(r.sourceRecordsPerS / 1e6, 2)} M records/s, view ${formatNumber(r.viewRecordsPerS / 1e6, 2)} M/s (${formatNumber(r.ratio, 2)}x), event loop p99 ${formatNumber(r.viewLoopP99Ms, 2)} ms (max ${formatNumber(r.viewLoopMaxMs, 1)}, an empty loop beside it ${formatNumber(r.viewProbeP99Ms, 2)}) and ${r.viewLoopCpuMs} ms CPU reading the view, ${formatNumber(r.sourceLoopP99Ms, 2)} ms and ${r.sourceLoopCpuMs} ms the source`);
   }
   return { rounds, kept };
 }
 
 async function benchView(broker: BenchBroker, metricsPort: number, log: Logger): Promise<Pick<RecordPathBenchResult, 'view' | 'eventLoop'>> {
   const client = await KafkaClient.connect(`127.0.0.1:${broker.port}`);
+  const probe = await LoopProbe.start();
   try {
     for (const name of ['src', 'src-gz']) {
       await client.request(ApiKey.CreateTopics, 3, { topics: [{ name, numPartitions: PARTITIONS, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 30_000, validateOnly: false });
@@ -186,8 +207,13 @@ async function benchView(broker: BenchBroker, metricsPort: number, log: Logger):
     for (const [topic, as] of [['src', 'errors'], ['src-gz', 'errors-gz']] as const) {
       await adminRequest(broker.port, 'POST', '/v1/attachments', { kind: 'view', module: 'json-filter', topic, as, params: { field: 'level', value: 'error' } });
     }
-    const plain = await viewRounds(client, broker, metricsPort, 'src', 'errors', 'view', log);
-    const gz = await viewRounds(client, broker, metricsPort, 'src-gz', 'errors-gz', 'gzip view', log);
+    await eventLoop(metricsPort);
+    probe.begin();
+    await new Promise((resolve) => setTimeout(resolve, IDLE_WINDOW_MS));
+    const idle = { brokerP99Ms: (await eventLoop(metricsPort)).p99Ms, probeP99Ms: (await probe.end()).p99Ms };
+    log(`idle: event loop p99 ${formatNumber(idle.brokerP99Ms, 2)} ms in the broker, ${formatNumber(idle.probeP99Ms, 2)} ms in an empty Node process`);
+    const plain = await viewRounds(client, broker, metricsPort, probe, 'src', 'errors', 'view', log);
+    const gz = await viewRounds(client, broker, metricsPort, probe, 'src-gz', 'errors-gz', 'gzip view', log);
     const m = medianBy(plain.rounds, (r) => r.ratio);
     const g = medianBy(gz.rounds, (r) => r.ratio);
     const rounds = plain.rounds;
@@ -196,10 +222,18 @@ async function benchView(broker: BenchBroker, metricsPort: number, log: Logger):
         sourceRecords: SOURCE_RECORDS, keptRecords: plain.kept, sourceRecordsPerS: m.sourceRecordsPerS, viewRecordsPerS: m.viewRecordsPerS, ratio: m.ratio, rounds,
         gzip: { sourceRecordsPerS: g.sourceRecordsPerS, viewRecordsPerS: g.viewRecordsPerS, ratio: g.ratio, rounds: gz.rounds },
       },
-      eventLoop: { viewP99Ms: median(rounds.map((r) => r.viewLoopP99Ms)), viewMaxMs: Math.max(...rounds.map((r) => r.viewLoopMaxMs)), sourceP99Ms: median(rounds.map((r) => r.sourceLoopP99Ms)) },
+      eventLoop: {
+        viewP99Ms: median(rounds.map((r) => r.viewLoopP99Ms)),
+        viewMaxMs: Math.max(...rounds.map((r) => r.viewLoopMaxMs)),
+        sourceP99Ms: median(rounds.map((r) => r.sourceLoopP99Ms)),
+        viewProbeP99Ms: median(rounds.map((r) => r.viewProbeP99Ms)),
+        viewOverProbe: median(rounds.map((r) => r.viewLoopP99Ms / r.viewProbeP99Ms)),
+        idle,
+      },
     };
   } finally {
     client.close();
+    await probe.close();
   }
 }
 
@@ -370,17 +404,17 @@ export function renderRecordPathMarkdown(r: RecordPathBenchResult): string {
     '',
     `${r.view.sourceRecords.toLocaleString('en')} JSON log records (~100 B) in ${PARTITIONS} partitions, read from offset 0 to the end by one client (Fetch v11, ${FETCH_MAX_BYTES / 2 ** 20} MiB per fetch, ${FETCH_PARTITION_MAX_BYTES / 2 ** 20} MiB per partition) that decodes every record it is sent. The view (json-filter, level=error) keeps ${r.view.keptRecords.toLocaleString('en')}. Median of ${r.view.rounds.length} rounds, source then view in each:`,
     '',
-    '| round | source records/s | view source records/s | view / source | event loop p99 reading the view | max | p99 reading the source |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...r.view.rounds.map((x, i) => `| ${i + 1} | ${formatNumber(x.sourceRecordsPerS / 1e6, 2)} M | ${formatNumber(x.viewRecordsPerS / 1e6, 2)} M | ${formatNumber(x.ratio, 2)} | ${formatNumber(x.viewLoopP99Ms, 2)} ms | ${formatNumber(x.viewLoopMaxMs, 1)} ms | ${formatNumber(x.sourceLoopP99Ms, 2)} ms |`),
+    '| round | source records/s | view source records/s | view / source | event loop p99 reading the view | max | empty loop beside it | p99 reading the source | empty loop beside it |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...r.view.rounds.map((x, i) => `| ${i + 1} | ${formatNumber(x.sourceRecordsPerS / 1e6, 2)} M | ${formatNumber(x.viewRecordsPerS / 1e6, 2)} M | ${formatNumber(x.ratio, 2)} | ${formatNumber(x.viewLoopP99Ms, 2)} ms | ${formatNumber(x.viewLoopMaxMs, 1)} ms | ${formatNumber(x.viewProbeP99Ms, 2)} ms | ${formatNumber(x.sourceLoopP99Ms, 2)} ms | ${formatNumber(x.sourceProbeP99Ms, 2)} ms |`),
     '',
-    'The event-loop figures are the broker\'s own (`sluice_nodejs_eventloop_lag_*`, a 1 ms histogram reset at every scrape): an idle loop reads about 1.1 ms at this resolution.',
+    `The event-loop figures are the broker's own (\`sluice_nodejs_eventloop_lag_*\`, a 1 ms histogram reset at every scrape); a loop woken on time reads about 1.1 ms at this resolution. The empty loop is a Node process beside the broker that does nothing but measure its own loop the same way over the same read: what the machine alone does to a loop. Before the reads, idle for ${IDLE_WINDOW_MS / 1000} s, the broker read ${formatNumber(r.eventLoop.idle.brokerP99Ms, 2)} ms and the empty loop ${formatNumber(r.eventLoop.idle.probeP99Ms, 2)} ms.`,
     '',
     `The same records in gzip batches of ${RECORDS_PER_PRODUCE_BATCH.toLocaleString('en')}, read the same way (the view's worker inflates them; the event loop only copies them):`,
     '',
-    '| round | source records/s | view source records/s | view / source | event loop p99 reading the view | event-loop thread CPU, view | and source |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...r.view.gzip.rounds.map((x, i) => `| ${i + 1} | ${formatNumber(x.sourceRecordsPerS / 1e6, 2)} M | ${formatNumber(x.viewRecordsPerS / 1e6, 2)} M | ${formatNumber(x.ratio, 2)} | ${formatNumber(x.viewLoopP99Ms, 2)} ms | ${x.viewLoopCpuMs} ms | ${x.sourceLoopCpuMs} ms |`),
+    '| round | source records/s | view source records/s | view / source | event loop p99 reading the view | empty loop beside it | event-loop thread CPU, view | and source |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...r.view.gzip.rounds.map((x, i) => `| ${i + 1} | ${formatNumber(x.sourceRecordsPerS / 1e6, 2)} M | ${formatNumber(x.viewRecordsPerS / 1e6, 2)} M | ${formatNumber(x.ratio, 2)} | ${formatNumber(x.viewLoopP99Ms, 2)} ms | ${formatNumber(x.viewProbeP99Ms, 2)} ms | ${x.viewLoopCpuMs} ms | ${x.sourceLoopCpuMs} ms |`),
     '',
     `Event-loop thread CPU per read of the ${r.view.sourceRecords.toLocaleString('en')} records, uncompressed: ${r.view.rounds.map((x) => `${x.viewLoopCpuMs} ms`).join(', ')} reading the view; ${r.view.rounds.map((x) => `${x.sourceLoopCpuMs} ms`).join(', ')} reading the source (10 ms resolution).`,
     '',
@@ -429,6 +463,7 @@ export async function runRecordPathBench(options: { write?: boolean; log?: Logge
         { name: 'the same over a gzip source', value: view.gzip.ratio, unit: 'x', target: '>= 0.5', ok: view.gzip.ratio >= 0.5 },
         { name: 'produce p99 with a check / without', value: produce.ratio, unit: 'x', target: '<= 1.5', ok: produce.ratio <= 1.5 },
         { name: 'event-loop delay p99 while a view is read flat out', value: loop.viewP99Ms, unit: 'ms', target: '<= 2', ok: loop.viewP99Ms <= 2 },
+        { name: 'the same / an empty Node loop beside it, same window', value: loop.viewOverProbe, unit: 'x', target: '<= 1.5', ok: loop.viewOverProbe <= 1.5 },
       ],
     };
     if (options.write !== false) writeResults('record-path', result, renderRecordPathMarkdown(result));
