@@ -12,7 +12,7 @@ import { PIPELINE_ISOLATE_CALLS_MAX } from '../constants.js';
 import type { AttachmentInfo, Log } from '../log/index.js';
 import type { AttachmentRuntime, ModuleHost } from '../smartmodules/module-host.js';
 import { RECORD_FAILURES, takenRecords } from '../smartmodules/source-records.js';
-import { requestKafkaOutput } from '../smartmodules/kafka-input.js';
+import { packAbiInput, requestKafkaOutput } from '../smartmodules/kafka-input.js';
 
 /** Headers a dead-lettered record gets beside the module's error (sluice.error.*). */
 export const DEAD_LETTER_SOURCE_HEADER = {
@@ -32,10 +32,10 @@ export interface ChainFailure {
 }
 
 /**
- * A step's output: the chain's ABI batch; the derived topic's record set itself, made in the
- * worker (a chain of one module); or the records kept after failures were left out.
+ * A step's output: the derived topic's record set itself, made in the last module's worker; or
+ * the records kept after failures were left out.
  */
-export type StepOutput = { abi: Uint8Array } | { recordSet: Uint8Array } | { records: HostRecord[] };
+export type StepOutput = { recordSet: Uint8Array } | { records: HostRecord[] };
 
 export type StepResult =
   /**
@@ -61,10 +61,12 @@ const utf8 = new TextEncoder();
 /**
  * Runs `input` (an ABI batch, or with `convert` Kafka batches packed by packKafkaInput for the
  * first module's worker to convert; handed over) through every module; rejects with ChainError
- * or RetryLater. `converted` says what a converted input held.
+ * or RetryLater. `converted` says what a converted input held. With `recordSetOf`, a later last
+ * module's worker gives back the derived topic's record set in batches of at most that many bytes
+ * (a first module's asks for it in its own input, see runStep).
  */
 async function runChain(
-  host: ModuleHost, steps: AttachmentRuntime[], input: Uint8Array, states: (Uint8Array | null)[], convert = false,
+  host: ModuleHost, steps: AttachmentRuntime[], input: Uint8Array, states: (Uint8Array | null)[], convert = false, recordSetOf?: number,
 ): Promise<{ output: Uint8Array; states: (Uint8Array | null)[]; converted?: { records: number; resumeAt: bigint } }> {
   const next = [...states];
   let data = input;
@@ -76,7 +78,13 @@ async function runChain(
       const state = rt.handle.kind === 'aggregate' ? states[i] ?? null : null;
       let r: { output: Uint8Array; state: Uint8Array | null };
       if (i === 0 && convert) ({ converted, ...r } = await host.convertAndCall(rt, data, state));
-      else r = await host.callWithState(rt, data, state);
+      else if (i === steps.length - 1 && recordSetOf !== undefined) {
+        // The module gets the ABI batch as it is; its worker renumbers its output into the record set.
+        const packed = packAbiInput(data, rt.buffers);
+        steps[i - 1]!.buffers.give(data);
+        requestKafkaOutput(packed, { renumberInBatchesOf: recordSetOf });
+        r = await host.convertAndCall(rt, packed, state);
+      } else r = await host.callWithState(rt, data, state);
       data = r.output;
       if (rt.handle.kind === 'aggregate') next[i] = r.state;
     } catch (err) {
@@ -106,20 +114,19 @@ function deadLetter(r: HostRecord, source: string, partition: number, f: ChainFa
 
 /**
  * Runs one step: `input` holds the source's Kafka batches spanning `first`..`last` (packKafkaInput,
- * at most `maxRecords` records taken), converted in the first module's worker; a chain of one
- * module gives back its output there too, as a record set in batches of at most `batchBytes`. The
- * states passed in stay the caller's; the new ones come back only with an ok result.
+ * at most `maxRecords` records taken), converted in the first module's worker; the last module's
+ * worker gives back the output as a record set in batches of at most `batchBytes`. The states
+ * passed in stay the caller's; the new ones come back only with an ok result.
  */
 export async function runStep(
   host: ModuleHost, log: Pick<Log, 'read'>, pipeline: AttachmentInfo, steps: AttachmentRuntime[], partition: number,
   input: Uint8Array, first: bigint, last: bigint, maxRecords: number, states: (Uint8Array | null)[], batchBytes: number,
 ): Promise<StepResult> {
   try {
-    const recordSet = steps.length === 1;
-    if (recordSet) requestKafkaOutput(input, { renumberInBatchesOf: batchBytes });
-    const r = await runChain(host, steps, input, states, true);
+    if (steps.length === 1) requestKafkaOutput(input, { renumberInBatchesOf: batchBytes });
+    const r = await runChain(host, steps, input, states, true, batchBytes);
     const { records, resumeAt } = r.converted!;
-    return { status: 'ok', output: recordSet ? { recordSet: r.output } : { abi: r.output }, states: r.states, deadLetters: [], failures: [], records, to: resumeAt };
+    return { status: 'ok', output: { recordSet: r.output }, states: r.states, deadLetters: [], failures: [], records, to: resumeAt };
   } catch (err) {
     if (err instanceof RetryLater) return { status: 'retry', reason: err.message };
     if (!(err instanceof ChainError)) throw err;

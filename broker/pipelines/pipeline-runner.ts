@@ -47,12 +47,6 @@ function settledLater<T>(p: Promise<T>): Promise<T> {
  */
 function appendable(output: StepOutput, batchBytes: number, buffers: BatchBuffers): { recordSet: Uint8Array | null; count: number } {
   if ('records' in output) return { recordSet: outputRecordSet(output.records, batchBytes), count: output.records.length };
-  if ('abi' in output) {
-    const count = new DataView(output.abi.buffer, output.abi.byteOffset).getUint32(0, true);
-    const recordSet = outputRecordSet(output.abi, batchBytes);
-    buffers.give(output.abi);
-    return { recordSet, count };
-  }
   // Made in the worker: its batches are only counted here.
   const recordSet = output.recordSet.byteLength === 0 ? null : output.recordSet.slice();
   buffers.give(output.recordSet);

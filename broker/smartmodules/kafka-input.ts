@@ -6,8 +6,9 @@
  *
  * Input (little-endian): i64 the first offset wanted, u32 records at most, u32 ABI bytes at most,
  * the output wanted (OUTPUT_AT: u32 flags, i32 base sequence, i64 base offset, i64 last offset,
- * i64 producer id, i16 producer epoch, 2 bytes unused, u32 batch bytes at most), then whole
- * RecordBatch v2 objects to the end. With flags 0 the module's ABI output comes back as it is;
+ * i64 producer id, i16 producer epoch, u16 what follows, u32 batch bytes at most), then whole
+ * RecordBatch v2 objects to the end, or an ABI batch as it is (packAbiInput: a pipeline's later
+ * module, whose record set the worker builds). With flags 0 the module's ABI output comes back as it is;
  * otherwise the worker makes it Kafka batches (requestKafkaOutput), so the event loop does no
  * per-record work either way. A compressed batch that fits the input goes as stored and the
  * worker inflates it, so inflating costs the event loop nothing; the worker keeps a
@@ -16,7 +17,7 @@
  * converter takes records from the first offset on until a bound or the batches run out, and says
  * where the next input starts (ConvertedInput.resumeAt).
  */
-import { BatchBuffers, type ConvertedInput, type InputConverter } from '../../runtime/index.js';
+import { BatchBuffers, batchRecordCount, type ConvertedInput, type InputConverter } from '../../runtime/index.js';
 import { INPUT_BATCH_MAX_BYTES } from '../../runtime/constants.js';
 import { CONVERTER_INFLATED_BATCHES_MAX_BYTES, CONVERTER_INFLATED_BATCHES_MAX_COUNT, RECORD_BATCH_DECOMPRESSED_MAX_BYTES } from '../constants.js';
 import { Compression } from '../protocol/codecs/index.js';
@@ -39,6 +40,10 @@ const OUTPUT_KAFKA = 1;
 const OUTPUT_SPAN = 2;
 const OUTPUT_TRANSACTIONAL = 4;
 const OUTPUT_RENUMBER = 8;
+/** Where the header says what follows it (u16): Kafka batches, or one ABI batch as it is. */
+const INPUT_KIND_AT = OUTPUT_AT + 34;
+const INPUT_KAFKA = 0;
+const INPUT_ABI = 1;
 const EMPTY = new Uint8Array(0);
 /** Bytes of a batch before its length field ends (baseOffset, batchLength): batchLength counts from here. */
 const BATCH_LENGTH_END = 12;
@@ -197,6 +202,19 @@ export function packKafkaInput(
 }
 
 /**
+ * Packs an ABI batch (a pipeline module's output, the next module's input) as it is, in a buffer
+ * from `buffers`, for a worker to give its module unchanged; its output may only be asked for as
+ * a renumbered record set (requestKafkaOutput with `renumberInBatchesOf`), built in that worker.
+ */
+export function packAbiInput(abi: Uint8Array, buffers: BatchBuffers): Uint8Array {
+  const input = buffers.take(KAFKA_INPUT_HEADER_BYTES + abi.byteLength);
+  input.fill(0, 0, KAFKA_INPUT_HEADER_BYTES);
+  new DataView(input.buffer, input.byteOffset, KAFKA_INPUT_HEADER_BYTES).setUint16(INPUT_KIND_AT, INPUT_ABI, true);
+  input.set(abi, KAFKA_INPUT_HEADER_BYTES);
+  return input;
+}
+
+/**
  * The options of a Kafka output: where its records may lie and the producer fields it carries;
  * or, with `renumberInBatchesOf`, a record set renumbered and cut into batches of at most that
  * many bytes (outputRecordSet), whatever the records' offsets.
@@ -241,10 +259,17 @@ function outputRequest(view: DataView): KafkaOutputOptions | null {
   return options;
 }
 
-/** Reads an input's header and splits its batches (views into it). */
-function unpack(input: Uint8Array): { from: bigint; maxRecords: number; maxAbiBytes: number; output: KafkaOutputOptions | null; batches: Uint8Array[] } {
+/** Reads an input's header and splits its batches (views into it), or finds its ABI batch. */
+function unpack(input: Uint8Array): { from: bigint; maxRecords: number; maxAbiBytes: number; output: KafkaOutputOptions | null; batches: Uint8Array[]; abi?: Uint8Array } {
   if (input.byteLength < KAFKA_INPUT_HEADER_BYTES) throw corrupt(`view input of ${input.byteLength} bytes has no header`);
   const view = new DataView(input.buffer, input.byteOffset, input.byteLength);
+  const output = outputRequest(view);
+  const kind = view.getUint16(INPUT_KIND_AT, true);
+  if (kind === INPUT_ABI) {
+    if (output !== null && output.renumberInBatchesOf === undefined) throw corrupt('an ABI input\'s output can only be a renumbered record set');
+    return { from: 0n, maxRecords: 0, maxAbiBytes: 0, output, batches: [], abi: input.subarray(KAFKA_INPUT_HEADER_BYTES) };
+  }
+  if (kind !== INPUT_KAFKA) throw corrupt(`input of unknown kind ${kind}`);
   const batches: Uint8Array[] = [];
   let at = KAFKA_INPUT_HEADER_BYTES;
   while (at < input.byteLength) {
@@ -254,7 +279,7 @@ function unpack(input: Uint8Array): { from: bigint; maxRecords: number; maxAbiBy
     batches.push(input.subarray(at, end));
     at = end;
   }
-  return { from: view.getBigInt64(0, true), maxRecords: view.getUint32(8, true), maxAbiBytes: view.getUint32(12, true), output: outputRequest(view), batches };
+  return { from: view.getBigInt64(0, true), maxRecords: view.getUint32(8, true), maxAbiBytes: view.getUint32(12, true), output, batches };
 }
 
 /**
@@ -321,6 +346,8 @@ export class InflatedSections implements RecordsSections {
 const abiBuffers = new BatchBuffers();
 /** This thread's converter's kept batches (exported for tests). */
 export const inflatedSections = new InflatedSections();
+/** The ABI batch of the input being served when it came as it is: a view of the input, not ours to keep. */
+let passedThrough: Uint8Array | null = null;
 
 /** What the converter made of an input, with what it asked back and the offsets it started from. */
 interface KafkaConvertedInput extends ConvertedInput {
@@ -334,7 +361,11 @@ interface KafkaConvertedInput extends ConvertedInput {
  */
 export const inputConverter: InputConverter = {
   convert(input: Uint8Array): KafkaConvertedInput {
-    const { from, maxRecords, maxAbiBytes, output, batches } = unpack(input);
+    const { from, maxRecords, maxAbiBytes, output, batches, abi } = unpack(input);
+    if (abi !== undefined) {
+      passedThrough = abi;
+      return { abi, records: batchRecordCount(abi), resumeAt: from, from, output };
+    }
     const cursor = new KafkaRecordCursor(batches, from, inflatedSections);
     const builder = new AbiBatchBuilder(abiBuffers);
     try {
@@ -350,7 +381,8 @@ export const inputConverter: InputConverter = {
     return { abi: builder.finish(), records: builder.count, resumeAt, from, output };
   },
   release(abi: Uint8Array): void {
-    abiBuffers.give(abi);
+    if (abi === passedThrough) passedThrough = null;
+    else abiBuffers.give(abi);
   },
   convertOutput(output: Uint8Array, converted: ConvertedInput): Uint8Array {
     const { output: options, from, resumeAt } = converted as KafkaConvertedInput;

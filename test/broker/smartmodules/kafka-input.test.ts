@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { plainRecord, recordArb } from '../../helpers/record-arbitraries.js';
-import { InflatedSections, KAFKA_INPUT_HEADER_BYTES, endOfBatches, inflatedSections, inputConverter, packKafkaInput, requestKafkaOutput, type InflatedBatches, type KafkaOutputOptions } from '../../../broker/smartmodules/kafka-input.js';
+import { InflatedSections, KAFKA_INPUT_HEADER_BYTES, endOfBatches, inflatedSections, inputConverter, packAbiInput, packKafkaInput, requestKafkaOutput, type InflatedBatches, type KafkaOutputOptions } from '../../../broker/smartmodules/kafka-input.js';
 import { abiToRecordBatch, outputRecordSet } from '../../../broker/smartmodules/abi-to-kafka.js';
 import { AbiBatchBuilder, KafkaRecordCursor } from '../../../broker/smartmodules/abi-kafka.js';
 import { CONVERTER_INFLATED_BATCHES_MAX_BYTES, CONVERTER_INFLATED_BATCHES_MAX_COUNT } from '../../../broker/constants.js';
@@ -334,6 +334,33 @@ describe('converted calls', () => {
       }
       expect(got.reduce((n, b) => n + b.header.recordCount, 0)).toBe(300);
     }
+  });
+
+  it('give a later pipeline module its ABI batch as it is and its record set back, in the worker and inline', async () => {
+    const map = await exampleModule('json-map');
+    const inline = new InlineRunner({ inputConverter });
+    const abi = (await pool.run(pool.register(map, { params: { fields: 'n,msg' } }), packKafkaInput(batches, 0, 0n, 1000, 1 << 20, 1 << 20, new BatchBuffers()).input, null, { convert: true })).output.slice();
+    for (const runner of [pool, inline]) {
+      const second = runner.register(map, { params: { fields: 'n' } });
+      const expected = outputRecordSet((await runner.run(second, abi.slice(), null)).output, 2000)!;
+      const input = packAbiInput(abi, new BatchBuffers());
+      requestKafkaOutput(input, { renumberInBatchesOf: 2000 });
+      const out = await runner.run(second, input, null, { convert: true });
+      expect(Buffer.from(out.output).equals(Buffer.from(expected))).toBe(true);
+      expect(out.converted?.records).toBe(300);
+      // Such an input's output is a record set or its ABI batch: a batch at its offsets has none to keep.
+      const asBatch = packAbiInput(abi, new BatchBuffers());
+      requestKafkaOutput(asBatch, {});
+      await expect(runner.run(second, asBatch, null, { convert: true })).rejects.toMatchObject({ kind: 'input', message: expect.stringContaining('an ABI input\'s output can only be a renumbered record set') });
+      const plain = await runner.run(second, packAbiInput(abi, new BatchBuffers()), null, { convert: true });
+      expect(decodeBatch(plain.output).length).toBe(300);
+    }
+    // The converter keeps nothing of an input it passed on: the next conversion builds its own batch.
+    const converted = inputConverter.convert(packAbiInput(abi, new BatchBuffers()));
+    inputConverter.release(converted.abi);
+    const next = inputConverter.convert(packKafkaInput(batches, 0, 0n, 1000, 1 << 20, 1 << 20, new BatchBuffers()).input);
+    expect(next.abi.buffer).not.toBe(converted.abi.buffer);
+    inputConverter.release(next.abi);
   });
 
   it('fail as the module\'s bad output (guest-error) when its output is malformed, or leaves its input\'s offsets when a Kafka batch is asked, in the worker and inline', async () => {
