@@ -78,7 +78,7 @@ async function runChain(
       const state = rt.handle.kind === 'aggregate' ? states[i] ?? null : null;
       let r: { output: Uint8Array; state: Uint8Array | null };
       if (i === 0 && convert) ({ converted, ...r } = await host.convertAndCall(rt, data, state));
-      else if (i === steps.length - 1 && recordSetOf !== undefined) {
+      else if (i > 0 && i === steps.length - 1 && recordSetOf !== undefined) {
         // The module gets the ABI batch as it is; its worker renumbers its output into the record set.
         const packed = packAbiInput(data, rt.buffers);
         steps[i - 1]!.buffers.give(data);

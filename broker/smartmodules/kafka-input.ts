@@ -8,8 +8,8 @@
  * the output wanted (OUTPUT_AT: u32 flags, i32 base sequence, i64 base offset, i64 last offset,
  * i64 producer id, i16 producer epoch, u16 what follows, u32 batch bytes at most), then whole
  * RecordBatch v2 objects to the end, or an ABI batch as it is (packAbiInput: a pipeline's later
- * module, whose record set the worker builds). With flags 0 the module's ABI output comes back as it is;
- * otherwise the worker makes it Kafka batches (requestKafkaOutput), so the event loop does no
+ * module, whose record set the worker builds). With flags 0 the module's ABI output comes back as
+ * it is; otherwise the worker makes it Kafka batches (requestKafkaOutput), so the event loop does no
  * per-record work either way. A compressed batch that fits the input goes as stored and the
  * worker inflates it, so inflating costs the event loop nothing; the worker keeps a
  * batch it stopped inside (InflatedSections), so one split across calls is inflated once. A
