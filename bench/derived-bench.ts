@@ -5,7 +5,10 @@
  *   throughput  SOURCE_RECORDS JSON records already in a 4-partition topic, read, filtered (1 in
  *               10 kept) and written: records per second until the output is complete;
  *   latency     records produced at LATENCY_RATE_PER_S, each carrying its send time, consumed from
- *               the output topic: p50 and p99 from send to receipt.
+ *               the output topic: p50 and p99 from send to receipt;
+ *   chains      the broker's event-loop thread CPU per source record for a derived topic whose
+ *               chain is two modules (json-filter keeping every record, then json-map), against
+ *               one whose chain is the json-map alone: what a further module costs the event loop.
  * Each in ROUNDS rounds, the two sides alternating; the median round by ratio is the figure.
  * Writes bench/results/derived.json and derived.md.
  */
@@ -18,7 +21,7 @@ import { ApiKey } from '../broker/protocol/api-keys.js';
 import { buildRecordBatch, decodeRecords, isControlBatch, iterateBatches } from '../broker/protocol/record-batch.js';
 import { KafkaClient } from '../cli/kafka-client/kafka-client.js';
 import { adminRequest } from './lib/admin.js';
-import { startBenchBroker, type BenchBroker } from './lib/broker-process.js';
+import { cpuMsOf, startBenchBroker, type BenchBroker } from './lib/broker-process.js';
 import { packageRoot, resultsHeader, writeResults } from './lib/results.js';
 import { formatNumber, medianBy, quantileSorted } from './lib/stats.js';
 
@@ -35,6 +38,8 @@ const ROUNDS = 3;
 
 type Logger = (line: string) => void;
 type LatencySummary = { p50Ms: number; p99Ms: number; samples: number };
+/** Event-loop thread CPU per source record (10 ms resolution over the whole source) of each chain. */
+type ChainRound = { oneNsPerRecord: number; twoNsPerRecord: number; ratio: number };
 const enc = new TextEncoder();
 const record = (n: number, sentMs = 0): string => JSON.stringify({ level: n % KEEP_ONE_IN === 3 ? 'error' : 'info', n, sent: sentMs, msg: 'request served from cache shard' });
 
@@ -45,6 +50,7 @@ export interface DerivedBenchResult {
   loadAverage: { start: number; end: number };
   throughput: { records: number; pipelineRecordsPerS: number; loopRecordsPerS: number; ratio: number; rounds: { pipelineRecordsPerS: number; loopRecordsPerS: number; ratio: number }[] };
   latency: { ratePerS: number; seconds: number; pipeline: LatencySummary; loop: LatencySummary; rounds: { pipeline: LatencySummary; loop: LatencySummary; ratio: number }[] };
+  chains: ChainRound & { rounds: ChainRound[] };
   targets: { name: string; value: number; unit: string; target: string; ok: boolean }[];
 }
 
@@ -115,6 +121,31 @@ async function attachPipeline(broker: BenchBroker, from: string, to: string): Pr
   await adminRequest(broker.port, 'POST', '/v1/attachments', { kind: 'derived', module: 'json-filter', params: { field: 'level', value: 'error' }, topic: from, to });
 }
 
+const MAP_PARAMS = { fields: 'level,n,msg' };
+/** Keeps every record: all carry this msg. */
+const KEEP_ALL = { field: 'msg', value: 'request served from cache shard' };
+
+/**
+ * The broker's event-loop thread CPU per record while a derived topic over all of `src` is made
+ * by json-map alone, and by json-filter (keeping every record) then json-map: ROUNDS rounds.
+ */
+async function benchChains(broker: BenchBroker, client: KafkaClient, log: Logger): Promise<DerivedBenchResult['chains']> {
+  const nsPerRecord = async (to: string, body: Record<string, unknown>): Promise<number> => {
+    const cpu0 = cpuMsOf(broker.pid, broker.pid);
+    await adminRequest(broker.port, 'POST', '/v1/attachments', { kind: 'derived', topic: 'src', to, ...body });
+    await whenComplete(client, to, BigInt(SOURCE_RECORDS), performance.now());
+    return ((cpuMsOf(broker.pid, broker.pid) - cpu0) * 1e6) / SOURCE_RECORDS;
+  };
+  const rounds: ChainRound[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    const oneNsPerRecord = await nsPerRecord(`chain-one-${round}`, { module: 'json-map', params: MAP_PARAMS });
+    const twoNsPerRecord = await nsPerRecord(`chain-two-${round}`, { module: 'json-filter', params: KEEP_ALL, then: [{ module: 'json-map', params: MAP_PARAMS }] });
+    rounds.push({ oneNsPerRecord, twoNsPerRecord, ratio: twoNsPerRecord / oneNsPerRecord });
+    log(`chains round ${round}: event-loop CPU ${formatNumber(oneNsPerRecord, 0)} ns/record for json-map, ${formatNumber(twoNsPerRecord, 0)} for json-filter then json-map`);
+  }
+  return { ...medianBy(rounds, (r) => r.ratio), rounds };
+}
+
 /** Produces at LATENCY_RATE_PER_S into `from` while reading `to`: send-to-receipt times in ms. */
 async function measureLatency(broker: BenchBroker, client: KafkaClient, from: string, to: string): Promise<number[]> {
   const reader = await KafkaClient.connect(`127.0.0.1:${broker.port}`);
@@ -179,6 +210,12 @@ export function renderDerivedMarkdown(r: DerivedBenchResult): string {
       return `| ${i + 1} | ${formatNumber(t.pipelineRecordsPerS / 1000, 1)} | ${formatNumber(t.loopRecordsPerS / 1000, 1)} | ${formatNumber(t.ratio, 2)} | ${formatNumber(l.pipeline.p50Ms, 0)} / ${formatNumber(l.pipeline.p99Ms, 0)} | ${formatNumber(l.loop.p50Ms, 0)} / ${formatNumber(l.loop.p99Ms, 0)} | ${formatNumber(l.ratio, 2)} |`;
     }),
     '',
+    `**Chains**: the same ${r.throughput.records.toLocaleString('en')} records made into a derived topic by json-map alone, and by json-filter (keeping every record) then json-map; the broker's event-loop thread CPU per source record until the output was complete (10 ms resolution). Each module runs in its sandbox worker; the first converts the stored Kafka batches there, the last builds the output batches there.`,
+    '',
+    '| round | json-map, ns / record | json-filter then json-map | ratio |',
+    '| ---: | ---: | ---: | ---: |',
+    ...r.chains.rounds.map((c, i) => `| ${i + 1} | ${formatNumber(c.oneNsPerRecord, 0)} | ${formatNumber(c.twoNsPerRecord, 0)} | ${formatNumber(c.ratio, 2)} |`),
+    '',
   ].join('\n');
 }
 
@@ -190,7 +227,7 @@ export async function runDerivedBench(options: { write?: boolean; log?: Logger }
   const client = await KafkaClient.connect(`127.0.0.1:${broker.port}`);
   const kafka = new Kafka({ clientId: 'sluice-bench-loop', brokers: [`127.0.0.1:${broker.port}`], logLevel: logLevel.NOTHING });
   try {
-    await adminRequest(broker.port, 'PUT', '/v1/modules/json-filter', readFileSync(path.join(packageRoot(), 'modules', 'json-filter', 'build', 'json-filter.wasm')));
+    for (const m of ['json-filter', 'json-map']) await adminRequest(broker.port, 'PUT', `/v1/modules/${m}`, readFileSync(path.join(packageRoot(), 'modules', m, 'build', `${m}.wasm`)));
     for (const t of ['src', 'lat-src', 'lat-loop-src', 'lat-loop-out']) await createTopic(client, t);
     await fill(client, 'src');
     const kept = BigInt(SOURCE_RECORDS / KEEP_ONE_IN);
@@ -231,6 +268,7 @@ export async function runDerivedBench(options: { write?: boolean; log?: Logger }
     }
     await stopLatLoop();
     const lat = medianBy(latencyRounds, (r) => r.ratio);
+    const chains = await benchChains(broker, client, log);
 
     const result: DerivedBenchResult = {
       generatedAt: new Date().toISOString(),
@@ -239,9 +277,11 @@ export async function runDerivedBench(options: { write?: boolean; log?: Logger }
       loadAverage: { start: loadStart, end: os.loadavg()[0]! },
       throughput: { records: SOURCE_RECORDS, pipelineRecordsPerS: tp.pipelineRecordsPerS, loopRecordsPerS: tp.loopRecordsPerS, ratio: tp.ratio, rounds: throughputRounds },
       latency: { ratePerS: LATENCY_RATE_PER_S, seconds: LATENCY_SECONDS, pipeline: lat.pipeline, loop: lat.loop, rounds: latencyRounds },
+      chains,
       targets: [
         { name: 'derived topic / kafkajs loop, records per second (median round)', value: tp.ratio, unit: 'x', target: '>= 5', ok: tp.ratio >= 5 },
         { name: 'derived topic p99 / kafkajs loop p99 (median round)', value: lat.ratio, unit: 'x', target: '<= 1', ok: lat.ratio <= 1 },
+        { name: 'event-loop CPU per record, a chain of two modules / of one (median round)', value: chains.ratio, unit: 'x', target: '<= 1.25', ok: chains.ratio <= 1.25 },
       ],
     };
     if (options.write !== false) writeResults('derived', result, renderDerivedMarkdown(result));
