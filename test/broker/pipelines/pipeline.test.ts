@@ -164,27 +164,39 @@ describe('a derived topic whose module fails on some records', () => {
     expect(s.stats).toMatchObject({ recordsSkipped: values.length, errors: { 'guest-error': values.length } });
   });
 
-  it('under skip leaves them out, counts them, and the rest flows', async () => {
-    await createTopic(c, 'mixed-skip', 1);
-    await produceValues('mixed-skip', 0, values.map((v) => ({ key: v, value: v })));
-    expect((await attach(t.address, { kind: 'derived', module: 'trap', topic: 'mixed-skip', to: 'skipped' })).status).toBe(201);
-    const s = await until('skipped', (x) => x.lag === '0');
-    expect((await readAll('skipped', 0)).map((x) => dec(x.value))).toEqual(['a', 'b', 'c', 'd']);
-    expect(s.stats).toMatchObject({ recordsSkipped: 2, errors: { trap: 2 } });
+  // The failing module alone, and last after another (its worker then builds the record set).
+  const chains = [
+    { name: 'alone', attachment: { module: 'trap' } },
+    { name: 'after another', attachment: { module: 'pass-through', then: [{ module: 'trap' }] } },
+  ];
+
+  it('under skip leaves them out, counts them, and the rest flows, whether the module is alone or last in its chain', async () => {
+    for (const { name, attachment } of chains) {
+      const [from, to] = [`mixed-skip-${name.replace(' ', '-')}`, `skipped-${name.replace(' ', '-')}`];
+      await createTopic(c, from, 1);
+      await produceValues(from, 0, values.map((v) => ({ key: v, value: v })));
+      expect((await attach(t.address, { kind: 'derived', ...attachment, topic: from, to })).status).toBe(201);
+      const s = await until(to, (x) => x.lag === '0');
+      expect((await readAll(to, 0)).map((x) => dec(x.value)), name).toEqual(['a', 'b', 'c', 'd']);
+      expect(s.stats, name).toMatchObject({ recordsSkipped: 2, errors: { trap: 2 } });
+    }
   });
 
-  it('under dead-letter sends them as they were to the named topic, with where they came from and why', async () => {
-    await createTopic(c, 'mixed-dlq', 1);
-    await createTopic(c, 'dead', 1);
-    await produceValues('mixed-dlq', 0, values.map((v) => ({ key: v, value: v })));
-    expect((await attach(t.address, { kind: 'derived', module: 'trap', topic: 'mixed-dlq', to: 'clean', onError: 'dead-letter', deadLetterTopic: 'dead' })).status).toBe(201);
-    await until('clean', (x) => x.lag === '0');
-    expect((await readAll('clean', 0)).map((x) => dec(x.value))).toEqual(['a', 'b', 'c', 'd']);
-    const dead = await readAll('dead', 0);
-    expect(dead.map((x) => [dec(x.key), dec(x.value)])).toEqual([['boom', 'boom'], ['boom', 'boom']]);
-    const headers = Object.fromEntries(dead[1]!.headers.map((h) => [h.key, dec(h.value)]));
-    expect(headers).toMatchObject({ 'sluice.source.topic': 'mixed-dlq', 'sluice.source.partition': '0', 'sluice.source.offset': '4', 'sluice.error.kind': 'trap' });
-    expect(headers['sluice.error.module']).toMatch(/^trap /);
+  it('under dead-letter sends them as they were to the named topic, with where they came from and why, whether the module is alone or last in its chain', async () => {
+    for (const { name, attachment } of chains) {
+      const [from, to, dead] = ['mixed-dlq', 'clean', 'dead'].map((x) => `${x}-${name.replace(' ', '-')}`) as [string, string, string];
+      await createTopic(c, from, 1);
+      await createTopic(c, dead, 1);
+      await produceValues(from, 0, values.map((v) => ({ key: v, value: v })));
+      expect((await attach(t.address, { kind: 'derived', ...attachment, topic: from, to, onError: 'dead-letter', deadLetterTopic: dead })).status).toBe(201);
+      await until(to, (x) => x.lag === '0');
+      expect((await readAll(to, 0)).map((x) => dec(x.value)), name).toEqual(['a', 'b', 'c', 'd']);
+      const letters = await readAll(dead, 0);
+      expect(letters.map((x) => [dec(x.key), dec(x.value)]), name).toEqual([['boom', 'boom'], ['boom', 'boom']]);
+      const headers = Object.fromEntries(letters[1]!.headers.map((h) => [h.key, dec(h.value)]));
+      expect(headers, name).toMatchObject({ 'sluice.source.topic': from, 'sluice.source.partition': '0', 'sluice.source.offset': '4', 'sluice.error.kind': 'trap' });
+      expect(headers['sluice.error.module'], name).toMatch(/^trap /);
+    }
   });
 
   it('under halt stops where it failed, says why, and after a fixed module and resume loses and repeats nothing', async () => {
